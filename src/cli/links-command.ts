@@ -1,0 +1,37 @@
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../config/config.js'
+import { linkJson } from '../http/link-json.js'
+import type { Command } from './main.js'
+import { actingUser, withLinkprint } from './open-linkprint.js'
+import { table } from './table.js'
+
+export const linksCommand: Command = async (args, io) => {
+  const [sub, ...rest] = args
+  const { values, positionals } = parseArgs({ args: rest, options: { slug: { type: 'string' }, user: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true })
+  const baseUrl = loadConfig(io.env).publicUrl ?? `http://localhost:${io.env.PORT ?? 3000}`
+  if (sub === 'add') {
+    const [url] = positionals
+    if (!url || positionals.length > 1) {
+      io.err('Usage: linkprint links add <url> [--slug s] [--user email]')
+      return 2
+    }
+    return withLinkprint(io.env, async (lp) => {
+      const link = await lp.links.create(await actingUser(lp, values.user), { url, ...(values.slug !== undefined && { slug: values.slug }) })
+      const json = linkJson(link, baseUrl)
+      io.out(values.json ? JSON.stringify(json) : json.shortUrl)
+      return 0
+    })
+  }
+  if (sub === 'list') {
+    return withLinkprint(io.env, async (lp) => {
+      const user = await actingUser(lp, values.user)
+      const links = await lp.links.list(user, { limit: Number(values.limit ?? 1000), all: values.user === undefined })
+      const rows = links.map((l) => linkJson(l, baseUrl))
+      if (values.json) io.out(JSON.stringify(rows))
+      else io.out(table(['slug', 'clicks', 'url'], rows.map((r) => [r.slug, String(r.clicks), r.url])))
+      return 0
+    })
+  }
+  io.err('Usage: linkprint links add <url> [--slug s] | linkprint links list')
+  return 2
+}

@@ -1,0 +1,41 @@
+import { parseArgs } from 'node:util'
+import { bootstrapAdmin } from '../auth/bootstrap-admin.js'
+import { loadConfig } from '../config/config.js'
+import { buildApp } from '../http/app.js'
+import { createLinkprint } from '../linkprint.js'
+import type { Command } from './main.js'
+
+/**
+ * Starts the service. SIGTERM/SIGINT: stop accepting, finish the requests in flight,
+ * write every queued click, close the database, exit 0 — a graceful stop loses no click.
+ */
+export const serveCommand: Command = async (args, io) => {
+  parseArgs({ args: args, options: { json: { type: 'boolean' } }, allowPositionals: true })
+  const config = loadConfig(io.env)
+  let log: { error(obj: unknown, msg: string): void } | undefined
+  const linkprint = await createLinkprint(config, { onError: (error) => log?.error({ err: error }, 'click batch failed') })
+  await bootstrapAdmin(linkprint, io.out)
+  const app = await buildApp(linkprint, { logger: { level: config.logLevel } })
+  log = app.log
+  const address = await app.listen({ port: config.port, host: config.host })
+  io.out(`linkprint listening on ${address} (database: ${linkprint.storage.dialect})`)
+
+  return new Promise<number>((resolve) => {
+    let stopping = false
+    const stop = async (signal: string) => {
+      if (stopping) return
+      stopping = true
+      app.log.info({ signal }, 'stopping: draining requests and writing queued clicks')
+      try {
+        await app.close()
+        await linkprint.close()
+        resolve(0)
+      } catch (error) {
+        app.log.error({ err: error }, 'stop failed')
+        resolve(1)
+      }
+    }
+    process.once('SIGTERM', () => void stop('SIGTERM'))
+    process.once('SIGINT', () => void stop('SIGINT'))
+  })
+}

@@ -1,0 +1,50 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Linkprint } from '../linkprint.js'
+import { analyticsPlugin } from './plugins/analytics-plugin.js'
+import { authenticationPlugin } from './plugins/authentication-plugin.js'
+import { authRoutesPlugin } from './plugins/auth-routes-plugin.js'
+import { errorHandlingPlugin } from './plugins/error-handling-plugin.js'
+import { healthPlugin } from './plugins/health-plugin.js'
+import { linksPlugin } from './plugins/links-plugin.js'
+import { metricsPlugin } from './plugins/metrics-plugin.js'
+import { redirectPlugin } from './plugins/redirect-plugin.js'
+import { requestValidatorCompiler } from './request-validator.js'
+
+export interface AppOptions {
+  logger?: boolean | { level: string }
+}
+
+export const BODY_LIMIT = 64 * 1024
+
+/** Builds the app without listening: the CLI starts it, tests call app.inject. */
+export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    // Client addresses come from signals/client-ip (TRUST_PROXY), not from Fastify's own proxy handling.
+    trustProxy: false,
+    bodyLimit: BODY_LIMIT,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+  })
+  app.decorate('linkprint', linkprint)
+  app.setValidatorCompiler(requestValidatorCompiler())
+  // JSON only: Fastify's default text/plain parser would let a bare string reach the body schemas.
+  app.removeContentTypeParser('text/plain')
+
+  await app.register(errorHandlingPlugin)
+  await app.register(authenticationPlugin)
+  await app.register(healthPlugin)
+  await app.register(metricsPlugin)
+  await app.register(authRoutesPlugin)
+  await app.register(linksPlugin)
+  await app.register(analyticsPlugin)
+  await app.register(redirectPlugin)
+  return app
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    linkprint: Linkprint
+  }
+}

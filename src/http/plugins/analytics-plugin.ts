@@ -1,0 +1,129 @@
+import { Readable } from 'node:stream'
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { AppError } from '../../errors.js'
+import type { ClickRow, LinkStats, TimeRange } from '../../storage/storage.js'
+import { parseTimeRange } from '../time-range.js'
+import { principalOf } from './authentication-plugin.js'
+
+const SlugParams = Type.Object({ slug: Type.String({ maxLength: 200 }) })
+const RangeFields = { from: Type.Optional(Type.String({ maxLength: 40 })), to: Type.Optional(Type.String({ maxLength: 40 })) }
+const StatsQuery = Type.Object(RangeFields, { additionalProperties: false })
+const AnalyticsQuery = Type.Object({ ...RangeFields, interval: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])) }, { additionalProperties: false })
+const ExportQuery = Type.Object({ ...RangeFields, format: Type.Optional(Type.Union([Type.Literal('ndjson'), Type.Literal('csv')])) }, { additionalProperties: false })
+
+const INTERVAL_MS = { hour: 3_600_000, day: 86_400_000 } as const
+const MAX_BUCKETS = 5_000
+const EXPORT_PAGE = 1_000
+
+/** Stats (DESIGN.md shape), time series with breakdowns, and click exports of one link. */
+export async function analyticsPlugin(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  app.addHook('preHandler', app.requireUser)
+
+  app.get('/api/links/:slug/stats', { schema: { params: SlugParams, querystring: StatsQuery } }, async (request) => {
+    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
+    const stats = await app.linkprint.storage.linkStats(link.id, parseTimeRange(request.query))
+    if (!stats) throw new AppError('LINK_NOT_FOUND')
+    return statsJson(stats)
+  })
+
+  app.get('/api/links/:slug/analytics', { schema: { params: SlugParams, querystring: AnalyticsQuery } }, async (request) => {
+    const { storage, clock } = app.linkprint
+    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
+    const interval = request.query.interval ?? 'day'
+    const bucketMs = INTERVAL_MS[interval]
+    const parsed = parseTimeRange(request.query)
+    const range: Required<TimeRange> = { from: parsed.from ?? Math.floor(link.createdAt / bucketMs) * bucketMs, to: parsed.to ?? clock.now() + 1 }
+    if ((range.to - range.from) / bucketMs > MAX_BUCKETS) throw new AppError('INVALID_RANGE', `At most ${MAX_BUCKETS} ${interval}s per request`)
+    const [series, stats, referrers, sources, bots] = await Promise.all([
+      storage.timeSeries(link.id, range, bucketMs),
+      storage.linkStats(link.id, range),
+      storage.breakdown(link.id, range, 'referrer_host'),
+      storage.breakdown(link.id, range, 'identity_source'),
+      storage.breakdown(link.id, range, 'bot_reason'),
+    ])
+    // Empty buckets are filled in so a chart needs no gap handling.
+    const byStart = new Map(series.map((b) => [b.start, b]))
+    const filled = []
+    for (let start = Math.floor(range.from / bucketMs) * bucketMs; start < range.to; start += bucketMs) {
+      const b = byStart.get(start)
+      filled.push({ start: new Date(start).toISOString(), clicks: b?.clicks ?? 0, browserUniqueClicks: b?.browserUniqueClicks ?? 0, deviceUniqueClicks: b?.deviceUniqueClicks ?? 0, botClicks: b?.botClicks ?? 0 })
+    }
+    return {
+      slug: link.slug,
+      from: new Date(range.from).toISOString(),
+      to: new Date(range.to).toISOString(),
+      interval,
+      totals: stats ? statsJson(stats) : null,
+      series: filled,
+      referrers: referrers.map((r) => ({ host: r.value, clicks: r.clicks })),
+      identitySources: sources.map((r) => ({ source: r.value, clicks: r.clicks })),
+      botReasons: bots.map((r) => ({ reason: r.value, clicks: r.clicks })),
+    }
+  })
+
+  app.get('/api/links/:slug/clicks', { schema: { params: SlugParams, querystring: ExportQuery } }, async (request, reply) => {
+    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
+    const range = parseTimeRange(request.query)
+    const format = request.query.format ?? 'ndjson'
+    const storage = app.linkprint.storage
+    async function* lines() {
+      if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`
+      for (let after = 0; ; ) {
+        const page = await storage.clicksPage(link.id, range, after, EXPORT_PAGE)
+        for (const row of page) yield format === 'csv' ? csvLine(exportRow(row)) : `${JSON.stringify(exportRow(row))}\n`
+        const last = page.at(-1)
+        if (!last || page.length < EXPORT_PAGE) return
+        after = last.id
+      }
+    }
+    return reply
+      .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+      .header('content-disposition', `attachment; filename="${link.slug}-clicks.${format}"`)
+      .send(Readable.from(lines()))
+  })
+}
+
+export function statsJson(stats: LinkStats) {
+  return {
+    slug: stats.slug,
+    clicks: stats.clicks,
+    browserUniqueClicks: stats.browserUniqueClicks,
+    deviceUniqueClicks: stats.deviceUniqueClicks,
+    avgConfidence: stats.avgConfidence,
+    botClicks: stats.botClicks,
+  }
+}
+
+const EXPORT_COLUMNS = ['id', 'ts', 'method', 'bot', 'botReason', 'referrerHost', 'userAgent', 'browserId', 'deviceId', 'confidence', 'identitySource', 'fingerprintVersion'] as const
+
+/** Hashed addresses stay inside: an export is shared more widely than the database. */
+function exportRow(row: ClickRow): Record<(typeof EXPORT_COLUMNS)[number], string | number | boolean | null> {
+  return {
+    id: Number(row.id),
+    ts: new Date(Number(row.ts)).toISOString(),
+    method: row.method,
+    bot: row.is_bot === 1,
+    botReason: row.bot_reason,
+    referrerHost: row.referrer_host,
+    userAgent: row.user_agent,
+    browserId: row.browser_id,
+    deviceId: row.device_id,
+    confidence: row.confidence,
+    identitySource: row.identity_source,
+    fingerprintVersion: row.fingerprint_version,
+  }
+}
+
+function csvLine(row: ReturnType<typeof exportRow>): string {
+  return `${EXPORT_COLUMNS.map((c) => csvCell(row[c])).join(',')}\n`
+}
+
+function csvCell(value: string | number | boolean | null): string {
+  if (value === null) return ''
+  let text = String(value)
+  // A cell starting with = + - @ runs as a formula in spreadsheets: user agents and referrers are visitor-controlled.
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}

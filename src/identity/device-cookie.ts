@@ -1,0 +1,62 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+
+export const DEVICE_COOKIE = 'device_fp'
+const ID_LENGTH = 22
+const MAC_LENGTH = 22
+const MAX_AGE_SECONDS = 400 * 24 * 3600 // the longest browsers keep a cookie (RFC 6265bis)
+
+/**
+ * The `device_fp` cookie: a random browser id and its HMAC. A forged or altered value
+ * fails verification and is treated as no cookie at all.
+ */
+export class DeviceCookie {
+  readonly #key: Buffer
+
+  constructor(key: Buffer) {
+    this.#key = key
+  }
+
+  newId(): string {
+    return randomBytes(16).toString('base64url')
+  }
+
+  sign(id: string): string {
+    return `${id}.${this.#mac(id)}`
+  }
+
+  /** The browser id, or null when the value is missing, malformed or forged. */
+  verify(value: string | undefined): string | null {
+    if (value === undefined || value.length !== ID_LENGTH + 1 + MAC_LENGTH || value[ID_LENGTH] !== '.') return null
+    const id = value.slice(0, ID_LENGTH)
+    const mac = Buffer.from(value.slice(ID_LENGTH + 1))
+    const expected = Buffer.from(this.#mac(id))
+    return mac.length === expected.length && timingSafeEqual(mac, expected) ? id : null
+  }
+
+  header(id: string, secure: boolean): string {
+    return `${DEVICE_COOKIE}=${this.sign(id)}; Max-Age=${MAX_AGE_SECONDS}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+  }
+
+  #mac(id: string): string {
+    return createHmac('sha256', this.#key).update(id).digest('base64url').slice(0, MAC_LENGTH)
+  }
+}
+
+/** Reads one cookie without parsing the whole header into an object: this runs on every redirect. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined
+  let from = 0
+  while (from < header.length) {
+    let start = header.indexOf(name, from)
+    if (start === -1) return undefined
+    const before = start === 0 ? ' ' : header[start - 1]
+    const after = header[start + name.length]
+    if ((before === ' ' || before === ';') && after === '=') {
+      start += name.length + 1
+      const end = header.indexOf(';', start)
+      return header.slice(start, end === -1 ? undefined : end).trim()
+    }
+    from = start + name.length
+  }
+  return undefined
+}

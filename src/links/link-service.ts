@@ -1,0 +1,147 @@
+import type { Clock } from '../clock.js'
+import { AppError } from '../errors.js'
+import type { Link, LinkPatch, RedirectStatus, Storage } from '../storage/storage.js'
+import type { User } from '../storage/storage.js'
+import { LinkCache } from './link-cache.js'
+import { assertValidSlug, randomSlug } from './slug.js'
+import { normaliseTargetUrl } from './target-url.js'
+
+export interface LinkInput {
+  url: string
+  slug?: string
+  expiresAt?: number | null
+  maxClicks?: number | null
+  redirectStatus?: RedirectStatus
+  tags?: string[]
+}
+
+export type LinkUpdate = Partial<Omit<LinkInput, 'slug'>>
+
+export const MAX_TAGS = 20
+export const TAG_PATTERN = /^[\p{L}\p{N} _.:\/-]{1,40}$/u
+
+/**
+ * Links as users manage them, and as the redirect reads them: from the cache, with the
+ * human clicks counted here so a click limit holds without waiting for the database.
+ */
+export class LinkService {
+  readonly #storage: Storage
+  readonly #cache: LinkCache
+  readonly #clock: Clock
+  readonly #ownHosts: () => readonly string[]
+  /** Human clicks seen since each cached link was read from the database. */
+  readonly #clicksSinceLoad = new Map<number, number>()
+  readonly #pendingClicks: (linkId: number) => number
+
+  constructor(options: {
+    storage: Storage
+    clock: Clock
+    cacheMax: number
+    cacheTtlMs: number
+    ownHosts: () => readonly string[]
+    /** Human clicks queued or being written for a link; the database count does not have them yet. */
+    pendingClicks: (linkId: number) => number
+  }) {
+    this.#storage = options.storage
+    this.#clock = options.clock
+    this.#cache = new LinkCache({ max: options.cacheMax, ttlMs: options.cacheTtlMs, clock: options.clock })
+    this.#ownHosts = options.ownHosts
+    this.#pendingClicks = options.pendingClicks
+  }
+
+  /** Synchronous on a cache hit: the redirect's common case never awaits. */
+  lookup(slug: string): Link | null | Promise<Link | null> {
+    const cached = this.#cache.get(slug)
+    if (cached !== undefined) return cached
+    return this.#storage.findLinkBySlug(slug).then((link) => {
+      const found = link ?? null
+      if (found) this.#clicksSinceLoad.set(found.id, this.#pendingClicks(found.id))
+      this.#cache.set(slug, found)
+      return found
+    })
+  }
+
+  /** Human clicks on the link so far, counting those not written yet. */
+  clickCount(link: Link): number {
+    return link.clickCount + (this.#clicksSinceLoad.get(link.id) ?? 0)
+  }
+
+  countClick(link: Link): void {
+    this.#clicksSinceLoad.set(link.id, (this.#clicksSinceLoad.get(link.id) ?? 0) + 1)
+  }
+
+  /** `requestHost`: the host the request came in on, one more a link may not point back at. */
+  async create(owner: User, input: LinkInput, requestHost?: string): Promise<Link> {
+    const now = this.#clock.now()
+    const fields = this.#validate(input, now, requestHost)
+    const base = { url: fields.url!, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, tags: fields.tags ?? [] }
+    if (input.slug !== undefined) {
+      assertValidSlug(input.slug)
+      return this.#afterWrite(await this.#storage.createLink({ ...base, slug: input.slug }))
+    }
+    // 57^7 ≈ 2·10^12 slugs: a collision is rare, a few retries (growing the length) make it vanish.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return this.#afterWrite(await this.#storage.createLink({ ...base, slug: randomSlug(7 + Math.floor(attempt / 2)) }))
+      } catch (error) {
+        if (!(error instanceof AppError && error.code === 'SLUG_TAKEN') || attempt >= 8) throw error
+      }
+    }
+  }
+
+  async get(principal: User, slug: string): Promise<Link> {
+    const link = await this.#storage.findLinkBySlug(slug)
+    if (!link || (!principal.isAdmin && link.userId !== principal.id)) throw new AppError('LINK_NOT_FOUND')
+    return link
+  }
+
+  list(principal: User, options: { limit: number; beforeId?: number; tag?: string; all?: boolean }): Promise<Link[]> {
+    return this.#storage.listLinks({
+      limit: options.limit,
+      ...(options.beforeId !== undefined && { beforeId: options.beforeId }),
+      ...(options.tag !== undefined && { tag: options.tag }),
+      ...(!(principal.isAdmin && options.all) && { userId: principal.id }),
+    })
+  }
+
+  async update(principal: User, slug: string, input: LinkUpdate, requestHost?: string): Promise<Link> {
+    const link = await this.get(principal, slug)
+    const now = this.#clock.now()
+    const patch: LinkPatch = { ...this.#validate(input, now, requestHost), updatedAt: now }
+    const updated = await this.#storage.updateLink(link.id, patch)
+    if (!updated) throw new AppError('LINK_NOT_FOUND')
+    return this.#afterWrite(updated)
+  }
+
+  async delete(principal: User, slug: string): Promise<Link> {
+    const link = await this.get(principal, slug)
+    await this.#storage.deleteLink(link.id)
+    this.#cache.invalidate(slug)
+    this.#clicksSinceLoad.delete(link.id)
+    return link
+  }
+
+  #afterWrite(link: Link): Link {
+    this.#cache.invalidate(link.slug)
+    return link
+  }
+
+  #validate(input: LinkUpdate, now: number, requestHost: string | undefined): Omit<LinkPatch, 'updatedAt'> {
+    const out: Omit<LinkPatch, 'updatedAt'> = {}
+    if (input.url !== undefined) out.url = normaliseTargetUrl(input.url, requestHost ? [...this.#ownHosts(), requestHost] : this.#ownHosts())
+    if (input.expiresAt !== undefined) {
+      if (input.expiresAt !== null && input.expiresAt <= now) throw new AppError('VALIDATION_FAILED', 'expiresAt must be in the future')
+      out.expiresAt = input.expiresAt
+    }
+    if (input.maxClicks !== undefined) out.maxClicks = input.maxClicks
+    if (input.redirectStatus !== undefined) out.redirectStatus = input.redirectStatus
+    if (input.tags !== undefined) {
+      const tags = [...new Set(input.tags.map((t) => t.trim()))]
+      if (tags.length > MAX_TAGS || tags.some((t) => !TAG_PATTERN.test(t))) {
+        throw new AppError('VALIDATION_FAILED', `Up to ${MAX_TAGS} tags of 1 to 40 letters, digits, spaces or . _ : / -`)
+      }
+      out.tags = tags
+    }
+    return out
+  }
+}

@@ -1,0 +1,112 @@
+import type { NewClick, Storage } from './storage.js'
+
+export interface ClickWriterOptions {
+  /** Most clicks held in memory; past it a click is dropped and counted, the redirect still answers. */
+  readonly maxQueue: number
+  /** Most clicks one transaction writes. */
+  readonly maxBatch: number
+  /** Longest a click waits before its batch is written: what a kill -9 may lose. */
+  readonly flushMs: number
+  readonly onFlushed?: (count: number, ms: number) => void
+  readonly onDropped?: (reason: 'queue_full' | 'write_failed', count: number) => void
+  readonly onError?: (error: unknown) => void
+}
+
+/**
+ * Group commit: the redirect only appends to an array; a timer writes everything queued
+ * in one transaction per batch. A failed batch is retried once (a transient lock or
+ * connection blip), then dropped and counted rather than blocking every later click.
+ */
+export class ClickWriter {
+  #queue: NewClick[] = []
+  #inFlight: Promise<void> | null = null
+  #inFlightBatch: readonly NewClick[] = []
+  #timer: NodeJS.Timeout | null = null
+  #closed = false
+  readonly #storage: Storage
+  readonly #options: ClickWriterOptions
+
+  constructor(storage: Storage, options: ClickWriterOptions) {
+    this.#storage = storage
+    this.#options = options
+  }
+
+  get pending(): number {
+    return this.#queue.length
+  }
+
+  /** False when the click was dropped (queue full or writer closed). */
+  enqueue(click: NewClick): boolean {
+    if (this.#closed || this.#queue.length >= this.#options.maxQueue) {
+      this.#options.onDropped?.('queue_full', 1)
+      return false
+    }
+    this.#queue.push(click)
+    if (this.#queue.length >= this.#options.maxBatch) this.#kick()
+    else this.#timer ??= setTimeout(() => this.#kick(), this.#options.flushMs)
+    return true
+  }
+
+  /** Human clicks of a link not yet committed (queued or in the batch being written). */
+  pendingHumanClicks(linkId: number): number {
+    let n = 0
+    for (const c of this.#queue) if (c.link_id === linkId && c.is_bot === 0) n++
+    for (const c of this.#inFlightBatch) if (c.link_id === linkId && c.is_bot === 0) n++
+    return n
+  }
+
+  /** Drops queued clicks of a deleted link, so they do not come back as orphans. */
+  forgetLink(linkId: number): void {
+    this.#queue = this.#queue.filter((c) => c.link_id !== linkId)
+  }
+
+  /** Resolves when every click queued before the call is written. */
+  async flush(): Promise<void> {
+    while (this.#inFlight || this.#queue.length > 0) {
+      if (!this.#inFlight) this.#kick()
+      await this.#inFlight
+    }
+  }
+
+  /** Stops taking clicks and writes what is queued. */
+  async close(): Promise<void> {
+    this.#closed = true
+    await this.flush()
+  }
+
+  #kick(): void {
+    if (this.#timer) {
+      clearTimeout(this.#timer)
+      this.#timer = null
+    }
+    if (this.#inFlight || this.#queue.length === 0) return
+    const batch = this.#queue.length > this.#options.maxBatch ? this.#queue.splice(0, this.#options.maxBatch) : this.#queue
+    if (batch === this.#queue) this.#queue = []
+    this.#inFlightBatch = batch
+    this.#inFlight = this.#write(batch).finally(() => {
+      this.#inFlight = null
+      this.#inFlightBatch = []
+      if (this.#queue.length > 0 && !this.#timer) {
+        if (this.#queue.length >= this.#options.maxBatch) this.#kick()
+        else this.#timer = setTimeout(() => this.#kick(), this.#options.flushMs)
+      }
+    })
+  }
+
+  async #write(batch: NewClick[]): Promise<void> {
+    const started = performance.now()
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#storage.insertClicks(batch)
+        this.#options.onFlushed?.(batch.length, performance.now() - started)
+        return
+      } catch (error) {
+        this.#options.onError?.(error)
+        if (attempt >= 2) {
+          this.#options.onDropped?.('write_failed', batch.length)
+          return
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import type { Generated } from 'kysely'
+
+/**
+ * Tables as both dialects store them. Times are epoch milliseconds and flags are 0/1
+ * integers in both, so rows read the same from SQLite and PostgreSQL.
+ */
+export interface Database {
+  settings: SettingsTable
+  users: UsersTable
+  api_keys: ApiKeysTable
+  sessions: SessionsTable
+  links: LinksTable
+  clicks: ClicksTable
+}
+
+export interface SettingsTable {
+  key: string
+  value: string
+}
+
+export interface UsersTable {
+  id: Generated<number>
+  email: string
+  password_hash: string
+  is_admin: number
+  created_at: number
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>
+  user_id: number
+  name: string
+  /** The first characters of the key, shown in listings so a user can tell keys apart. */
+  prefix: string
+  key_hash: string
+  created_at: number
+  revoked_at: number | null
+}
+
+export interface SessionsTable {
+  id_hash: string
+  user_id: number | null
+  created_at: number
+  expires_at: number
+  revoked_at: number | null
+}
+
+export interface LinksTable {
+  id: Generated<number>
+  slug: string
+  url: string
+  user_id: number
+  created_at: number
+  updated_at: number
+  expires_at: number | null
+  max_clicks: number | null
+  redirect_status: number
+  /** JSON array of strings. */
+  tags: string
+  /** Human clicks only: bots never count against a limit. */
+  click_count: Generated<number>
+}
+
+export interface ClicksTable {
+  id: Generated<number>
+  link_id: number
+  ts: number
+  ip_hash: string
+  ip_prefix_hash: string
+  user_agent: string | null
+  referrer_host: string | null
+  method: string
+  is_bot: number
+  bot_reason: string | null
+  browser_id: string | null
+  device_id: string | null
+  confidence: number | null
+  identity_source: string | null
+  fingerprint_version: number | null
+}

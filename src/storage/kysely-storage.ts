@@ -1,0 +1,355 @@
+import { Kysely, Migrator, sql, type MigrationProvider, type Selectable } from 'kysely'
+import { AppError } from '../errors.js'
+import type { Database, LinksTable, UsersTable } from './database.js'
+import type { LinkprintDialect } from './linkprint-dialect.js'
+import { migrationContext } from './migrations/migration-context.js'
+import { MIGRATIONS } from './migrations/index.js'
+import type {
+  ApiKey, Breakdown, Bucket, ClickRow, Link, LinkPatch, LinkQuery, LinkStats, MigrationState, NewClick,
+  NewLink, RedirectStatus, Session, Storage, TimeRange, User,
+} from './storage.js'
+
+const CLICK_COLUMNS = 15
+
+export class KyselyStorage implements Storage {
+  readonly dialect
+  readonly #db: Kysely<Database>
+  readonly #migrator: Migrator
+  readonly #maxRowsPerInsert: number
+  readonly #isUniqueViolation: (error: unknown) => boolean
+
+  constructor(dialect: LinkprintDialect) {
+    this.dialect = dialect.name
+    this.#db = new Kysely<Database>({ dialect: dialect.createKyselyDialect() })
+    this.#isUniqueViolation = dialect.isUniqueViolation
+    this.#maxRowsPerInsert = Math.floor(dialect.maxBindParameters / CLICK_COLUMNS)
+    const ctx = migrationContext(dialect.name)
+    const provider: MigrationProvider = {
+      getMigrations: async () =>
+        Object.fromEntries(
+          Object.entries(MIGRATIONS).map(([name, m]) => [
+            name,
+            { up: (db: Kysely<unknown>) => m.up(db, ctx), down: (db: Kysely<unknown>) => m.down(db, ctx) },
+          ]),
+        ),
+    }
+    this.#migrator = new Migrator({ db: this.#db, provider, migrationTableName: 'linkprint_migrations', migrationLockTableName: 'linkprint_migrations_lock' })
+  }
+
+  async migrateUp(): Promise<string[]> {
+    const { error, results } = await this.#migrator.migrateToLatest()
+    if (error) throw error
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+  }
+
+  async migrateDown(): Promise<string | null> {
+    const { error, results } = await this.#migrator.migrateDown()
+    if (error) throw error
+    return results?.find((r) => r.status === 'Success')?.migrationName ?? null
+  }
+
+  async migrations(): Promise<MigrationState[]> {
+    const infos = await this.#migrator.getMigrations()
+    return infos.map((m) => ({ name: m.name, executedAt: m.executedAt ? m.executedAt.getTime() : null }))
+  }
+
+  async ensureSetting(key: string, value: string): Promise<string> {
+    await this.#db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute()
+    const row = await this.#db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow()
+    return row.value
+  }
+
+  async countUsers(): Promise<number> {
+    const row = await this.#db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    return Number(row.n)
+  }
+
+  async createUser(user: Omit<User, 'id'>): Promise<User> {
+    const row = await this.#db
+      .insertInto('users')
+      .values({ email: user.email, password_hash: user.passwordHash, is_admin: user.isAdmin ? 1 : 0, created_at: user.createdAt })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+      .catch((error: unknown) => {
+        if (this.#isUniqueViolation(error)) throw new AppError('VALIDATION_FAILED', 'A user with this email exists')
+        throw error
+      })
+    return toUser(row)
+  }
+
+  async findUserByEmail(email: string): Promise<User | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()
+    return row && toUser(row)
+  }
+
+  async findUserById(id: number): Promise<User | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+    return row && toUser(row)
+  }
+
+  async createApiKey(key: Omit<ApiKey, 'id' | 'revokedAt'> & { keyHash: string }): Promise<ApiKey> {
+    const row = await this.#db
+      .insertInto('api_keys')
+      .values({ user_id: key.userId, name: key.name, prefix: key.prefix, key_hash: key.keyHash, created_at: key.createdAt })
+      .returningAll()
+      .executeTakeFirstOrThrow()
+    return toApiKey(row)
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKey | undefined> {
+    const row = await this.#db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst()
+    return row && toApiKey(row)
+  }
+
+  async revokeApiKey(id: number, at: number): Promise<boolean> {
+    const result = await this.#db.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst()
+    return Number(result.numUpdatedRows) > 0
+  }
+
+  async createSession(session: Omit<Session, 'revokedAt'>): Promise<void> {
+    await this.#db
+      .insertInto('sessions')
+      .values({ id_hash: session.idHash, user_id: session.userId, created_at: session.createdAt, expires_at: session.expiresAt })
+      .execute()
+  }
+
+  async findSession(idHash: string): Promise<Session | undefined> {
+    const row = await this.#db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst()
+    return row && { idHash: row.id_hash, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at }
+  }
+
+  async revokeSession(idHash: string, at: number): Promise<boolean> {
+    const result = await this.#db.updateTable('sessions').set({ revoked_at: at }).where('id_hash', '=', idHash).where('revoked_at', 'is', null).executeTakeFirst()
+    return Number(result.numUpdatedRows) > 0
+  }
+
+  async createLink(link: NewLink): Promise<Link> {
+    try {
+      const row = await this.#db
+        .insertInto('links')
+        .values({
+          slug: link.slug,
+          url: link.url,
+          user_id: link.userId,
+          created_at: link.createdAt,
+          updated_at: link.updatedAt,
+          expires_at: link.expiresAt,
+          max_clicks: link.maxClicks,
+          redirect_status: link.redirectStatus,
+          tags: JSON.stringify(link.tags),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      return toLink(row)
+    } catch (error) {
+      if (this.#isUniqueViolation(error)) throw new AppError('SLUG_TAKEN')
+      throw error
+    }
+  }
+
+  async findLinkBySlug(slug: string): Promise<Link | undefined> {
+    const row = await this.#db.selectFrom('links').selectAll().where('slug', '=', slug).executeTakeFirst()
+    return row && toLink(row)
+  }
+
+  async listLinks(query: LinkQuery): Promise<Link[]> {
+    let q = this.#db.selectFrom('links').selectAll().orderBy('id', 'desc').limit(query.limit)
+    if (query.userId !== undefined) q = q.where('user_id', '=', query.userId)
+    if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId)
+    // Tags are a JSON array of validated strings (no quotes inside), so the quoted tag is an exact element match.
+    if (query.tag !== undefined) q = q.where('tags', 'like', `%${JSON.stringify(query.tag).replace(/[%_\\]/g, '\\$&')}%`)
+    const rows = await q.execute()
+    return rows.map(toLink)
+  }
+
+  async updateLink(id: number, patch: LinkPatch): Promise<Link | undefined> {
+    const row = await this.#db
+      .updateTable('links')
+      .set({
+        ...(patch.url !== undefined && { url: patch.url }),
+        ...(patch.expiresAt !== undefined && { expires_at: patch.expiresAt }),
+        ...(patch.maxClicks !== undefined && { max_clicks: patch.maxClicks }),
+        ...(patch.redirectStatus !== undefined && { redirect_status: patch.redirectStatus }),
+        ...(patch.tags !== undefined && { tags: JSON.stringify(patch.tags) }),
+        updated_at: patch.updatedAt,
+      })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst()
+    return row && toLink(row)
+  }
+
+  async deleteLink(id: number): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('clicks').where('link_id', '=', id).execute()
+      const result = await trx.deleteFrom('links').where('id', '=', id).executeTakeFirst()
+      return Number(result.numDeletedRows) > 0
+    })
+  }
+
+  async insertClicks(clicks: readonly NewClick[]): Promise<void> {
+    if (clicks.length === 0) return
+    const humanClicks = new Map<number, number>()
+    for (const click of clicks) {
+      if (click.is_bot === 0) humanClicks.set(click.link_id, (humanClicks.get(click.link_id) ?? 0) + 1)
+    }
+    await this.#db.transaction().execute(async (trx) => {
+      for (let i = 0; i < clicks.length; i += this.#maxRowsPerInsert) {
+        await trx.insertInto('clicks').values(clicks.slice(i, i + this.#maxRowsPerInsert)).execute()
+      }
+      for (const [linkId, n] of humanClicks) {
+        await trx.updateTable('links').set((eb) => ({ click_count: eb('click_count', '+', n) })).where('id', '=', linkId).execute()
+      }
+    })
+  }
+
+  async countClicks(linkId?: number): Promise<number> {
+    let q = this.#db.selectFrom('clicks').select((eb) => eb.fn.countAll<number>().as('n'))
+    if (linkId !== undefined) q = q.where('link_id', '=', linkId)
+    return Number((await q.executeTakeFirstOrThrow()).n)
+  }
+
+  async linkStats(linkId: number, range: TimeRange): Promise<LinkStats | undefined> {
+    const [stats] = await this.#stats(range, linkId)
+    return stats
+  }
+
+  allLinkStats(range: TimeRange): Promise<LinkStats[]> {
+    return this.#stats(range)
+  }
+
+  async #stats(range: TimeRange, linkId?: number): Promise<LinkStats[]> {
+    let q = this.#db
+      .selectFrom('links as l')
+      .leftJoin('clicks as c', (join) => {
+        let on = join.onRef('c.link_id', '=', 'l.id')
+        if (range.from !== undefined) on = on.on('c.ts', '>=', range.from)
+        if (range.to !== undefined) on = on.on('c.ts', '<', range.to)
+        return on
+      })
+      .select([
+        'l.id as linkId',
+        'l.slug as slug',
+        sql<number>`COUNT(CASE WHEN c.is_bot = 0 THEN 1 END)`.as('clicks'),
+        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.browser_id END)`.as('browserUniqueClicks'),
+        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.device_id END)`.as('deviceUniqueClicks'),
+        sql<number | null>`AVG(CASE WHEN c.is_bot = 0 THEN c.confidence END)`.as('avgConfidence'),
+        sql<number>`COUNT(CASE WHEN c.is_bot = 1 THEN 1 END)`.as('botClicks'),
+      ])
+      .groupBy(['l.id', 'l.slug'])
+      .orderBy('l.id')
+    if (linkId !== undefined) q = q.where('l.id', '=', linkId)
+    const rows = await q.execute()
+    return rows.map((r) => ({
+      linkId: Number(r.linkId),
+      slug: r.slug,
+      clicks: Number(r.clicks),
+      browserUniqueClicks: Number(r.browserUniqueClicks),
+      deviceUniqueClicks: Number(r.deviceUniqueClicks),
+      avgConfidence: r.avgConfidence === null ? null : round2(Number(r.avgConfidence)),
+      botClicks: Number(r.botClicks),
+    }))
+  }
+
+  async unifiedClickAnalytics() {
+    const { rows } = await sql<{ link_id: number; total_clicks: number; browser_unique_clicks: number; device_unique_clicks: number; avg_confidence: number | null }>`
+      SELECT link_id, total_clicks, browser_unique_clicks, device_unique_clicks, avg_confidence FROM unified_click_analytics ORDER BY link_id
+    `.execute(this.#db)
+    return rows.map((r) => ({
+      linkId: Number(r.link_id),
+      totalClicks: Number(r.total_clicks),
+      browserUniqueClicks: Number(r.browser_unique_clicks),
+      deviceUniqueClicks: Number(r.device_unique_clicks),
+      avgConfidence: r.avg_confidence === null ? null : round2(Number(r.avg_confidence)),
+    }))
+  }
+
+  async timeSeries(linkId: number, range: TimeRange, bucketMs: number): Promise<Bucket[]> {
+    // Integer division floors the same way in both dialects (times are never negative).
+    const bucket = sql.lit(Math.trunc(bucketMs))
+    const start = sql<number>`(c.ts / ${bucket}) * ${bucket}`
+    let q = this.#db
+      .selectFrom('clicks as c')
+      .select([
+        start.as('start'),
+        sql<number>`COUNT(CASE WHEN c.is_bot = 0 THEN 1 END)`.as('clicks'),
+        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.browser_id END)`.as('browserUniqueClicks'),
+        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.device_id END)`.as('deviceUniqueClicks'),
+        sql<number>`COUNT(CASE WHEN c.is_bot = 1 THEN 1 END)`.as('botClicks'),
+      ])
+      .where('c.link_id', '=', linkId)
+      .groupBy(start)
+      .orderBy(start)
+    q = withRange(q, range)
+    const rows = await q.execute()
+    return rows.map((r) => ({
+      start: Number(r.start),
+      clicks: Number(r.clicks),
+      browserUniqueClicks: Number(r.browserUniqueClicks),
+      deviceUniqueClicks: Number(r.deviceUniqueClicks),
+      botClicks: Number(r.botClicks),
+    }))
+  }
+
+  async breakdown(linkId: number, range: TimeRange, column: 'referrer_host' | 'identity_source' | 'bot_reason'): Promise<Breakdown[]> {
+    const humansOnly = column !== 'bot_reason'
+    let q = this.#db
+      .selectFrom('clicks as c')
+      .select([`c.${column} as value`, (eb) => eb.fn.countAll<number>().as('clicks')])
+      .where('c.link_id', '=', linkId)
+      .where('c.is_bot', '=', humansOnly ? 0 : 1)
+      .groupBy(`c.${column}`)
+      .orderBy('clicks', 'desc')
+      .limit(50)
+    q = withRange(q, range)
+    const rows = await q.execute()
+    return rows.map((r) => ({ value: r.value, clicks: Number(r.clicks) }))
+  }
+
+  async clicksPage(linkId: number, range: TimeRange, afterId: number, limit: number): Promise<ClickRow[]> {
+    let q = this.#db.selectFrom('clicks as c').selectAll().where('c.link_id', '=', linkId).where('c.id', '>', afterId).orderBy('c.id').limit(limit)
+    q = withRange(q, range)
+    return (await q.execute()) as ClickRow[]
+  }
+
+  async close(): Promise<void> {
+    await this.#db.destroy()
+  }
+}
+
+// Typed loosely on purpose: the three callers differ only in their select list.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function withRange<Q extends { where: (...args: any[]) => any }>(q: Q, range: TimeRange): Q {
+  let out = q
+  if (range.from !== undefined) out = out.where('c.ts', '>=', range.from)
+  if (range.to !== undefined) out = out.where('c.ts', '<', range.to)
+  return out
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100
+}
+
+function toUser(row: Selectable<UsersTable>): User {
+  return { id: Number(row.id), email: row.email, passwordHash: row.password_hash, isAdmin: row.is_admin === 1, createdAt: Number(row.created_at) }
+}
+
+function toApiKey(row: Selectable<Database['api_keys']>): ApiKey {
+  return { id: Number(row.id), userId: Number(row.user_id), name: row.name, prefix: row.prefix, createdAt: Number(row.created_at), revokedAt: row.revoked_at }
+}
+
+function toLink(row: Selectable<LinksTable>): Link {
+  return {
+    id: Number(row.id),
+    slug: row.slug,
+    url: row.url,
+    userId: Number(row.user_id),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    maxClicks: row.max_clicks === null ? null : Number(row.max_clicks),
+    redirectStatus: row.redirect_status as RedirectStatus,
+    tags: JSON.parse(row.tags) as string[],
+    clickCount: Number(row.click_count),
+  }
+}

@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely'
+import type { MigrationContext } from './migration-context.js'
+import * as m001 from './001-initial.js'
+
+export interface LinkprintMigration {
+  up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>
+  down(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>
+}
+
+/** Every migration, in order; one list serves both dialects. */
+export const MIGRATIONS: Record<string, LinkprintMigration> = {
+  '001-initial': m001,
+}

@@ -1,0 +1,21 @@
+import { AppError } from '../errors.js'
+import { KyselyStorage } from './kysely-storage.js'
+import type { LinkprintDialect } from './linkprint-dialect.js'
+import { createPostgresDialect } from './postgres/postgres-dialect.js'
+import { createSqliteDialect } from './sqlite/sqlite-dialect.js'
+import type { Storage } from './storage.js'
+
+/** `sqlite:<path>` (or `sqlite::memory:`) and `postgres://…`/`postgresql://…`, as DESIGN.md names them. */
+export function dialectFromUrl(url: string): LinkprintDialect {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
+    if (!path) throw new AppError('VALIDATION_FAILED', 'DATABASE_URL sqlite: needs a file path')
+    return createSqliteDialect(path)
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) return createPostgresDialect(url)
+  throw new AppError('VALIDATION_FAILED', `DATABASE_URL must start with sqlite: or postgres://, got "${url.replace(/\/\/[^@]*@/, '//***@')}"`)
+}
+
+export function openStorage(url: string): Storage {
+  return new KyselyStorage(dialectFromUrl(url))
+}

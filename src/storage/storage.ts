@@ -1,0 +1,142 @@
+import type { ClicksTable } from './database.js'
+
+export type DialectName = 'sqlite' | 'postgres'
+
+export interface User {
+  id: number
+  email: string
+  passwordHash: string
+  isAdmin: boolean
+  createdAt: number
+}
+
+export interface ApiKey {
+  id: number
+  userId: number
+  name: string
+  prefix: string
+  createdAt: number
+  revokedAt: number | null
+}
+
+export interface Session {
+  idHash: string
+  userId: number | null
+  createdAt: number
+  expiresAt: number
+  revokedAt: number | null
+}
+
+export interface Link {
+  id: number
+  slug: string
+  url: string
+  userId: number
+  createdAt: number
+  updatedAt: number
+  expiresAt: number | null
+  maxClicks: number | null
+  redirectStatus: RedirectStatus
+  tags: string[]
+  clickCount: number
+}
+
+export type RedirectStatus = 301 | 302 | 307 | 308
+
+export type NewLink = Omit<Link, 'id' | 'clickCount'>
+export type LinkPatch = Partial<Pick<Link, 'url' | 'expiresAt' | 'maxClicks' | 'redirectStatus' | 'tags'>> & { updatedAt: number }
+
+export type NewClick = Omit<ClicksTable, 'id'>
+export type ClickRow = ClicksTable & { id: number }
+
+export interface LinkQuery {
+  /** Undefined: every user's links (admins). */
+  userId?: number
+  tag?: string
+  limit: number
+  /** Links with a smaller id than this, newest first. */
+  beforeId?: number
+}
+
+export interface TimeRange {
+  from?: number
+  to?: number
+}
+
+export interface LinkStats {
+  linkId: number
+  slug: string
+  clicks: number
+  browserUniqueClicks: number
+  deviceUniqueClicks: number
+  avgConfidence: number | null
+  botClicks: number
+}
+
+export interface Bucket {
+  start: number
+  clicks: number
+  browserUniqueClicks: number
+  deviceUniqueClicks: number
+  botClicks: number
+}
+
+export interface Breakdown {
+  value: string | null
+  clicks: number
+}
+
+export interface MigrationState {
+  name: string
+  executedAt: number | null
+}
+
+/**
+ * Everything linkprint keeps. This interface is the only code that knows which database
+ * is underneath; both dialects serve it through the same Kysely queries.
+ */
+export interface Storage {
+  readonly dialect: DialectName
+
+  migrateUp(): Promise<string[]>
+  migrateDown(): Promise<string | null>
+  migrations(): Promise<MigrationState[]>
+
+  /** Stores the value unless one is already there; returns the one that is kept (first writer wins across instances). */
+  ensureSetting(key: string, value: string): Promise<string>
+
+  countUsers(): Promise<number>
+  createUser(user: Omit<User, 'id'>): Promise<User>
+  findUserByEmail(email: string): Promise<User | undefined>
+  findUserById(id: number): Promise<User | undefined>
+
+  createApiKey(key: Omit<ApiKey, 'id' | 'revokedAt'> & { keyHash: string }): Promise<ApiKey>
+  findApiKeyByHash(keyHash: string): Promise<ApiKey | undefined>
+  revokeApiKey(id: number, at: number): Promise<boolean>
+
+  createSession(session: Omit<Session, 'revokedAt'>): Promise<void>
+  findSession(idHash: string): Promise<Session | undefined>
+  revokeSession(idHash: string, at: number): Promise<boolean>
+
+  /** Throws AppError SLUG_TAKEN when the slug exists. */
+  createLink(link: NewLink): Promise<Link>
+  findLinkBySlug(slug: string): Promise<Link | undefined>
+  listLinks(query: LinkQuery): Promise<Link[]>
+  updateLink(id: number, patch: LinkPatch): Promise<Link | undefined>
+  /** Removes the link and its clicks. */
+  deleteLink(id: number): Promise<boolean>
+
+  /** One transaction: the clicks and the links' human-click counters. */
+  insertClicks(clicks: readonly NewClick[]): Promise<void>
+  countClicks(linkId?: number): Promise<number>
+  linkStats(linkId: number, range: TimeRange): Promise<LinkStats | undefined>
+  allLinkStats(range: TimeRange): Promise<LinkStats[]>
+  /** The view unified_click_analytics, as SQL sees it (kept to check it agrees with linkStats). */
+  unifiedClickAnalytics(): Promise<Array<{ linkId: number; totalClicks: number; browserUniqueClicks: number; deviceUniqueClicks: number; avgConfidence: number | null }>>
+  timeSeries(linkId: number, range: TimeRange, bucketMs: number): Promise<Bucket[]>
+  breakdown(linkId: number, range: TimeRange, column: 'referrer_host' | 'identity_source' | 'bot_reason'): Promise<Breakdown[]>
+  /** Pages through a link's clicks in id order, for exports that never hold them all in memory. */
+  clicksPage(linkId: number, range: TimeRange, afterId: number, limit: number): Promise<ClickRow[]>
+
+  close(): Promise<void>
+}

@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AppError } from '../../src/errors.js'
+import { openStorage } from '../../src/storage/open-storage.js'
+import type { NewClick, Storage } from '../../src/storage/storage.js'
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
+
+function click(linkId: number, ts: number, over: Partial<NewClick> = {}): NewClick {
+  return {
+    link_id: linkId, ts, ip_hash: 'ip', ip_prefix_hash: 'pre', user_agent: 'UA', referrer_host: null, method: 'GET',
+    is_bot: 0, bot_reason: null, browser_id: 'b1', device_id: 'd1', confidence: 80, identity_source: 'cookie', fingerprint_version: 0,
+    ...over,
+  }
+}
+
+for (const dialect of DIALECTS) {
+  describe(`storage on ${dialect}`, () => {
+    let db: TestDatabase
+    let storage: Storage
+    let userId: number
+
+    beforeAll(async () => {
+      db = await createTestDatabase(dialect)
+      storage = openStorage(db.url)
+      await storage.migrateUp()
+      userId = (await storage.createUser({ email: 'a@example.com', passwordHash: 'x', isAdmin: true, createdAt: 1 })).id
+    })
+    afterAll(async () => {
+      await storage.close()
+      await db.drop()
+    })
+
+    const newLink = (slug: string) => ({ slug, url: 'https://example.org/', userId, createdAt: 1000, updatedAt: 1000, expiresAt: null, maxClicks: null, redirectStatus: 302 as const, tags: ['a b', 'x'] })
+
+    it('migrates down one step and up again', async () => {
+      const other = await createTestDatabase(dialect)
+      const s = openStorage(other.url)
+      try {
+        expect(await s.migrateUp()).toEqual(['001-initial'])
+        expect(await s.migrateUp()).toEqual([])
+        expect(await s.migrateDown()).toBe('001-initial')
+        expect((await s.migrations()).every((m) => m.executedAt === null)).toBe(true)
+        expect(await s.migrateUp()).toEqual(['001-initial'])
+      } finally {
+        await s.close()
+        await other.drop()
+      }
+    })
+
+    it('keeps the first value of a setting', async () => {
+      expect(await storage.ensureSetting('k', 'one')).toBe('one')
+      expect(await storage.ensureSetting('k', 'two')).toBe('one')
+    })
+
+    it('creates, reads, updates and deletes links; slugs are unique', async () => {
+      const link = await storage.createLink(newLink('abc'))
+      expect(link).toMatchObject({ slug: 'abc', tags: ['a b', 'x'], clickCount: 0, redirectStatus: 302, expiresAt: null })
+      await expect(storage.createLink(newLink('abc'))).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.code === 'SLUG_TAKEN')
+      const updated = await storage.updateLink(link.id, { url: 'https://example.com/x', maxClicks: 5, updatedAt: 2000 })
+      expect(updated).toMatchObject({ url: 'https://example.com/x', maxClicks: 5, updatedAt: 2000, tags: ['a b', 'x'] })
+      expect(await storage.deleteLink(link.id)).toBe(true)
+      expect(await storage.findLinkBySlug('abc')).toBeUndefined()
+      expect(await storage.deleteLink(link.id)).toBe(false)
+    })
+
+    it('pages through links newest first and filters by tag', async () => {
+      for (const s of ['p1', 'p2', 'p3']) await storage.createLink({ ...newLink(s), tags: s === 'p2' ? ['two'] : [] })
+      const first = await storage.listLinks({ userId, limit: 2 })
+      expect(first.map((l) => l.slug)).toEqual(['p3', 'p2'])
+      const next = await storage.listLinks({ userId, limit: 2, beforeId: first[1]!.id })
+      expect(next.map((l) => l.slug)).toEqual(['p1'])
+      expect((await storage.listLinks({ limit: 10, tag: 'two' })).map((l) => l.slug)).toEqual(['p2'])
+      expect(await storage.listLinks({ limit: 10, tag: 'tw%' })).toEqual([])
+    })
+
+    it('writes a batch of clicks in one transaction and counts only humans against the link', async () => {
+      const link = await storage.createLink(newLink('clicked'))
+      const clicks = Array.from({ length: 5000 }, (_, i) =>
+        click(link.id, 10_000 + i, i % 10 === 0 ? { is_bot: 1, bot_reason: 'user_agent', browser_id: null, device_id: null, confidence: null } : { browser_id: `b${i % 7}`, device_id: `d${i % 3}` }),
+      )
+      await storage.insertClicks(clicks)
+      expect(await storage.countClicks(link.id)).toBe(5000)
+      expect((await storage.findLinkBySlug('clicked'))!.clickCount).toBe(4500)
+      const stats = await storage.linkStats(link.id, {})
+      expect(stats).toEqual({ linkId: link.id, slug: 'clicked', clicks: 4500, browserUniqueClicks: 7, deviceUniqueClicks: 3, avgConfidence: 80, botClicks: 500 })
+      const view = (await storage.unifiedClickAnalytics()).find((r) => r.linkId === link.id)
+      expect(view).toEqual({ linkId: link.id, totalClicks: 4500, browserUniqueClicks: 7, deviceUniqueClicks: 3, avgConfidence: 80 })
+      const ranged = await storage.linkStats(link.id, { from: 10_000, to: 10_010 })
+      expect(ranged).toMatchObject({ clicks: 9, botClicks: 1 })
+    })
+
+    it('buckets a time series and breaks clicks down', async () => {
+      const link = await storage.createLink(newLink('series'))
+      const hour = 3_600_000
+      await storage.insertClicks([
+        click(link.id, 5 * hour + 1, { referrer_host: 'news.example' }),
+        click(link.id, 5 * hour + 2, { browser_id: 'b2', referrer_host: 'news.example' }),
+        click(link.id, 7 * hour, { is_bot: 1, bot_reason: 'head_request' }),
+      ])
+      const series = await storage.timeSeries(link.id, {}, hour)
+      expect(series).toEqual([
+        { start: 5 * hour, clicks: 2, browserUniqueClicks: 2, deviceUniqueClicks: 1, botClicks: 0 },
+        { start: 7 * hour, clicks: 0, browserUniqueClicks: 0, deviceUniqueClicks: 0, botClicks: 1 },
+      ])
+      expect(await storage.breakdown(link.id, {}, 'referrer_host')).toEqual([{ value: 'news.example', clicks: 2 }])
+      expect(await storage.breakdown(link.id, {}, 'bot_reason')).toEqual([{ value: 'head_request', clicks: 1 }])
+      const page = await storage.clicksPage(link.id, {}, 0, 2)
+      expect(page).toHaveLength(2)
+      expect((await storage.clicksPage(link.id, {}, page[1]!.id, 2))).toHaveLength(1)
+    })
+
+    it('stores users, API keys and sessions', async () => {
+      await expect(storage.createUser({ email: 'a@example.com', passwordHash: 'y', isAdmin: false, createdAt: 2 })).rejects.toBeInstanceOf(AppError)
+      const key = await storage.createApiKey({ userId, name: 'k', prefix: 'lp_abc', keyHash: 'hash1', createdAt: 5 })
+      expect(await storage.findApiKeyByHash('hash1')).toMatchObject({ id: key.id, revokedAt: null })
+      expect(await storage.revokeApiKey(key.id, 9)).toBe(true)
+      expect(await storage.revokeApiKey(key.id, 10)).toBe(false)
+      await storage.createSession({ idHash: 's1', userId, createdAt: 1, expiresAt: 100 })
+      expect(await storage.revokeSession('s1', 50)).toBe(true)
+      expect(await storage.findSession('s1')).toMatchObject({ revokedAt: 50 })
+    })
+  })
+}
