@@ -7,6 +7,7 @@ import type { ClickEnvironment } from './decisions/click-pipeline.js'
 import { DeviceCookie } from './identity/device-cookie.js'
 import { LinkService } from './links/link-service.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
+import { IpHasher } from './signals/ip-hasher.js'
 import { parseTrustedProxies } from './signals/trusted-proxies.js'
 import { ClickWriter } from './storage/click-writer.js'
 import { openStorage } from './storage/open-storage.js'
@@ -68,7 +69,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   })
 
   const clickEnvironment: ClickEnvironment = {
-    ipHashKey: keys.ipHash,
+    ipHasher: new IpHasher(keys.ipHash),
     deviceCookie: new DeviceCookie(keys.cookie),
     trustedProxies: parseTrustedProxies(config.trustProxy),
     privacyMode: config.privacyMode,

@@ -4,7 +4,7 @@ import { DEVICE_COOKIE, readCookie, type DeviceCookie } from '../identity/device
 import { legacyIdentity, type Identity } from '../identity/legacy-identity.js'
 import { detectBot, type BotVerdict } from '../signals/bot-detector.js'
 import { resolveClientIp } from '../signals/client-ip.js'
-import { hashIp } from '../signals/ip-hash.js'
+import type { IpHasher } from '../signals/ip-hasher.js'
 import type { TrustedProxies } from '../signals/trusted-proxies.js'
 import type { Link, NewClick } from '../storage/storage.js'
 
@@ -20,7 +20,7 @@ export interface ClickInput {
 
 /** What the steps need from the running service, passed in so the pipeline stays pure. */
 export interface ClickEnvironment {
-  readonly ipHashKey: Buffer
+  readonly ipHasher: IpHasher
   readonly deviceCookie: DeviceCookie
   readonly trustedProxies: TrustedProxies
   readonly privacyMode: PrivacyMode
@@ -68,7 +68,7 @@ export const CLICK_PIPELINE: ReadonlyArray<readonly [string, ClickStep]> = [
   // Bots do not count against the limit, so a preview of an exhausted link still gets its 410 but a limit is never used up by crawlers.
   ['check_click_limit', (ctx, env) => (ctx.link.maxClicks !== null && env.clickCount(ctx.link) >= ctx.link.maxClicks ? 'link_exhausted' : undefined)],
   ['hash_address', (ctx, env) => {
-    const hashes = hashIp(ctx.clientIp, env.ipHashKey)
+    const hashes = env.ipHasher.hash(ctx.clientIp)
     ctx.ipHash = hashes.ipHash
     ctx.prefixHash = hashes.prefixHash
   }],

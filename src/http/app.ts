@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Linkprint } from '../linkprint.js'
 import { analyticsPlugin } from './plugins/analytics-plugin.js'
 import { authenticationPlugin } from './plugins/authentication-plugin.js'
@@ -23,7 +23,8 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
     // Client addresses come from signals/client-ip (TRUST_PROXY), not from Fastify's own proxy handling.
     trustProxy: false,
     bodyLimit: BODY_LIMIT,
-    disableRequestLogging: true,
+    // A log line per redirect would cost more than the redirect itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
   })

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js'
 import { AppError } from '../errors.js'
 import type { Link, LinkPatch, RedirectStatus, Storage } from '../storage/storage.js'
 import type { User } from '../storage/storage.js'
-import { LinkCache } from './link-cache.js'
+import { LruCache } from '../signals/lru-cache.js'
 import { assertValidSlug, randomSlug } from './slug.js'
 import { normaliseTargetUrl } from './target-url.js'
 
@@ -26,7 +26,11 @@ export const TAG_PATTERN = /^[\p{L}\p{N} _.:\/-]{1,40}$/u
  */
 export class LinkService {
   readonly #storage: Storage
-  readonly #cache: LinkCache
+  /**
+   * Misses are cached too (null), so a scan of random slugs cannot turn into one query
+   * each; the TTL bounds how stale a link may be after another instance changed it.
+   */
+  readonly #cache: LruCache<string, Link | null>
   readonly #clock: Clock
   readonly #ownHosts: () => readonly string[]
   /** Human clicks seen since each cached link was read from the database. */
@@ -44,7 +48,7 @@ export class LinkService {
   }) {
     this.#storage = options.storage
     this.#clock = options.clock
-    this.#cache = new LinkCache({ max: options.cacheMax, ttlMs: options.cacheTtlMs, clock: options.clock })
+    this.#cache = new LruCache({ max: options.cacheMax, ttl: options.cacheTtlMs, now: () => options.clock.now() })
     this.#ownHosts = options.ownHosts
     this.#pendingClicks = options.pendingClicks
   }
@@ -116,13 +120,13 @@ export class LinkService {
   async delete(principal: User, slug: string): Promise<Link> {
     const link = await this.get(principal, slug)
     await this.#storage.deleteLink(link.id)
-    this.#cache.invalidate(slug)
+    this.#cache.delete(slug)
     this.#clicksSinceLoad.delete(link.id)
     return link
   }
 
   #afterWrite(link: Link): Link {
-    this.#cache.invalidate(link.slug)
+    this.#cache.delete(link.slug)
     return link
   }
 

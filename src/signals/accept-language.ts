@@ -52,7 +52,8 @@ const EMPTY: AcceptLanguage = Object.freeze({ languages: Object.freeze([]), prim
 export function createAcceptLanguageParser(options: AcceptLanguageParserOptions = {}): AcceptLanguageParser {
   const cache = options.cache ?? new LruCache<string, AcceptLanguage>({ max: 5_000 })
   return (header) => {
-    if (header === undefined || header === '') return EMPTY
+    // typeof: replayed events are JSON and may hold anything.
+    if (typeof header !== 'string' || header === '') return EMPTY
     if (header.length > MAX_ACCEPT_LANGUAGE) {
       // Not cached: an attacker's long values would only evict real ones.
       return Object.freeze({ ...EMPTY, rejected: Object.freeze([Object.freeze({ value: header.slice(0, 32), reason: 'oversized' as const })]) })

@@ -89,7 +89,7 @@ export function createBotDetector(options: BotDetectorOptions = {}): BotDetector
   const cache = options.cache ?? new LruCache<string, BotVerdict>({ max: 10_000 })
   return ({ method, userAgent, headers }) => {
     if (method === 'HEAD' || method === 'head') return VERDICTS.head_request
-    if (userAgent === undefined || userAgent === null || isBlank(userAgent)) return VERDICTS.missing_user_agent
+    if (typeof userAgent !== 'string' || isBlank(userAgent)) return VERDICTS.missing_user_agent
     if (headers !== undefined && isPreviewPurpose(headers)) return VERDICTS.link_preview
     const ua = userAgent.length > MAX_USER_AGENT ? userAgent.slice(0, MAX_USER_AGENT) : userAgent
     const hit = cache.get(ua)

@@ -20,6 +20,8 @@ const MAX_LITERAL = 64
  * some parsers and 10 to others, and an ambiguous address must not be trusted.
  */
 export function parseIp(text: string): ParsedIp | null {
+  // Replayed events are JSON: a number where a string belongs must not throw.
+  if (typeof text !== 'string') return null
   const length = text.length
   if (length === 0 || length > MAX_LITERAL) return null
   if (text.indexOf(':') === -1) {

@@ -95,7 +95,12 @@ export function resolveClientIp(
     const raw = headers[name]
     if (raw === undefined) continue
     // Repeated list headers are one list (RFC 9110 §5.3); Node already joins most of them.
-    const value = typeof raw === 'string' ? raw : raw.join(',')
+    const value = typeof raw === 'string' ? raw : Array.isArray(raw) ? raw.join(',') : null
+    if (value === null) {
+      // Not text at all (a replayed event's JSON can hold anything).
+      ;(rejected ??= []).push({ header: name, reason: 'invalid_address' })
+      continue
+    }
     if (value.length > MAX_FORWARDING_HEADER) {
       ;(rejected ??= []).push({ header: name, reason: 'oversized' })
       continue

@@ -15,6 +15,7 @@ export type HeaderRecord = Readonly<Record<string, string | string[] | undefined
 export function singleHeader(headers: HeaderRecord, name: string, max: number): string | undefined {
   const value = headers[name]
   if (typeof value === 'string') return value.length <= max ? value : undefined
-  if (value !== undefined && value.length === 1 && value[0]!.length <= max) return value[0]
+  if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string' && value[0].length <= max) return value[0]
+  // Anything else, including non-strings from a replayed event's JSON, is no value.
   return undefined
 }

@@ -46,7 +46,8 @@ export function createTimezoneParser(options: TimezoneParserOptions = {}): Timez
   const canonical = new Map<string, TimezoneResult>()
   for (const zone of Intl.supportedValuesOf('timeZone')) canonical.set(zone, Object.freeze({ timezone: zone, reason: null }))
   return (value) => {
-    if (value === undefined || value === '') return MISSING
+    // typeof: replayed events are JSON and may hold anything.
+    if (typeof value !== 'string' || value === '') return MISSING
     if (value.length > MAX_TIMEZONE) return OVERSIZED
     if (!wellFormed(value)) return INVALID_CHARSET
     const known = canonical.get(value)

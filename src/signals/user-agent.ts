@@ -44,6 +44,9 @@ export const MAX_USER_AGENT = 512
 /** A full-version list with GREASE is about 150 characters. */
 export const MAX_HINT = 256
 
+/** hintsKey() of an empty hint set. */
+const NO_HINTS = '\u0000\u0000\u0000\u0000\u0000\u0000'
+
 export const HINT_HEADERS = {
   secChUa: 'sec-ch-ua',
   secChUaMobile: 'sec-ch-ua-mobile',
@@ -74,9 +77,11 @@ export function createUserAgentParser(options: UserAgentParserOptions = {}): Use
   const cache = options.cache ?? new LruCache<string, UserAgentInfo>({ max: 10_000 })
   const parser = new UAParser()
   return (userAgent, hints) => {
-    const ua = userAgent ?? ''
+    const ua = typeof userAgent === 'string' ? userAgent : ''
     const cut = ua.length > MAX_USER_AGENT ? ua.slice(0, MAX_USER_AGENT) : ua
-    const key = hints === undefined ? cut : cut + hintsKey(hints)
+    // No hints (Firefox, Safari) and an empty hint set share one entry.
+    const extra = hints === undefined ? NO_HINTS : hintsKey(hints)
+    const key = extra === NO_HINTS ? cut : cut + extra
     const hit = cache.get(key)
     if (hit !== undefined) return hit
     const info = deepFreeze(parse(parser, cut, hints, cut !== ua))

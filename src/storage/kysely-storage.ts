@@ -1,7 +1,7 @@
 import { Kysely, Migrator, sql, type MigrationProvider, type Selectable } from 'kysely'
 import { AppError } from '../errors.js'
 import type { Database, LinksTable, UsersTable } from './database.js'
-import type { LinkprintDialect } from './linkprint-dialect.js'
+import type { ClickBatchWriter, LinkprintDialect } from './linkprint-dialect.js'
 import { migrationContext } from './migrations/migration-context.js'
 import { MIGRATIONS } from './migrations/index.js'
 import type {
@@ -9,20 +9,18 @@ import type {
   NewLink, RedirectStatus, Session, Storage, TimeRange, User,
 } from './storage.js'
 
-const CLICK_COLUMNS = 15
-
 export class KyselyStorage implements Storage {
   readonly dialect
   readonly #db: Kysely<Database>
   readonly #migrator: Migrator
-  readonly #maxRowsPerInsert: number
+  readonly #clickBatchWriter: ClickBatchWriter
   readonly #isUniqueViolation: (error: unknown) => boolean
 
   constructor(dialect: LinkprintDialect) {
     this.dialect = dialect.name
     this.#db = new Kysely<Database>({ dialect: dialect.createKyselyDialect() })
     this.#isUniqueViolation = dialect.isUniqueViolation
-    this.#maxRowsPerInsert = Math.floor(dialect.maxBindParameters / CLICK_COLUMNS)
+    this.#clickBatchWriter = dialect.createClickBatchWriter()
     const ctx = migrationContext(dialect.name)
     const provider: MigrationProvider = {
       getMigrations: async () =>
@@ -188,19 +186,7 @@ export class KyselyStorage implements Storage {
   }
 
   async insertClicks(clicks: readonly NewClick[]): Promise<void> {
-    if (clicks.length === 0) return
-    const humanClicks = new Map<number, number>()
-    for (const click of clicks) {
-      if (click.is_bot === 0) humanClicks.set(click.link_id, (humanClicks.get(click.link_id) ?? 0) + 1)
-    }
-    await this.#db.transaction().execute(async (trx) => {
-      for (let i = 0; i < clicks.length; i += this.#maxRowsPerInsert) {
-        await trx.insertInto('clicks').values(clicks.slice(i, i + this.#maxRowsPerInsert)).execute()
-      }
-      for (const [linkId, n] of humanClicks) {
-        await trx.updateTable('links').set((eb) => ({ click_count: eb('click_count', '+', n) })).where('id', '=', linkId).execute()
-      }
-    })
+    if (clicks.length > 0) await this.#clickBatchWriter.write(this.#db, clicks)
   }
 
   async countClicks(linkId?: number): Promise<number> {
@@ -313,6 +299,7 @@ export class KyselyStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.#clickBatchWriter.close()
     await this.#db.destroy()
   }
 }

@@ -1,15 +1,22 @@
-import type { Dialect } from 'kysely'
-import type { DialectName } from './storage.js'
+import type { Dialect, Kysely } from 'kysely'
+import type { Database } from './database.js'
+import type { DialectName, NewClick } from './storage.js'
+
+/** Writes clicks and the links' human-click counters in one transaction, the fastest way the database allows. */
+export interface ClickBatchWriter {
+  write(db: Kysely<Database>, clicks: readonly NewClick[]): Promise<void>
+  close(): Promise<void>
+}
 
 /**
  * What differs between the databases, kept as small as Kysely keeps its own dialects:
  * a factory for the Kysely dialect, how the driver reports a unique violation, and
- * capability flags the migrations read.
+ * the bulk click writer, the one hot write path.
  */
 export interface LinkprintDialect {
   readonly name: DialectName
   createKyselyDialect(): Dialect
   isUniqueViolation(error: unknown): boolean
-  /** Most parameters one statement may bind; batched inserts are chunked to stay below it. */
-  readonly maxBindParameters: number
+  /** Called once, after createKyselyDialect. */
+  createClickBatchWriter(): ClickBatchWriter
 }

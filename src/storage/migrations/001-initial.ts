@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely'
 import type { MigrationContext } from './migration-context.js'
 
-export async function up(db: Kysely<unknown>, { idColumn }: MigrationContext): Promise<void> {
+export async function up(db: Kysely<unknown>, { idColumn, rowIdColumn }: MigrationContext): Promise<void> {
   await db.schema
     .createTable('settings')
     .addColumn('key', 'text', (c) => c.primaryKey())
@@ -57,7 +57,7 @@ export async function up(db: Kysely<unknown>, { idColumn }: MigrationContext): P
   // deleted, and one such click must not fail a whole batch of other links' clicks.
   await db.schema
     .createTable('clicks')
-    .addColumn('id', ...idColumn)
+    .addColumn('id', ...rowIdColumn)
     .addColumn('link_id', 'bigint', (c) => c.notNull())
     .addColumn('ts', 'bigint', (c) => c.notNull())
     .addColumn('ip_hash', 'text', (c) => c.notNull())

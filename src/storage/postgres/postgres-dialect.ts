@@ -1,6 +1,7 @@
 import { PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { LinkprintDialect } from '../linkprint-dialect.js'
+import { postgresClickBatchWriter } from './postgres-click-batch-writer.js'
 
 const INT8 = 20
 const NUMERIC = 1700
@@ -17,7 +18,7 @@ const types = {
 export function createPostgresDialect(connectionString: string): LinkprintDialect {
   return {
     name: 'postgres',
-    maxBindParameters: 65_535,
+    createClickBatchWriter: () => postgresClickBatchWriter,
     createKyselyDialect() {
       return new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 10, types: types as pg.CustomTypesConfig }) })
     },

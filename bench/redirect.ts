@@ -1,0 +1,110 @@
+/**
+ * npm run bench:redirect [-- --duration 5 --rounds 3 --connections 50 --dialects sqlite,postgres]
+ *
+ * The real service (built, click recording on) against a bare node:http 302 server, in the
+ * same run, alternating rounds so both see the same machine load. Prints throughput,
+ * p50/p99 latency and the ratio, then checks that every answered redirect became a click.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import autocannon from 'autocannon'
+import pg from 'pg'
+import { openStorage } from '../src/storage/open-storage.js'
+import { spawnServer } from './lib/spawn-server.js'
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '50' },
+    dialects: { type: 'string', default: 'sqlite,postgres' },
+    postgres: { type: 'string', default: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
+  },
+})
+const duration = Number(values.duration)
+const rounds = Number(values.rounds)
+const connections = Number(values.connections)
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+
+interface Run { rps: number; p50: number; p99: number; answered: number; errors: number }
+
+async function load(url: string): Promise<Run> {
+  const result = await autocannon({ url, connections, duration, headers: { 'user-agent': UA, 'accept-language': 'it-IT,it;q=0.9' } })
+  const answered = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => code === '302').reduce((n, [, s]) => n + (s.count ?? 0), 0)
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, answered, errors: result.errors + result.timeouts + result.non2xx - answered }
+}
+
+async function database(dialect: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'linkprint-bench-'))
+    return { url: `sqlite:${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) }
+  }
+  const name = `linkprint_bench_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: values.postgres })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  await admin.end()
+  const url = new URL(values.postgres!)
+  url.pathname = `/${name}`
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: values.postgres })
+      await c.connect()
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      await c.end()
+    },
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)] ?? NaN
+}
+
+const bare = await spawnServer(['--import', 'tsx', 'bench/lib/bare-302-server.ts'])
+const table: string[][] = []
+try {
+  for (const dialect of values.dialects!.split(',')) {
+    const db = await database(dialect)
+    const service = await spawnServer(['bin/linkprint.js', 'serve'], { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn' })
+    const key = /API key:\s+(\S+)/.exec(service.output())?.[1]
+    const created = await fetch(`${service.url}/api/links`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.org/', slug: 'bench' }) })
+    if (created.status !== 201) throw new Error(`could not create the link: ${await created.text()}`)
+    await load(`${service.url}/bench`) // warm-up
+    const bareRuns: Run[] = []
+    const serviceRuns: Run[] = []
+    for (let round = 0; round < rounds; round++) {
+      bareRuns.push(await load(`${bare.url}/bench`))
+      serviceRuns.push(await load(`${service.url}/bench`))
+      process.stderr.write(`  ${dialect} round ${round + 1}/${rounds}: bare ${Math.round(bareRuns.at(-1)!.rps)} req/s, service ${Math.round(serviceRuns.at(-1)!.rps)} req/s\n`)
+    }
+    // The server's own count: autocannon does not count the requests still in flight when it stops.
+    const metrics = await (await fetch(`${service.url}/metrics`)).text()
+    const answered = [...metrics.matchAll(/^linkprint_redirects_total\{outcome="(?:redirect|bot)"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
+    const exit = await service.stop()
+    const storage = openStorage(db.url)
+    const clicks = await storage.countClicks()
+    await storage.close()
+    await db.drop()
+    const b = { rps: median(bareRuns.map((r) => r.rps)), p50: median(bareRuns.map((r) => r.p50)), p99: median(bareRuns.map((r) => r.p99)) }
+    const s = { rps: median(serviceRuns.map((r) => r.rps)), p50: median(serviceRuns.map((r) => r.p50)), p99: median(serviceRuns.map((r) => r.p99)) }
+    table.push([
+      dialect, `${Math.round(b.rps)}`, `${b.p50}/${b.p99}`, `${Math.round(s.rps)}`, `${s.p50}/${s.p99}`, (s.rps / b.rps).toFixed(2),
+      `${answered}`, `${clicks}`, clicks === answered ? 'yes' : 'NO', `${exit}`,
+    ])
+  }
+} finally {
+  await bare.stop()
+}
+
+const headers = ['db', 'bare req/s', 'bare p50/p99 ms', 'service req/s', 'service p50/p99 ms', 'ratio', 'answered', 'clicks stored', 'equal', 'exit']
+const widths = headers.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)))
+const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ')
+console.log(`\nredirect benchmark: ${connections} connections, ${rounds} alternating rounds of ${duration}s each (medians)`)
+console.log(line(headers))
+for (const row of table) console.log(line(row))
+console.log('targets: ratio >= 0.6, service p99 < 10 ms, clicks stored = redirects answered')

@@ -1,0 +1,78 @@
+import { once } from 'node:events'
+import { Worker } from 'node:worker_threads'
+import type Database from 'better-sqlite3'
+import type { Kysely } from 'kysely'
+import { CLICK_COLUMNS, humanClicksByLink } from '../click-columns.js'
+import type { Database as Tables } from '../database.js'
+import type { ClickBatchWriter } from '../linkprint-dialect.js'
+import type { NewClick } from '../storage.js'
+import { sqliteClickInserter, type EncodedClickBatch } from './sqlite-click-inserter.js'
+
+function spawnWorker(path: string): Worker {
+  const self = new URL(import.meta.url)
+  if (!self.pathname.endsWith('.ts')) return new Worker(new URL('./sqlite-click-worker.js', self), { workerData: { path } })
+  // Running from source (tests, benchmarks under tsx): the worker is TypeScript too and
+  // loaders are not inherited by workers, so it registers tsx before importing itself.
+  const entry = JSON.stringify(new URL('./sqlite-click-worker.ts', self).href)
+  return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}) })`, { eval: true, workerData: { path } })
+}
+
+function encode(clicks: readonly NewClick[]): EncodedClickBatch {
+  return { rows: clicks.map((c) => CLICK_COLUMNS.map(([name]) => c[name])), humanClicks: [...humanClicksByLink(clicks)] }
+}
+
+/**
+ * SQLite's bulk click path. A file database is written by a worker thread with its own
+ * connection (WAL lets it commit beside the main connection's readers); `:memory:`
+ * cannot be shared across connections, so there it runs in-thread under Kysely's lock.
+ */
+export function sqliteClickBatchWriter(path: string, database: Database.Database): ClickBatchWriter {
+  if (path === ':memory:') {
+    let insert: ((batch: EncodedClickBatch) => void) | undefined
+    return {
+      write: (db: Kysely<Tables>, clicks) =>
+        db.connection().execute(async () => {
+          insert ??= sqliteClickInserter(database)
+          insert(encode(clicks))
+        }),
+      close: async () => {},
+    }
+  }
+
+  let worker: Worker | undefined
+  let nextId = 0
+  const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>()
+  const start = () => {
+    const w = spawnWorker(path)
+    w.on('message', ({ id, error }: { id: number; error: string | null }) => {
+      const waiter = pending.get(id)
+      pending.delete(id)
+      if (error === null) waiter?.resolve()
+      else waiter?.reject(new Error(`click batch failed: ${error}`))
+    })
+    w.on('error', (error) => {
+      for (const waiter of pending.values()) waiter.reject(error)
+      pending.clear()
+      worker = undefined
+    })
+    return w
+  }
+  return {
+    write(_db, clicks) {
+      worker ??= start()
+      const id = nextId++
+      const target = worker
+      return new Promise<void>((resolve, reject) => {
+        pending.set(id, { resolve, reject })
+        target.postMessage({ id, batch: JSON.stringify(encode(clicks)) })
+      })
+    },
+    async close() {
+      if (!worker) return
+      const exited = once(worker, 'exit')
+      worker.postMessage('close')
+      await exited
+      worker = undefined
+    },
+  }
+}

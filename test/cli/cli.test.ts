@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../../src/cli/main.js'
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
+
+async function run(env: NodeJS.ProcessEnv, ...argv: string[]) {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env })
+  return { code, out: out.join('\n'), err: err.join('\n') }
+}
+
+for (const dialect of DIALECTS) {
+  describe(`linkprint CLI on ${dialect}`, () => {
+    let db: TestDatabase
+    let env: NodeJS.ProcessEnv
+    beforeAll(async () => {
+      db = await createTestDatabase(dialect)
+      env = { DATABASE_URL: db.url, PUBLIC_URL: 'https://sho.rt' }
+    })
+    afterAll(() => db.drop())
+
+    it('migrates, rolls back one step, and reports status', async () => {
+      expect((await run(env, 'migrate')).out).toBe('applied 001-initial')
+      expect((await run(env, 'migrate')).out).toBe('already up to date')
+      expect((await run(env, 'migrate', '--down')).out).toBe('rolled back 001-initial')
+      expect((await run(env, 'migrate', '--status')).out).toBe('pending  001-initial')
+      const json = await run(env, 'migrate', '--json')
+      expect(JSON.parse(json.out.split('\n').at(-1)!)).toEqual([{ name: '001-initial', executedAt: expect.any(String) }])
+    })
+
+    it('adds users and links, lists them and prints stats', async () => {
+      const noUser = await run(env, 'links', 'add', 'https://example.org')
+      expect(noUser.code).toBe(1)
+      expect(noUser.err).toContain('No user yet')
+      const admin = await run(env, 'user', 'add', 'Boss@Example.com', '--admin', '--json')
+      expect(JSON.parse(admin.out)).toMatchObject({ email: 'boss@example.com', isAdmin: true, apiKey: expect.stringMatching(/^lp_/), password: expect.any(String) })
+      expect((await run(env, 'links', 'add', 'https://example.org/a', '--slug', 'cli-a')).out).toBe('https://sho.rt/cli-a')
+      const json = JSON.parse((await run(env, 'links', 'add', 'https://example.org/b', '--json')).out)
+      expect(json).toMatchObject({ url: 'https://example.org/b', shortUrl: expect.stringMatching(/^https:\/\/sho\.rt\/\w{7}$/) })
+      const list = await run(env, 'links', 'list')
+      expect(list.out).toContain('cli-a')
+      expect(JSON.parse((await run(env, 'links', 'list', '--json')).out)).toHaveLength(2)
+      const stats = JSON.parse((await run(env, 'stats', '--json')).out)
+      expect(stats).toContainEqual({ slug: 'cli-a', clicks: 0, browserUniqueClicks: 0, deviceUniqueClicks: 0, avgConfidence: null, botClicks: 0 })
+      expect(JSON.parse((await run(env, 'stats', 'cli-a', '--json')).out)).toMatchObject({ slug: 'cli-a' })
+      expect((await run(env, 'stats')).out).toMatch(/^slug\s+clicks\s+browsers\s+devices/)
+    })
+
+    it('rejects bad input with a message and a non-zero code', async () => {
+      expect((await run(env, 'links', 'add', 'javascript:alert(1)')).err).toContain('URL_SCHEME_NOT_ALLOWED')
+      expect((await run(env, 'links', 'add', 'https://example.org', '--slug', 'api')).err).toContain('SLUG_RESERVED')
+      expect((await run(env, 'links', 'add', 'https://example.org', '--slug', 'cli-a')).err).toContain('SLUG_TAKEN')
+      expect((await run(env, 'user', 'add', 'not-an-email')).code).toBe(1)
+      expect((await run(env, 'stats', 'nope')).code).toBe(1)
+      expect((await run(env, 'links', 'add', 'https://example.org', '--bogus')).code).toBe(2)
+      expect((await run(env, 'frobnicate')).code).toBe(2)
+      expect((await run({ DATABASE_URL: 'mysql://x' }, 'stats')).err).toContain('DATABASE_URL')
+      expect((await run({ ...env, PORT: 'eighty' }, 'stats')).err).toContain('PORT')
+    })
+  })
+}
