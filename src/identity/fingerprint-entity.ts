@@ -1,0 +1,31 @@
+/**
+ * One storage context the engine has seen: a cookie jar (the `device_fp` id) or, where no
+ * cookie may be set, a session. Browser installs and devices are clusters of these.
+ */
+export interface FingerprintEntity {
+  readonly key: string
+  readonly firstSeen: number
+  lastSeen: number
+  readonly deviceHash: string
+  readonly browserHash: string
+  readonly primaryHash: string
+  sessionHash: string
+  readonly sdkDevice: string | null
+  readonly sdkBrowser: string | null
+  readonly browserName: string | null
+  readonly osName: string | null
+  readonly deviceType: string
+  ipHash: string
+  prefixHash: string
+  /** How sure the engine was when it placed this entity in its clusters (0–100). */
+  confidence: number
+  correlationType: CorrelationType | null
+  /** The evidence that placed it, e.g. ["sdk_device", "same_address"]. */
+  factors: string[]
+  /** The address the engine last tried to link it from; it tries again only from a new one. */
+  linkedFrom: string | null
+}
+
+export type CorrelationType = 'exact' | 'partial'
+
+export type ClusterLevel = 'browser' | 'device'

@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto'
+import { CORRELATION_RULES, type CorrelationRule, type Evidence } from './correlation-rules.js'
+import type { ClusterLevel, CorrelationType, FingerprintEntity } from './fingerprint-entity.js'
+import { computeFingerprints, FINGERPRINT_VERSION, type Fingerprints } from './fingerprints.js'
+import type { IdentitySignals } from './identity-signals.js'
+import type { IdentityState } from './identity-state.js'
+
+/** Seed 000's tiers: where the click's identity came from. */
+export type IdentitySource = 'request_cache' | 'client_header' | 'cookie' | 'server_generated'
+
+export interface ClusterMerge {
+  readonly level: ClusterLevel
+  readonly absorbed: string
+  readonly into: string
+}
+
+export interface IdentityDecision {
+  /** The storage context (cookie id, or session key when no cookie may be set). */
+  readonly key: string
+  /** Browser install and device, as clusters stand after this click. */
+  readonly browserId: string
+  readonly deviceId: string
+  readonly confidence: number
+  readonly source: IdentitySource
+  readonly correlationType: CorrelationType | null
+  readonly factors: readonly string[]
+  readonly fingerprints: Fingerprints
+  readonly fingerprintVersion: number
+  readonly browserUnique: boolean
+  readonly deviceUnique: boolean
+  /** Set when the key is new: the row to store in enhanced_fingerprints / fingerprint_correlations. */
+  readonly newEntity: FingerprintEntity | null
+  readonly merges: readonly ClusterMerge[]
+}
+
+export interface IdentityEngineOptions {
+  readonly state: IdentityState
+  readonly sessionWindowMs: number
+  readonly minConfidence: number
+  readonly rules?: readonly CorrelationRule[]
+}
+
+const DAY = 86_400_000
+
+/**
+ * Attributes a human click to a browser install and a physical device (seeds 002, 004).
+ * Pure apart from the state it is given: the HTTP server, replay and tests run it alike.
+ */
+export class IdentityEngine {
+  readonly #state: IdentityState
+  readonly #sessionWindowMs: number
+  readonly #minConfidence: number
+  readonly #rules: readonly CorrelationRule[]
+
+  constructor(options: IdentityEngineOptions) {
+    this.#state = options.state
+    this.#sessionWindowMs = options.sessionWindowMs
+    this.#minConfidence = options.minConfidence
+    this.#rules = options.rules ?? CORRELATION_RULES
+  }
+
+  get state(): IdentityState {
+    return this.#state
+  }
+
+  resolve(signals: IdentitySignals): IdentityDecision {
+    const state = this.#state
+    const fingerprints = computeFingerprints(signals, this.#sessionWindowMs)
+    const { key, source } = this.#keyOf(signals, fingerprints)
+    let entity = state.get(key)
+    const merges: ClusterMerge[] = []
+    let newEntity: FingerprintEntity | null = null
+
+    if (!entity) {
+      entity = {
+        key, firstSeen: signals.ts, lastSeen: signals.ts,
+        deviceHash: fingerprints.deviceStableHash, browserHash: fingerprints.browserComponent, primaryHash: fingerprints.primaryFingerprint, sessionHash: fingerprints.sessionHash,
+        sdkDevice: signals.sdkDevice, sdkBrowser: signals.sdkBrowser,
+        browserName: signals.ua.browser.name, osName: signals.ua.os.name, deviceType: signals.ua.device.type,
+        ipHash: signals.ipHash, prefixHash: signals.prefixHash,
+        confidence: signals.sdkDevice ? 75 : 60, correlationType: null, factors: [], linkedFrom: null,
+      }
+      this.#link(entity, signals, fingerprints, merges)
+      state.put(entity)
+      newEntity = entity
+    } else {
+      const moved = entity.ipHash !== signals.ipHash
+      entity.lastSeen = signals.ts
+      entity.ipHash = signals.ipHash
+      entity.prefixHash = signals.prefixHash
+      entity.sessionHash = fingerprints.sessionHash
+      // A known storage context still alone in its device cluster is worth another look from a new address.
+      if (moved && entity.linkedFrom !== signals.ipHash && state.clusterSize('device', key) === 1) this.#link(entity, signals, fingerprints, merges)
+      state.put(entity)
+    }
+
+    const browserId = state.find('browser', key)
+    const deviceId = state.find('device', key)
+    const browserUnique = !state.hasClicked('browser', browserId, signals.linkId)
+    const deviceUnique = !state.hasClicked('device', deviceId, signals.linkId)
+    state.markClicked('browser', browserId, signals.linkId)
+    state.markClicked('device', deviceId, signals.linkId)
+    return {
+      key, browserId, deviceId, source,
+      confidence: Math.round(source === 'cookie' ? Math.max(entity.confidence, 90) : entity.confidence),
+      correlationType: entity.correlationType,
+      factors: entity.factors,
+      fingerprints,
+      fingerprintVersion: FINGERPRINT_VERSION,
+      browserUnique, deviceUnique, newEntity, merges,
+    }
+  }
+
+  #keyOf(s: IdentitySignals, fp: Fingerprints): { key: string; source: IdentitySource } {
+    if (s.cookieId) return { key: s.cookieId, source: 'cookie' }
+    if (s.newCookieId) return { key: s.newCookieId, source: s.sdkDevice ? 'client_header' : 'server_generated' }
+    // No cookie may be set (strict privacy): the session stands in for the storage context.
+    return { key: `s_${createHash('sha256').update(fp.sessionHash).digest('base64url').slice(0, 20)}`, source: s.sdkDevice ? 'client_header' : 'request_cache' }
+  }
+
+  #link(entity: FingerprintEntity, signals: IdentitySignals, fingerprints: Fingerprints, merges: ClusterMerge[]): void {
+    const state = this.#state
+    entity.linkedFrom = signals.ipHash
+    const devicesOnAddress = state.devicesOnAddress(signals.ipHash, signals.ts - DAY)
+    const devicesWithSdkHash = signals.sdkDevice ? this.#devicesWith(signals.sdkDevice, entity.key) : 0
+    const best: Record<ClusterLevel, { evidence: Evidence; candidate: FingerprintEntity } | null> = { browser: null, device: null }
+    const seen = new Set<string>([entity.key])
+    const consider = (candidates: Iterable<FingerprintEntity>) => {
+      for (const candidate of candidates) {
+        if (seen.has(candidate.key)) continue
+        seen.add(candidate.key)
+        for (const rule of this.#rules) {
+          const evidence = rule.evaluate({ signals, fingerprints, candidate, devicesOnAddress, devicesWithSdkHash, sessionWindowMs: this.#sessionWindowMs })
+          if (evidence && evidence.score >= this.#minConfidence && (best[evidence.level]?.evidence.score ?? -1) < evidence.score) best[evidence.level] = { evidence, candidate }
+        }
+      }
+    }
+    if (signals.sdkBrowser) consider(state.withSdkBrowser(signals.sdkBrowser))
+    if (signals.sdkDevice) consider(state.withSdkDevice(signals.sdkDevice))
+    consider(state.onAddress(signals.ipHash))
+    consider(state.onPrefix(signals.prefixHash))
+
+    // Browser-level evidence implies the device; device-level evidence alone joins only the device.
+    const chosen = best.browser ?? best.device
+    if (!chosen) return
+    const levels: ClusterLevel[] = best.browser ? ['browser', 'device'] : ['device']
+    for (const level of levels) {
+      const merged = state.union(level, entity.key, chosen.candidate.key)
+      if (merged) merges.push({ level, absorbed: merged[0], into: merged[1] })
+    }
+    entity.confidence = Math.round(chosen.evidence.score)
+    entity.correlationType = chosen.evidence.exact ? 'exact' : 'partial'
+    entity.factors = [chosen.evidence.factor, `level:${chosen.evidence.level}`]
+  }
+
+  #devicesWith(sdkDevice: string, except: string): number {
+    const roots = new Set<string>()
+    for (const e of this.#state.withSdkDevice(sdkDevice)) if (e.key !== except) roots.add(this.#state.find('device', e.key))
+    return roots.size
+  }
+}

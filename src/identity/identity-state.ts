@@ -1,0 +1,26 @@
+import type { ClusterLevel, FingerprintEntity } from './fingerprint-entity.js'
+
+/**
+ * The engine's working memory: entities, their clusters (union-find per level) and the
+ * indexes that find candidates. Bounded whatever the traffic. This interface is the
+ * seam for a shared implementation (Redis) when several instances serve one database.
+ */
+export interface IdentityState {
+  get(key: string): FingerprintEntity | undefined
+  /** Adds or refreshes an entity and indexes it under its current address and hashes. */
+  put(entity: FingerprintEntity): void
+  /** Canonical id of the entity's cluster at this level. */
+  find(level: ClusterLevel, key: string): string
+  /** Unites two clusters; returns [absorbed root, surviving root], or null when already one. The older root survives, so ids stay stable. */
+  union(level: ClusterLevel, a: string, b: string): [string, string] | null
+  clusterSize(level: ClusterLevel, key: string): number
+  /** Entities seen on the address, the prefix, or with the SDK hash, most recent first. */
+  onAddress(ipHash: string): Iterable<FingerprintEntity>
+  onPrefix(prefixHash: string): Iterable<FingerprintEntity>
+  withSdkDevice(hash: string): Iterable<FingerprintEntity>
+  withSdkBrowser(hash: string): Iterable<FingerprintEntity>
+  /** Distinct device clusters seen on the address since `since`: how crowded it is (offices, carrier NAT). */
+  devicesOnAddress(ipHash: string, since: number): number
+  hasClicked(level: ClusterLevel, root: string, linkId: number): boolean
+  markClicked(level: ClusterLevel, root: string, linkId: number): void
+}

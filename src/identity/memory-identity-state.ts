@@ -1,0 +1,163 @@
+import type { ClusterLevel, FingerprintEntity } from './fingerprint-entity.js'
+import type { IdentityState } from './identity-state.js'
+
+export interface MemoryIdentityStateOptions {
+  /** Most entities kept; the least recently seen leave first (their clusters stay). */
+  readonly maxEntities?: number
+  /** Most entries per address, prefix or SDK hash index. */
+  readonly maxPerIndex?: number
+}
+
+interface Sighting {
+  key: string
+  ts: number
+}
+
+class Index {
+  readonly #map = new Map<string, Sighting[]>()
+  readonly #max: number
+  readonly #maxKeys: number
+
+  constructor(max: number, maxKeys: number) {
+    this.#max = max
+    this.#maxKeys = maxKeys
+  }
+
+  add(id: string, key: string, ts: number): void {
+    let list = this.#map.get(id)
+    if (!list) {
+      list = []
+      this.#map.set(id, list)
+      if (this.#map.size > this.#maxKeys) this.#map.delete(this.#map.keys().next().value!)
+    }
+    const existing = list.findIndex((s) => s.key === key)
+    if (existing !== -1) list.splice(existing, 1)
+    list.unshift({ key, ts })
+    if (list.length > this.#max) list.length = this.#max
+  }
+
+  get(id: string): readonly Sighting[] {
+    return this.#map.get(id) ?? []
+  }
+}
+
+/**
+ * The single-process IdentityState: Maps, bounded by maxEntities and maxPerIndex. Index
+ * entries of evicted entities are skipped when read rather than hunted down on eviction.
+ */
+export class MemoryIdentityState implements IdentityState {
+  readonly #entities = new Map<string, FingerprintEntity>()
+  readonly #parent: Record<ClusterLevel, Map<string, string>> = { browser: new Map(), device: new Map() }
+  readonly #size: Record<ClusterLevel, Map<string, number>> = { browser: new Map(), device: new Map() }
+  readonly #firstSeen = new Map<string, number>()
+  readonly #clicked: Record<ClusterLevel, Map<string, Set<number>>> = { browser: new Map(), device: new Map() }
+  readonly #byAddress: Index
+  readonly #byPrefix: Index
+  readonly #bySdkDevice: Index
+  readonly #bySdkBrowser: Index
+  readonly #maxEntities: number
+
+  constructor(options: MemoryIdentityStateOptions = {}) {
+    this.#maxEntities = options.maxEntities ?? 500_000
+    const perIndex = options.maxPerIndex ?? 256
+    const indexKeys = this.#maxEntities * 2
+    this.#byAddress = new Index(perIndex, indexKeys)
+    this.#byPrefix = new Index(perIndex, indexKeys)
+    this.#bySdkDevice = new Index(perIndex, indexKeys)
+    this.#bySdkBrowser = new Index(perIndex, indexKeys)
+  }
+
+  get(key: string): FingerprintEntity | undefined {
+    return this.#entities.get(key)
+  }
+
+  put(entity: FingerprintEntity): void {
+    const known = this.#entities.has(entity.key)
+    this.#entities.delete(entity.key)
+    this.#entities.set(entity.key, entity)
+    if (!known) {
+      this.#firstSeen.set(entity.key, entity.firstSeen)
+      if (this.#entities.size > this.#maxEntities) this.#entities.delete(this.#entities.keys().next().value!)
+    }
+    this.#byAddress.add(entity.ipHash, entity.key, entity.lastSeen)
+    this.#byPrefix.add(entity.prefixHash, entity.key, entity.lastSeen)
+    if (entity.sdkDevice) this.#bySdkDevice.add(entity.sdkDevice, entity.key, entity.lastSeen)
+    if (entity.sdkBrowser) this.#bySdkBrowser.add(entity.sdkBrowser, entity.key, entity.lastSeen)
+  }
+
+  find(level: ClusterLevel, key: string): string {
+    const parent = this.#parent[level]
+    let root = key
+    for (let next = parent.get(root); next !== undefined && next !== root; next = parent.get(root)) root = next
+    // Path compression: later finds of this key are one step.
+    for (let node = key, next = parent.get(node); next !== undefined && next !== root; node = next, next = parent.get(node)) parent.set(node, root)
+    return root
+  }
+
+  union(level: ClusterLevel, a: string, b: string): [string, string] | null {
+    const ra = this.find(level, a)
+    const rb = this.find(level, b)
+    if (ra === rb) return null
+    const [absorbed, survivor] = (this.#firstSeen.get(ra) ?? Infinity) <= (this.#firstSeen.get(rb) ?? Infinity) ? [rb, ra] : [ra, rb]
+    this.#parent[level].set(absorbed, survivor)
+    const sizes = this.#size[level]
+    sizes.set(survivor, (sizes.get(survivor) ?? 1) + (sizes.get(absorbed) ?? 1))
+    sizes.delete(absorbed)
+    const clicked = this.#clicked[level]
+    const from = clicked.get(absorbed)
+    if (from) {
+      const into = clicked.get(survivor)
+      if (!into) clicked.set(survivor, from)
+      else for (const link of from) into.add(link)
+      clicked.delete(absorbed)
+    }
+    return [absorbed, survivor]
+  }
+
+  clusterSize(level: ClusterLevel, key: string): number {
+    return this.#size[level].get(this.find(level, key)) ?? 1
+  }
+
+  *#entitiesOf(sightings: readonly Sighting[]): Iterable<FingerprintEntity> {
+    for (const s of sightings) {
+      const entity = this.#entities.get(s.key)
+      if (entity) yield entity
+    }
+  }
+
+  onAddress(ipHash: string) {
+    return this.#entitiesOf(this.#byAddress.get(ipHash))
+  }
+
+  onPrefix(prefixHash: string) {
+    return this.#entitiesOf(this.#byPrefix.get(prefixHash))
+  }
+
+  withSdkDevice(hash: string) {
+    return this.#entitiesOf(this.#bySdkDevice.get(hash))
+  }
+
+  withSdkBrowser(hash: string) {
+    return this.#entitiesOf(this.#bySdkBrowser.get(hash))
+  }
+
+  devicesOnAddress(ipHash: string, since: number): number {
+    const roots = new Set<string>()
+    for (const s of this.#byAddress.get(ipHash)) {
+      if (s.ts < since) break
+      roots.add(this.find('device', s.key))
+    }
+    return roots.size
+  }
+
+  hasClicked(level: ClusterLevel, root: string, linkId: number): boolean {
+    return this.#clicked[level].get(root)?.has(linkId) ?? false
+  }
+
+  markClicked(level: ClusterLevel, root: string, linkId: number): void {
+    const clicked = this.#clicked[level]
+    let links = clicked.get(root)
+    if (!links) clicked.set(root, (links = new Set()))
+    links.add(linkId)
+  }
+}
