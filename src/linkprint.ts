@@ -3,15 +3,20 @@ import { Authenticator } from './auth/authenticator.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/config.js'
 import { deriveSecretKeys, type SecretKeys } from './config/secret-keys.js'
-import type { ClickEnvironment } from './decisions/click-pipeline.js'
+import type { ClickEnvironment, ClickOutcome } from './decisions/click-pipeline.js'
 import { DeviceCookie } from './identity/device-cookie.js'
 import { LinkService } from './links/link-service.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { IpHasher } from './signals/ip-hasher.js'
+import { DatabaseGeo } from './signals/geo/database-geo.js'
+import { ApiGeo } from './signals/geo/api-geo.js'
+import { GeoResolver } from './signals/geo/geo-resolver.js'
+import { IdentityEngine } from './identity/identity-engine.js'
+import { MemoryIdentityState } from './identity/memory-identity-state.js'
 import { parseTrustedProxies } from './signals/trusted-proxies.js'
 import { ClickWriter } from './storage/click-writer.js'
 import { openStorage } from './storage/open-storage.js'
-import type { Storage } from './storage/storage.js'
+import type { FingerprintingAlgorithm, Storage } from './storage/storage.js'
 
 export interface Linkprint {
   readonly config: Config
@@ -23,6 +28,12 @@ export interface Linkprint {
   readonly auth: Authenticator
   readonly metrics: Metrics
   readonly clickEnvironment: ClickEnvironment
+  readonly identity: IdentityEngine
+  readonly geoDatabase: DatabaseGeo | null
+  /** Which algorithm's ids new clicks and the stats use; the migration job switches it. */
+  readonly fingerprinting: { algorithm(): FingerprintingAlgorithm; use(algorithm: FingerprintingAlgorithm): Promise<void> }
+  /** Called with every redirect's outcome (replay and the debug API listen here). */
+  onClick: ((outcome: Extract<ClickOutcome, { dropped: null }>) => void) | undefined
   /** Writes every queued click, then closes storage. */
   close(): Promise<void>
 }
@@ -33,6 +44,19 @@ export interface LinkprintOptions {
   /** Hosts a link may not point at besides PUBLIC_URL's (the server adds its own listen address). */
   ownHosts?: () => readonly string[]
   onError?: (error: unknown) => void
+  /** An engine with its own state (replay, tests); by default one with a bounded in-memory state. */
+  identity?: IdentityEngine
+}
+
+const geoDatabases = new Map<string, Promise<DatabaseGeo | null>>()
+
+/** The geo database is ~135 MB in memory: one copy per process, whatever number of services it runs. GEOIP_DB=off turns the tier off. */
+function openGeoDatabase(path: string | undefined): Promise<DatabaseGeo | null> {
+  if (path === 'off') return Promise.resolve(null)
+  const key = path ?? ''
+  let db = geoDatabases.get(key)
+  if (!db) geoDatabases.set(key, (db = DatabaseGeo.open(path)))
+  return db
 }
 
 /** The composition root: everything the server, the CLI and replay share, wired once. */
@@ -68,17 +92,37 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     pendingClicks: (linkId) => writer.pendingHumanClicks(linkId),
   })
 
+  const identity = options.identity ?? new IdentityEngine({ state: new MemoryIdentityState(), sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })
+  const geoDatabase = await openGeoDatabase(config.geoipDb)
+  let algorithm: FingerprintingAlgorithm = (await storage.ensureSetting('fingerprinting_algorithm', 'robust')) === 'legacy' ? 'legacy' : 'robust'
   const clickEnvironment: ClickEnvironment = {
     ipHasher: new IpHasher(keys.ipHash),
     deviceCookie: new DeviceCookie(keys.cookie),
     trustedProxies: parseTrustedProxies(config.trustProxy),
     privacyMode: config.privacyMode,
+    identity,
+    geo: new GeoResolver({
+      database: geoDatabase,
+      // The external API sends an address to a third party: never under strict privacy.
+      api: config.geoApiUrl && config.privacyMode !== 'strict' ? new ApiGeo({ url: config.geoApiUrl, timeoutMs: config.geoApiTimeout, cacheTtlMs: config.geoCacheDuration, now: () => clock.now() }) : null,
+      cacheTtlMs: config.geoCacheDuration,
+      now: () => clock.now(),
+    }),
+    algorithm: () => algorithm,
     clickCount: (link) => links.clickCount(link),
     countClick: (link) => links.countClick(link),
   }
 
   return {
-    config, clock, storage, keys, links, writer, metrics, clickEnvironment,
+    config, clock, storage, keys, links, writer, metrics, clickEnvironment, identity, geoDatabase,
+    onClick: undefined,
+    fingerprinting: {
+      algorithm: () => algorithm,
+      async use(next) {
+        await storage.setSetting('fingerprinting_algorithm', next)
+        algorithm = next
+      },
+    },
     auth: new Authenticator({ storage, accessTokenKey: keys.accessToken, clock }),
     async close() {
       await writer.close()

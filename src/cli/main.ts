@@ -1,6 +1,7 @@
 import { AppError } from '../errors.js'
 import { linksCommand } from './links-command.js'
 import { migrateCommand } from './migrate-command.js'
+import { replayCommand } from './replay-command.js'
 import { serveCommand } from './serve-command.js'
 import { statsCommand } from './stats-command.js'
 import { userCommand } from './user-command.js'
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   links: linksCommand,
   user: userCommand,
   stats: statsCommand,
+  replay: replayCommand,
 }
 
 const USAGE = `Usage: linkprint <command> [options]
@@ -30,6 +32,8 @@ Commands:
   links list [--user email] [--json]
   user add <email> [--admin] [--password p] [--json]
   stats [<slug>] [--json]       clicks and unique visitors per link
+  replay <events.ndjson> [--decisions out.ndjson]
+                                feed recorded requests through the click pipeline
 
 Environment variables are listed in the README.`
 

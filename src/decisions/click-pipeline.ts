@@ -1,12 +1,20 @@
+import { createHash } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { PrivacyMode } from '../config/config.js'
 import { DEVICE_COOKIE, readCookie, type DeviceCookie } from '../identity/device-cookie.js'
-import { legacyIdentity, type Identity } from '../identity/legacy-identity.js'
+import type { IdentityDecision, IdentityEngine } from '../identity/identity-engine.js'
+import type { IdentitySignals } from '../identity/identity-signals.js'
+import { parseAcceptLanguage } from '../signals/accept-language.js'
 import { detectBot, type BotVerdict } from '../signals/bot-detector.js'
 import { resolveClientIp } from '../signals/client-ip.js'
+import type { GeoResolver } from '../signals/geo/geo-resolver.js'
+import type { GeoResult } from '../signals/geo/geo-result.js'
 import type { IpHasher } from '../signals/ip-hasher.js'
+import { parseTimezone } from '../signals/timezone.js'
 import type { TrustedProxies } from '../signals/trusted-proxies.js'
-import type { Link, NewClick } from '../storage/storage.js'
+import { clientHintsOf, parseUserAgent, type UserAgentInfo } from '../signals/user-agent.js'
+import type { ClickRecord, FingerprintingAlgorithm, Link } from '../storage/storage.js'
+import { clickRecordOf } from './click-record.js'
 
 /** A click as the transport saw it: the HTTP server, or a replayed event. */
 export interface ClickInput {
@@ -24,22 +32,42 @@ export interface ClickEnvironment {
   readonly deviceCookie: DeviceCookie
   readonly trustedProxies: TrustedProxies
   readonly privacyMode: PrivacyMode
+  readonly identity: IdentityEngine
+  readonly geo: GeoResolver | null
+  /** Which algorithm's ids the click reports (the stored click always carries both). */
+  algorithm(): FingerprintingAlgorithm
   clickCount(link: Link): number
   countClick(link: Link): void
 }
+
+/** Why a signal was ignored or downgraded; stored with the click and shown by the debug API. */
+export type SignalRejection = { readonly signal: string; readonly reason: string }
 
 export interface ClickContext {
   readonly input: ClickInput
   readonly link: Link
   clientIp: string
+  peerTrusted: boolean
   ipHash: string
   prefixHash: string
   bot: BotVerdict
   userAgent: string | null
   referrerHost: string | null
-  cookieAllowed: boolean
-  identity: Identity | null
+  /** The privacy mode this request is handled under (DNT/Sec-GPC downgrade it to strict). */
+  mode: PrivacyMode
+  ua: UserAgentInfo | null
+  language: string | null
+  languageRegion: string | null
+  timezone: string | null
+  sdkDevice: string | null
+  sdkBrowser: string | null
+  geo: GeoResult | null
+  cookieId: string | null
+  newCookieId: string | null
+  identity: IdentityDecision | null
+  legacyId: string | null
   setCookie: string | null
+  rejected: SignalRejection[]
 }
 
 export type DropReason = 'link_expired' | 'link_exhausted'
@@ -49,82 +77,145 @@ export type ClickStep = (ctx: ClickContext, env: ClickEnvironment) => DropReason
 
 export type ClickOutcome =
   | { readonly dropped: DropReason }
-  | { readonly dropped: null; readonly click: NewClick; readonly status: number; readonly location: string; readonly setCookie: string | null; readonly bot: boolean }
+  | {
+      readonly dropped: null
+      readonly record: ClickRecord
+      readonly context: ClickContext
+      readonly status: number
+      readonly location: string
+      readonly setCookie: string | null
+      readonly bot: boolean
+    }
 
 const MAX_USER_AGENT = 512
 const MAX_REFERRER = 2048
+const MAX_ACCEPT = 256
+/** SDK hashes are hex or base64url digests; anything else is not from our SDK. */
+const SDK_HASH = /^[A-Za-z0-9_+/=-]{8,128}$/
+const DAY = 86_400_000
 
 /** The steps a click goes through, in order; reading this list tells what happens to a click. */
 export const CLICK_PIPELINE: ReadonlyArray<readonly [string, ClickStep]> = [
   ['check_expiry', (ctx) => (ctx.link.expiresAt !== null && ctx.input.ts >= ctx.link.expiresAt ? 'link_expired' : undefined)],
   ['resolve_client_ip', (ctx, env) => {
-    ctx.clientIp = resolveClientIp(ctx.input.peerIp, ctx.input.headers, env.trustedProxies).ip
+    const client = resolveClientIp(ctx.input.peerIp, ctx.input.headers, env.trustedProxies)
+    ctx.clientIp = client.ip
+    ctx.peerTrusted = env.trustedProxies.isTrusted(ctx.input.peerIp)
+    for (const r of client.rejected) ctx.rejected.push({ signal: r.header, reason: r.reason })
   }],
   ['detect_bot', (ctx) => {
     const ua = ctx.input.headers['user-agent']
     ctx.userAgent = ua === undefined ? null : ua.slice(0, MAX_USER_AGENT)
     ctx.bot = detectBot({ method: ctx.input.method, userAgent: ctx.userAgent ?? undefined, headers: ctx.input.headers })
   }],
-  // Bots do not count against the limit, so a preview of an exhausted link still gets its 410 but a limit is never used up by crawlers.
+  // Bots do not count against the limit: a preview of an exhausted link gets its 410, but crawlers never use a limit up.
   ['check_click_limit', (ctx, env) => (ctx.link.maxClicks !== null && env.clickCount(ctx.link) >= ctx.link.maxClicks ? 'link_exhausted' : undefined)],
+  ['apply_privacy', (ctx, env) => {
+    // Sec-GPC and DNT are the visitor saying no: the request is handled as strict whatever the server's mode.
+    const h = ctx.input.headers
+    ctx.mode = h['sec-gpc'] === '1' || h.dnt === '1' ? 'strict' : env.privacyMode
+  }],
   ['hash_address', (ctx, env) => {
-    const hashes = env.ipHasher.hash(ctx.clientIp)
-    ctx.ipHash = hashes.ipHash
-    ctx.prefixHash = hashes.prefixHash
+    const hashes = env.ipHasher.hash(ctx.clientIp || ctx.input.peerIp)
+    // Strict mode: hashes change every UTC day, as cookieless analytics' salts do, so no visitor is followed across days.
+    const day = ctx.mode === 'strict' ? `:${Math.floor(ctx.input.ts / DAY)}` : ''
+    ctx.ipHash = day ? rehash(hashes.ipHash + day) : hashes.ipHash
+    ctx.prefixHash = day ? rehash(hashes.prefixHash + day) : hashes.prefixHash
   }],
   ['read_referrer', (ctx) => {
     ctx.referrerHost = referrerHost(ctx.input.headers.referer)
   }],
-  ['apply_privacy', (ctx, env) => {
-    // Sec-GPC and DNT are the visitor saying no: the request is handled as strict whatever the server's mode.
+  ['read_user_agent', (ctx) => {
+    if (ctx.bot.bot) return
+    ctx.ua = parseUserAgent(ctx.userAgent ?? '', clientHintsOf(ctx.input.headers))
+    const languages = parseAcceptLanguage(ctx.input.headers['accept-language'])
+    ctx.language = languages.language
+    ctx.languageRegion = languages.region
+    for (const r of languages.rejected) ctx.rejected.push({ signal: 'accept-language', reason: r.reason })
+  }],
+  ['read_client_fingerprint', (ctx) => {
+    if (ctx.bot.bot) return
     const h = ctx.input.headers
-    ctx.cookieAllowed = env.privacyMode !== 'strict' && h['sec-gpc'] !== '1' && h.dnt !== '1' && !ctx.bot.bot
+    const tz = parseTimezone(single(h['x-timezone']))
+    if (tz.reason && tz.reason !== 'missing') ctx.rejected.push({ signal: 'x-timezone', reason: tz.reason })
+    ctx.timezone = tz.timezone
+    for (const [name, field] of [['x-device-fingerprint', 'sdkDevice'], ['x-browser-fingerprint', 'sdkBrowser']] as const) {
+      const value = single(h[name])
+      if (value === undefined) continue
+      if (ctx.mode !== 'full') ctx.rejected.push({ signal: name, reason: `privacy_${ctx.mode}` })
+      else if (!SDK_HASH.test(value)) ctx.rejected.push({ signal: name, reason: value.length > 128 ? 'oversized' : 'malformed' })
+      else ctx[field] = value
+    }
+  }],
+  ['locate', (ctx, env) => {
+    if (ctx.bot.bot || !env.geo || !ctx.clientIp) return
+    ctx.geo = env.geo.resolve({ ip: ctx.clientIp, prefixHash: ctx.prefixHash, headers: ctx.input.headers, peerTrusted: ctx.peerTrusted, languageRegion: ctx.languageRegion, timezone: ctx.timezone })
+  }],
+  ['read_cookie', (ctx, env) => {
+    if (ctx.bot.bot || ctx.mode === 'strict') return
+    const raw = readCookie(ctx.input.headers.cookie, DEVICE_COOKIE)
+    ctx.cookieId = env.deviceCookie.verify(raw)
+    if (raw !== undefined && ctx.cookieId === null) ctx.rejected.push({ signal: DEVICE_COOKIE, reason: 'invalid_signature' })
+    if (ctx.cookieId === null) ctx.newCookieId = env.deviceCookie.newId()
+    ctx.setCookie = env.deviceCookie.header(ctx.cookieId ?? ctx.newCookieId!, ctx.input.secure)
   }],
   ['resolve_identity', (ctx, env) => {
-    if (ctx.bot.bot) return
-    const cookieId = ctx.cookieAllowed ? env.deviceCookie.verify(readCookie(ctx.input.headers.cookie, DEVICE_COOKIE)) : null
-    const newCookieId = ctx.cookieAllowed && cookieId === null ? env.deviceCookie.newId() : null
-    ctx.identity = legacyIdentity({ cookieId, newCookieId, ipHash: ctx.ipHash, userAgent: ctx.userAgent ?? '' })
-    if (ctx.cookieAllowed) ctx.setCookie = env.deviceCookie.header(ctx.identity.browserId, ctx.input.secure)
+    if (ctx.bot.bot || !ctx.ua) return
+    // The legacy algorithm (seed 002's "before"): the cookie, else address and user agent.
+    ctx.legacyId = ctx.cookieId ?? ctx.newCookieId ?? rehash(`${ctx.ipHash}\u0000${ctx.userAgent ?? ''}`)
+    ctx.identity = env.identity.resolve(identitySignals(ctx))
   }],
   ['count_click', (ctx, env) => {
     if (!ctx.bot.bot) env.countClick(ctx.link)
   }],
 ]
 
+export function identitySignals(ctx: ClickContext): IdentitySignals {
+  return {
+    ts: ctx.input.ts,
+    linkId: ctx.link.id,
+    ipHash: ctx.ipHash,
+    prefixHash: ctx.prefixHash,
+    cookieId: ctx.cookieId,
+    newCookieId: ctx.newCookieId,
+    sdkDevice: ctx.sdkDevice,
+    sdkBrowser: ctx.sdkBrowser,
+    timezone: ctx.timezone,
+    ua: ctx.ua!,
+    userAgent: ctx.userAgent ?? '',
+    language: ctx.language,
+    accept: single(ctx.input.headers.accept)?.slice(0, MAX_ACCEPT) ?? null,
+    geo: ctx.geo,
+  }
+}
+
 export function runClickPipeline(input: ClickInput, link: Link, env: ClickEnvironment): ClickOutcome {
   const ctx: ClickContext = {
-    input, link, clientIp: input.peerIp, ipHash: '', prefixHash: '', bot: { bot: false, reason: null },
-    userAgent: null, referrerHost: null, cookieAllowed: false, identity: null, setCookie: null,
+    input, link, clientIp: input.peerIp, peerTrusted: false, ipHash: '', prefixHash: '', bot: { bot: false, reason: null },
+    userAgent: null, referrerHost: null, mode: env.privacyMode, ua: null, language: null, languageRegion: null, timezone: null,
+    sdkDevice: null, sdkBrowser: null, geo: null, cookieId: null, newCookieId: null, identity: null, legacyId: null, setCookie: null, rejected: [],
   }
   for (const [, step] of CLICK_PIPELINE) {
     const dropped = step(ctx, env)
     if (dropped) return { dropped }
   }
-  const identity = ctx.identity
   return {
     dropped: null,
+    record: clickRecordOf(ctx, env.algorithm()),
+    context: ctx,
     status: link.redirectStatus,
     location: link.url,
     setCookie: ctx.setCookie,
     bot: ctx.bot.bot,
-    click: {
-      link_id: link.id,
-      ts: input.ts,
-      ip_hash: ctx.ipHash,
-      ip_prefix_hash: ctx.prefixHash,
-      user_agent: ctx.userAgent,
-      referrer_host: ctx.referrerHost,
-      method: input.method,
-      is_bot: ctx.bot.bot ? 1 : 0,
-      bot_reason: ctx.bot.reason,
-      browser_id: identity?.browserId ?? null,
-      device_id: identity?.deviceId ?? null,
-      confidence: identity?.confidence ?? null,
-      identity_source: identity?.source ?? null,
-      fingerprint_version: identity?.fingerprintVersion ?? null,
-    },
   }
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}
+
+function rehash(value: string): string {
+  return createHash('sha256').update(value).digest('base64url').slice(0, 22)
 }
 
 function referrerHost(referer: string | undefined): string | null {

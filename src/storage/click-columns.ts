@@ -1,4 +1,4 @@
-import type { NewClick } from './storage.js'
+import type { ClickRecord, NewClick, NewCorrelation, NewFingerprint } from './storage.js'
 
 /** The columns a click batch writes, in one order for both dialects' bulk writers, with their PostgreSQL array types. */
 export const CLICK_COLUMNS = [
@@ -16,11 +16,25 @@ export const CLICK_COLUMNS = [
   ['confidence', 'real'],
   ['identity_source', 'text'],
   ['fingerprint_version', 'integer'],
+  ['fingerprint_id', 'text'],
+  ['legacy_id', 'text'],
+  ['session_hash', 'text'],
+  ['device_hash', 'text'],
+  ['sdk_device_hash', 'text'],
+  ['sdk_browser_hash', 'text'],
+  ['signals', 'text'],
 ] as const satisfies ReadonlyArray<readonly [keyof NewClick, string]>
 
+export const FINGERPRINT_COLUMNS = [
+  'id', 'device_fingerprint', 'browser_fingerprint', 'session_fingerprint', 'primary_fingerprint', 'sdk_device_hash', 'sdk_browser_hash',
+  'browser_name', 'os_name', 'device_type', 'confidence', 'correlation_factors', 'fingerprint_version', 'created_at', 'last_seen',
+] as const satisfies ReadonlyArray<keyof NewFingerprint>
+
+export const CORRELATION_COLUMNS = ['fingerprint_id', 'browser_cluster_id', 'device_cluster_id', 'correlation_type', 'confidence_score', 'updated_at'] as const satisfies ReadonlyArray<keyof NewCorrelation>
+
 /** Human clicks per link in a batch: what each link's click_count grows by. */
-export function humanClicksByLink(clicks: readonly NewClick[]): Map<number, number> {
+export function humanClicksByLink(records: readonly ClickRecord[]): Map<number, number> {
   const counts = new Map<number, number>()
-  for (const click of clicks) if (click.is_bot === 0) counts.set(click.link_id, (counts.get(click.link_id) ?? 0) + 1)
+  for (const { click } of records) if (click.is_bot === 0) counts.set(click.link_id, (counts.get(click.link_id) ?? 0) + 1)
   return counts
 }

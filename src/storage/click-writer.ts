@@ -1,4 +1,4 @@
-import type { NewClick, Storage } from './storage.js'
+import type { ClickRecord, Storage } from './storage.js'
 
 export interface ClickWriterOptions {
   /** Most clicks held in memory; past it a click is dropped and counted, the redirect still answers. */
@@ -18,9 +18,9 @@ export interface ClickWriterOptions {
  * connection blip), then dropped and counted rather than blocking every later click.
  */
 export class ClickWriter {
-  #queue: NewClick[] = []
+  #queue: ClickRecord[] = []
   #inFlight: Promise<void> | null = null
-  #inFlightBatch: readonly NewClick[] = []
+  #inFlightBatch: readonly ClickRecord[] = []
   #timer: NodeJS.Timeout | null = null
   #closed = false
   readonly #storage: Storage
@@ -36,12 +36,12 @@ export class ClickWriter {
   }
 
   /** False when the click was dropped (queue full or writer closed). */
-  enqueue(click: NewClick): boolean {
+  enqueue(record: ClickRecord): boolean {
     if (this.#closed || this.#queue.length >= this.#options.maxQueue) {
       this.#options.onDropped?.('queue_full', 1)
       return false
     }
-    this.#queue.push(click)
+    this.#queue.push(record)
     if (this.#queue.length >= this.#options.maxBatch) this.#kick()
     else this.#timer ??= setTimeout(() => this.#kick(), this.#options.flushMs)
     return true
@@ -50,14 +50,14 @@ export class ClickWriter {
   /** Human clicks of a link not yet committed (queued or in the batch being written). */
   pendingHumanClicks(linkId: number): number {
     let n = 0
-    for (const c of this.#queue) if (c.link_id === linkId && c.is_bot === 0) n++
-    for (const c of this.#inFlightBatch) if (c.link_id === linkId && c.is_bot === 0) n++
+    for (const { click } of this.#queue) if (click.link_id === linkId && click.is_bot === 0) n++
+    for (const { click } of this.#inFlightBatch) if (click.link_id === linkId && click.is_bot === 0) n++
     return n
   }
 
   /** Drops queued clicks of a deleted link, so they do not come back as orphans. */
   forgetLink(linkId: number): void {
-    this.#queue = this.#queue.filter((c) => c.link_id !== linkId)
+    this.#queue = this.#queue.filter((r) => r.click.link_id !== linkId)
   }
 
   /** Resolves when every click queued before the call is written. */
@@ -93,7 +93,7 @@ export class ClickWriter {
     })
   }
 
-  async #write(batch: NewClick[]): Promise<void> {
+  async #write(batch: ClickRecord[]): Promise<void> {
     const started = performance.now()
     for (let attempt = 1; ; attempt++) {
       try {

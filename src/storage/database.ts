@@ -11,6 +11,8 @@ export interface Database {
   sessions: SessionsTable
   links: LinksTable
   clicks: ClicksTable
+  enhanced_fingerprints: EnhancedFingerprintsTable
+  fingerprint_correlations: FingerprintCorrelationsTable
 }
 
 export interface SettingsTable {
@@ -77,4 +79,42 @@ export interface ClicksTable {
   confidence: number | null
   identity_source: string | null
   fingerprint_version: number | null
+  /** The identity engine's storage context (enhanced_fingerprints.id); its clusters are in fingerprint_correlations. */
+  fingerprint_id: string | null
+  /** The legacy algorithm's id (cookie, else address + user agent), kept for rollback. */
+  legacy_id: string | null
+  session_hash: string | null
+  device_hash: string | null
+  sdk_device_hash: string | null
+  sdk_browser_hash: string | null
+  /** JSON of the remaining signals a recomputation needs (never a raw address). */
+  signals: string | null
+}
+
+export interface EnhancedFingerprintsTable {
+  id: string
+  device_fingerprint: string
+  browser_fingerprint: string
+  session_fingerprint: string
+  primary_fingerprint: string
+  sdk_device_hash: string | null
+  sdk_browser_hash: string | null
+  browser_name: string | null
+  os_name: string | null
+  device_type: string
+  confidence: number
+  /** JSON array of the evidence that placed this context in its clusters. */
+  correlation_factors: string
+  fingerprint_version: number
+  created_at: number
+  last_seen: number
+}
+
+export interface FingerprintCorrelationsTable {
+  fingerprint_id: string
+  browser_cluster_id: string
+  device_cluster_id: string
+  correlation_type: string | null
+  confidence_score: number
+  updated_at: number
 }

@@ -5,9 +5,18 @@ import type { ClickBatchWriter, LinkprintDialect } from './linkprint-dialect.js'
 import { migrationContext } from './migrations/migration-context.js'
 import { MIGRATIONS } from './migrations/index.js'
 import type {
-  ApiKey, Breakdown, Bucket, ClickRow, Link, LinkPatch, LinkQuery, LinkStats, MigrationState, NewClick,
+  ApiKey, Breakdown, Bucket, ClickRow, Link, LinkPatch, LinkQuery, LinkStats, MigrationState, ClickRecord,
   NewLink, RedirectStatus, Session, Storage, TimeRange, User,
 } from './storage.js'
+
+const LEGACY = sql`(SELECT value FROM settings WHERE key = 'fingerprinting_algorithm') = 'legacy'`
+/**
+ * A click's browser and device as clusters stand now (merges rewrite
+ * fingerprint_correlations), or its legacy id after a rollback; the same expressions as
+ * the view unified_click_analytics, so the two always agree.
+ */
+const BROWSER_OF_CLICK = sql`CASE WHEN ${LEGACY} THEN c.legacy_id ELSE COALESCE(fc.browser_cluster_id, c.browser_id) END`
+const DEVICE_OF_CLICK = sql`CASE WHEN ${LEGACY} THEN c.legacy_id ELSE COALESCE(fc.device_cluster_id, c.device_id) END`
 
 export class KyselyStorage implements Storage {
   readonly dialect
@@ -55,6 +64,14 @@ export class KyselyStorage implements Storage {
     await this.#db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doNothing()).execute()
     const row = await this.#db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirstOrThrow()
     return row.value
+  }
+
+  async setSetting(key: string, value: string): Promise<void> {
+    await this.#db.insertInto('settings').values({ key, value }).onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute()
+  }
+
+  async getSetting(key: string): Promise<string | undefined> {
+    return (await this.#db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst())?.value
   }
 
   async countUsers(): Promise<number> {
@@ -185,8 +202,8 @@ export class KyselyStorage implements Storage {
     })
   }
 
-  async insertClicks(clicks: readonly NewClick[]): Promise<void> {
-    if (clicks.length > 0) await this.#clickBatchWriter.write(this.#db, clicks)
+  async insertClicks(records: readonly ClickRecord[]): Promise<void> {
+    if (records.length > 0) await this.#clickBatchWriter.write(this.#db, records)
   }
 
   async countClicks(linkId?: number): Promise<number> {
@@ -213,12 +230,13 @@ export class KyselyStorage implements Storage {
         if (range.to !== undefined) on = on.on('c.ts', '<', range.to)
         return on
       })
+      .leftJoin('fingerprint_correlations as fc', 'fc.fingerprint_id', 'c.fingerprint_id')
       .select([
         'l.id as linkId',
         'l.slug as slug',
         sql<number>`COUNT(CASE WHEN c.is_bot = 0 THEN 1 END)`.as('clicks'),
-        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.browser_id END)`.as('browserUniqueClicks'),
-        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.device_id END)`.as('deviceUniqueClicks'),
+        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN ${BROWSER_OF_CLICK} END)`.as('browserUniqueClicks'),
+        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN ${DEVICE_OF_CLICK} END)`.as('deviceUniqueClicks'),
         sql<number | null>`AVG(CASE WHEN c.is_bot = 0 THEN c.confidence END)`.as('avgConfidence'),
         sql<number>`COUNT(CASE WHEN c.is_bot = 1 THEN 1 END)`.as('botClicks'),
       ])
@@ -256,11 +274,12 @@ export class KyselyStorage implements Storage {
     const start = sql<number>`(c.ts / ${bucket}) * ${bucket}`
     let q = this.#db
       .selectFrom('clicks as c')
+      .leftJoin('fingerprint_correlations as fc', 'fc.fingerprint_id', 'c.fingerprint_id')
       .select([
         start.as('start'),
         sql<number>`COUNT(CASE WHEN c.is_bot = 0 THEN 1 END)`.as('clicks'),
-        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.browser_id END)`.as('browserUniqueClicks'),
-        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN c.device_id END)`.as('deviceUniqueClicks'),
+        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN ${BROWSER_OF_CLICK} END)`.as('browserUniqueClicks'),
+        sql<number>`COUNT(DISTINCT CASE WHEN c.is_bot = 0 THEN ${DEVICE_OF_CLICK} END)`.as('deviceUniqueClicks'),
         sql<number>`COUNT(CASE WHEN c.is_bot = 1 THEN 1 END)`.as('botClicks'),
       ])
       .where('c.link_id', '=', linkId)

@@ -1,10 +1,10 @@
 import type { Dialect, Kysely } from 'kysely'
 import type { Database } from './database.js'
-import type { DialectName, NewClick } from './storage.js'
+import type { ClickRecord, DialectName } from './storage.js'
 
-/** Writes clicks and the links' human-click counters in one transaction, the fastest way the database allows. */
+/** Writes a batch of click records (clicks, counters, fingerprints, merges) in one transaction, the fastest way the database allows. */
 export interface ClickBatchWriter {
-  write(db: Kysely<Database>, clicks: readonly NewClick[]): Promise<void>
+  write(db: Kysely<Database>, records: readonly ClickRecord[]): Promise<void>
   close(): Promise<void>
 }
 

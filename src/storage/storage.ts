@@ -1,4 +1,4 @@
-import type { ClicksTable } from './database.js'
+import type { ClicksTable, EnhancedFingerprintsTable, FingerprintCorrelationsTable } from './database.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -48,6 +48,27 @@ export type LinkPatch = Partial<Pick<Link, 'url' | 'expiresAt' | 'maxClicks' | '
 
 export type NewClick = Omit<ClicksTable, 'id'>
 export type ClickRow = ClicksTable & { id: number }
+export type NewFingerprint = EnhancedFingerprintsTable
+export type NewCorrelation = FingerprintCorrelationsTable
+
+/** A cluster merge to apply to fingerprint_correlations: every row in `absorbed` moves to `into`. */
+export interface ClusterMergeRow {
+  level: 'browser' | 'device'
+  absorbed: string
+  into: string
+}
+
+/**
+ * What one click writes: the click, the storage context the identity engine saw for the
+ * first time (if any), and the merges it caused, applied in this order.
+ */
+export interface ClickRecord {
+  click: NewClick
+  fingerprint?: { row: NewFingerprint; correlation: NewCorrelation }
+  merges?: readonly ClusterMergeRow[]
+}
+
+export type FingerprintingAlgorithm = 'legacy' | 'robust'
 
 export interface LinkQuery {
   /** Undefined: every user's links (admins). */
@@ -104,6 +125,8 @@ export interface Storage {
 
   /** Stores the value unless one is already there; returns the one that is kept (first writer wins across instances). */
   ensureSetting(key: string, value: string): Promise<string>
+  setSetting(key: string, value: string): Promise<void>
+  getSetting(key: string): Promise<string | undefined>
 
   countUsers(): Promise<number>
   createUser(user: Omit<User, 'id'>): Promise<User>
@@ -126,8 +149,8 @@ export interface Storage {
   /** Removes the link and its clicks. */
   deleteLink(id: number): Promise<boolean>
 
-  /** One transaction: the clicks and the links' human-click counters. */
-  insertClicks(clicks: readonly NewClick[]): Promise<void>
+  /** One transaction: the clicks, the links' human-click counters, new fingerprints and cluster merges. */
+  insertClicks(records: readonly ClickRecord[]): Promise<void>
   countClicks(linkId?: number): Promise<number>
   linkStats(linkId: number, range: TimeRange): Promise<LinkStats | undefined>
   allLinkStats(range: TimeRange): Promise<LinkStats[]>

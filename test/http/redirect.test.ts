@@ -69,7 +69,12 @@ for (const dialect of DIALECTS) {
       const res = await visit('forged', { cookie: forged })
       expect(String(res.headers['set-cookie'])).not.toContain('A'.repeat(22))
       await visit('forged', { cookie: forged })
-      expect((await stats('forged')).browserUniqueClicks).toBe(2)
+      await stats('forged')
+      const stored = (await svc.linkprint.storage.findLinkBySlug('forged'))!
+      const rows = await svc.linkprint.storage.clicksPage(stored.id, {}, 0, 10)
+      expect(rows.map((r) => r.identity_source)).toEqual(['server_generated', 'server_generated'])
+      expect(rows.map((r) => r.fingerprint_id)).not.toContain('A'.repeat(22))
+      for (const row of rows) expect(JSON.parse(row.signals!).rejected).toContainEqual({ signal: 'device_fp', reason: 'invalid_signature' })
     })
 
     it('flags bots, HEAD requests and link previews and never counts them', async () => {

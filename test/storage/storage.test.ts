@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/errors.js'
 import { openStorage } from '../../src/storage/open-storage.js'
-import type { NewClick, Storage } from '../../src/storage/storage.js'
+import type { ClickRecord, NewClick, Storage } from '../../src/storage/storage.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
 
-function click(linkId: number, ts: number, over: Partial<NewClick> = {}): NewClick {
+function click(linkId: number, ts: number, over: Partial<NewClick> = {}): ClickRecord {
   return {
-    link_id: linkId, ts, ip_hash: 'ip', ip_prefix_hash: 'pre', user_agent: 'UA', referrer_host: null, method: 'GET',
-    is_bot: 0, bot_reason: null, browser_id: 'b1', device_id: 'd1', confidence: 80, identity_source: 'cookie', fingerprint_version: 0,
-    ...over,
+    click: {
+      link_id: linkId, ts, ip_hash: 'ip', ip_prefix_hash: 'pre', user_agent: 'UA', referrer_host: null, method: 'GET',
+      is_bot: 0, bot_reason: null, browser_id: 'b1', device_id: 'd1', confidence: 80, identity_source: 'cookie', fingerprint_version: 1,
+      fingerprint_id: null, legacy_id: null, session_hash: null, device_hash: null, sdk_device_hash: null, sdk_browser_hash: null, signals: null,
+      ...over,
+    },
   }
 }
 
@@ -35,11 +38,12 @@ for (const dialect of DIALECTS) {
       const other = await createTestDatabase(dialect)
       const s = openStorage(other.url)
       try {
-        expect(await s.migrateUp()).toEqual(['001-initial'])
+        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine'])
         expect(await s.migrateUp()).toEqual([])
+        expect(await s.migrateDown()).toBe('002-identity-engine')
         expect(await s.migrateDown()).toBe('001-initial')
         expect((await s.migrations()).every((m) => m.executedAt === null)).toBe(true)
-        expect(await s.migrateUp()).toEqual(['001-initial'])
+        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine'])
       } finally {
         await s.close()
         await other.drop()

@@ -4,7 +4,7 @@ import { buildApp } from '../../src/http/app.js'
 import { createLinkprint, type Linkprint } from '../../src/linkprint.js'
 import { ClickWriter } from '../../src/storage/click-writer.js'
 import { openStorage } from '../../src/storage/open-storage.js'
-import type { NewClick, Storage } from '../../src/storage/storage.js'
+import type { ClickRecord, Storage } from '../../src/storage/storage.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-databases.js'
 
 /** A real SQLite storage whose writes can be held back, as a slow disk or a locked database would. */
@@ -12,10 +12,10 @@ function slowStorage(storage: Storage) {
   let release: () => void = () => {}
   let gate = Promise.resolve()
   const batches: number[] = []
-  const insertClicks = async (clicks: readonly NewClick[]) => {
+  const insertClicks = async (records: readonly ClickRecord[]) => {
     await gate
-    batches.push(clicks.length)
-    return storage.insertClicks(clicks)
+    batches.push(records.length)
+    return storage.insertClicks(records)
   }
   const wrapped = new Proxy(storage, {
     get(target, prop) {
@@ -71,12 +71,12 @@ describe('click writer', () => {
     const slow = slowStorage(real)
     const writer = new ClickWriter(slow.storage, { maxQueue: 1000, maxBatch: 100, flushMs: 10 })
     for (let i = 0; i < 350; i++) {
-      writer.enqueue({ link_id: 1, ts: i, ip_hash: 'h', ip_prefix_hash: 'p', user_agent: null, referrer_host: null, method: 'GET', is_bot: 0, bot_reason: null, browser_id: null, device_id: null, confidence: null, identity_source: null, fingerprint_version: null })
+      writer.enqueue({ click: { link_id: 1, ts: i, ip_hash: 'h', ip_prefix_hash: 'p', user_agent: null, referrer_host: null, method: 'GET', is_bot: 0, bot_reason: null, browser_id: null, device_id: null, confidence: null, identity_source: null, fingerprint_version: null, fingerprint_id: null, legacy_id: null, session_hash: null, device_hash: null, sdk_device_hash: null, sdk_browser_hash: null, signals: null } })
     }
     await writer.close()
     expect(slow.batches.every((n) => n <= 100)).toBe(true)
     expect(slow.batches.reduce((a, b) => a + b, 0)).toBe(350)
-    expect(writer.enqueue({} as NewClick)).toBe(false)
+    expect(writer.enqueue({} as ClickRecord)).toBe(false)
     await real.close()
   })
 })

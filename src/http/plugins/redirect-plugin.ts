@@ -32,7 +32,8 @@ export async function redirectPlugin(app: FastifyInstance) {
       ;(expired ? metrics.redirects.expired : metrics.redirects.exhausted).inc()
       return reply.code(410).type('text/html; charset=utf-8').send(expired ? EXPIRED_PAGE : EXHAUSTED_PAGE)
     }
-    writer.enqueue(outcome.click)
+    writer.enqueue(outcome.record)
+    app.linkprint.onClick?.(outcome)
     ;(outcome.bot ? metrics.redirects.bot : metrics.redirects.redirect).inc()
     reply.code(outcome.status).header('location', outcome.location).header('cache-control', 'no-store')
     if (outcome.setCookie) reply.header('set-cookie', outcome.setCookie)

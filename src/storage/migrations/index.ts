@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { MigrationContext } from './migration-context.js'
 import * as m001 from './001-initial.js'
+import * as m002 from './002-identity-engine.js'
 
 export interface LinkprintMigration {
   up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>
@@ -10,4 +11,5 @@ export interface LinkprintMigration {
 /** Every migration, in order; one list serves both dialects. */
 export const MIGRATIONS: Record<string, LinkprintMigration> = {
   '001-initial': m001,
+  '002-identity-engine': m002,
 }

@@ -2,21 +2,39 @@ import { sql, type Kysely } from 'kysely'
 import { CLICK_COLUMNS, humanClicksByLink } from '../click-columns.js'
 import type { Database } from '../database.js'
 import type { ClickBatchWriter } from '../linkprint-dialect.js'
-import type { NewClick } from '../storage.js'
+import type { ClickRecord } from '../storage.js'
 
 /**
  * PostgreSQL's bulk path: one array parameter per column and `unnest`, so a batch of any
- * size is one short statement with 14 parameters instead of 14 per row.
+ * size is one short statement instead of one parameter per value.
  */
 export const postgresClickBatchWriter: ClickBatchWriter = {
   close: async () => {},
-  write: (db: Kysely<Database>, clicks: readonly NewClick[]) =>
-  db.transaction().execute(async (trx) => {
-    const columns = sql.join(CLICK_COLUMNS.map(([name]) => sql.ref(name)))
-    const arrays = sql.join(CLICK_COLUMNS.map(([name, type]) => sql`${clicks.map((c) => c[name])}::${sql.raw(type)}[]`))
-    await sql`INSERT INTO clicks (${columns}) SELECT * FROM unnest(${arrays})`.execute(trx)
-    for (const [linkId, n] of humanClicksByLink(clicks)) {
-      await trx.updateTable('links').set((eb) => ({ click_count: eb('click_count', '+', n) })).where('id', '=', linkId).execute()
-    }
-  }),
+  write: (db: Kysely<Database>, records: readonly ClickRecord[]) =>
+    db.transaction().execute(async (trx) => {
+      const columns = sql.join(CLICK_COLUMNS.map(([name]) => sql.ref(name)))
+      const arrays = sql.join(CLICK_COLUMNS.map(([name, type]) => sql`${records.map((r) => r.click[name])}::${sql.raw(type)}[]`))
+      await sql`INSERT INTO clicks (${columns}) SELECT * FROM unnest(${arrays})`.execute(trx)
+      for (const [linkId, n] of humanClicksByLink(records)) {
+        await trx.updateTable('links').set((eb) => ({ click_count: eb('click_count', '+', n) })).where('id', '=', linkId).execute()
+      }
+      const fingerprints = records.flatMap((r) => (r.fingerprint ? [r.fingerprint] : []))
+      if (fingerprints.length > 0) {
+        await trx.insertInto('enhanced_fingerprints').values(fingerprints.map((f) => f.row))
+          .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ last_seen: eb.ref('excluded.last_seen'), confidence: eb.ref('excluded.confidence'), correlation_factors: eb.ref('excluded.correlation_factors') })))
+          .execute()
+        await trx.insertInto('fingerprint_correlations').values(fingerprints.map((f) => f.correlation))
+          .onConflict((oc) => oc.column('fingerprint_id').doUpdateSet((eb) => ({
+            browser_cluster_id: eb.ref('excluded.browser_cluster_id'), device_cluster_id: eb.ref('excluded.device_cluster_id'),
+            correlation_type: eb.ref('excluded.correlation_type'), confidence_score: eb.ref('excluded.confidence_score'), updated_at: eb.ref('excluded.updated_at'),
+          })))
+          .execute()
+      }
+      for (const record of records) {
+        for (const merge of record.merges ?? []) {
+          const column = merge.level === 'browser' ? 'browser_cluster_id' : 'device_cluster_id'
+          await trx.updateTable('fingerprint_correlations').set({ [column]: merge.into, updated_at: record.click.ts }).where(column, '=', merge.absorbed).execute()
+        }
+      }
+    }),
 }

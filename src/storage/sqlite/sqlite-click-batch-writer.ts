@@ -2,11 +2,9 @@ import { once } from 'node:events'
 import { Worker } from 'node:worker_threads'
 import type Database from 'better-sqlite3'
 import type { Kysely } from 'kysely'
-import { CLICK_COLUMNS, humanClicksByLink } from '../click-columns.js'
 import type { Database as Tables } from '../database.js'
 import type { ClickBatchWriter } from '../linkprint-dialect.js'
-import type { NewClick } from '../storage.js'
-import { sqliteClickInserter, type EncodedClickBatch } from './sqlite-click-inserter.js'
+import { encodeClickBatch, sqliteClickInserter, type EncodedClickBatch } from './sqlite-click-inserter.js'
 
 function spawnWorker(path: string): Worker {
   const self = new URL(import.meta.url)
@@ -15,10 +13,6 @@ function spawnWorker(path: string): Worker {
   // loaders are not inherited by workers, so it registers tsx before importing itself.
   const entry = JSON.stringify(new URL('./sqlite-click-worker.ts', self).href)
   return new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}) })`, { eval: true, workerData: { path } })
-}
-
-function encode(clicks: readonly NewClick[]): EncodedClickBatch {
-  return { rows: clicks.map((c) => CLICK_COLUMNS.map(([name]) => c[name])), humanClicks: [...humanClicksByLink(clicks)] }
 }
 
 /**
@@ -30,10 +24,10 @@ export function sqliteClickBatchWriter(path: string, database: Database.Database
   if (path === ':memory:') {
     let insert: ((batch: EncodedClickBatch) => void) | undefined
     return {
-      write: (db: Kysely<Tables>, clicks) =>
+      write: (db: Kysely<Tables>, records) =>
         db.connection().execute(async () => {
           insert ??= sqliteClickInserter(database)
-          insert(encode(clicks))
+          insert(encodeClickBatch(records))
         }),
       close: async () => {},
     }
@@ -58,13 +52,13 @@ export function sqliteClickBatchWriter(path: string, database: Database.Database
     return w
   }
   return {
-    write(_db, clicks) {
+    write(_db, records) {
       worker ??= start()
       const id = nextId++
       const target = worker
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject })
-        target.postMessage({ id, batch: JSON.stringify(encode(clicks)) })
+        target.postMessage({ id, batch: JSON.stringify(encodeClickBatch(records)) })
       })
     },
     async close() {

@@ -1,0 +1,37 @@
+import { createWriteStream } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { loadConfig } from '../config/config.js'
+import { buildApp } from '../http/app.js'
+import { createLinkprint } from '../linkprint.js'
+import { ReplayClock } from '../replay/replay-clock.js'
+import { replay } from '../replay/replay.js'
+import type { Command } from './main.js'
+
+/** linkprint replay <events.ndjson> [--decisions out.ndjson] — DESIGN.md "Replay". */
+export const replayCommand: Command = async (args, io) => {
+  const { values, positionals } = parseArgs({ args, options: { decisions: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true })
+  const [file] = positionals
+  if (!file || positionals.length > 1) {
+    io.err('Usage: linkprint replay <events.ndjson> [--decisions out.ndjson]')
+    return 2
+  }
+  const clock = new ReplayClock()
+  const linkprint = await createLinkprint(loadConfig(io.env), { clock })
+  const out = values.decisions ? createWriteStream(values.decisions) : null
+  try {
+    const owner = (await linkprint.storage.findUserByEmail('replay@localhost')) ?? (await linkprint.storage.findUserById(1)) ?? (await linkprint.auth.createUser('replay@localhost', `replay-${Date.now()}`, true))
+    const app = await buildApp(linkprint)
+    await app.ready()
+    const summary = await replay({ linkprint, app, clock, owner, file, onDecision: out ? (d) => out.write(`${JSON.stringify(d)}\n`) : undefined })
+    await app.close()
+    for (const bad of summary.invalid.slice(0, 20)) io.err(`line ${bad.line}: ${bad.error}`)
+    if (summary.invalid.length > 20) io.err(`… and ${summary.invalid.length - 20} more invalid lines`)
+    const rate = Math.round(summary.clicks / summary.seconds)
+    io.err(`replayed ${summary.clicks} clicks (${summary.redirected} redirected) and ${summary.links} new links from ${summary.lines} lines in ${summary.seconds.toFixed(1)} s (${rate} events/s); ${summary.invalid.length} invalid lines`)
+    if (values.json) io.out(JSON.stringify({ ...summary, eventsPerSecond: rate }))
+    return 0
+  } finally {
+    if (out) await new Promise((resolve) => out.end(resolve))
+    await linkprint.close()
+  }
+}

@@ -1,0 +1,76 @@
+import { FINGERPRINT_VERSION } from '../identity/fingerprints.js'
+import type { ClickRecord, FingerprintingAlgorithm } from '../storage/storage.js'
+import type { ClickContext } from './click-pipeline.js'
+
+/** The row a click writes, with the engine's new fingerprint and merges, from a finished context. */
+export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgorithm): ClickRecord {
+  const id = ctx.identity
+  const legacy = algorithm === 'legacy'
+  const record: ClickRecord = {
+    click: {
+      link_id: ctx.link.id,
+      ts: ctx.input.ts,
+      ip_hash: ctx.ipHash,
+      ip_prefix_hash: ctx.prefixHash,
+      user_agent: ctx.userAgent,
+      referrer_host: ctx.referrerHost,
+      method: ctx.input.method,
+      is_bot: ctx.bot.bot ? 1 : 0,
+      bot_reason: ctx.bot.reason,
+      browser_id: legacy ? ctx.legacyId : (id?.browserId ?? null),
+      device_id: legacy ? ctx.legacyId : (id?.deviceId ?? null),
+      confidence: id?.confidence ?? null,
+      identity_source: id?.source ?? null,
+      fingerprint_version: id ? FINGERPRINT_VERSION : null,
+      fingerprint_id: id?.key ?? null,
+      legacy_id: ctx.legacyId,
+      session_hash: id?.fingerprints.sessionHash ?? null,
+      device_hash: id?.fingerprints.deviceStableHash ?? null,
+      sdk_device_hash: ctx.sdkDevice,
+      sdk_browser_hash: ctx.sdkBrowser,
+      signals: ctx.bot.bot
+        ? null
+        : JSON.stringify({
+            mode: ctx.mode,
+            language: ctx.language,
+            timezone: ctx.timezone,
+            accept: ctx.input.headers.accept ?? null,
+            hints: Object.fromEntries(Object.entries(ctx.input.headers).filter(([k]) => k.startsWith('sec-ch-ua'))),
+            geo: ctx.geo && { country: ctx.geo.country, region: ctx.geo.region, city: ctx.geo.city, source: ctx.geo.source, confidence: ctx.geo.confidence },
+            ...(ctx.rejected.length > 0 && { rejected: ctx.rejected }),
+          }),
+    },
+  }
+  const entity = id?.newEntity
+  if (id && entity) {
+    record.fingerprint = {
+      row: {
+        id: entity.key,
+        device_fingerprint: entity.deviceHash,
+        browser_fingerprint: entity.browserHash,
+        session_fingerprint: entity.sessionHash,
+        primary_fingerprint: entity.primaryHash,
+        sdk_device_hash: entity.sdkDevice,
+        sdk_browser_hash: entity.sdkBrowser,
+        browser_name: entity.browserName,
+        os_name: entity.osName,
+        device_type: entity.deviceType,
+        confidence: entity.confidence,
+        correlation_factors: JSON.stringify(entity.factors),
+        fingerprint_version: FINGERPRINT_VERSION,
+        created_at: entity.firstSeen,
+        last_seen: entity.lastSeen,
+      },
+      correlation: {
+        fingerprint_id: entity.key,
+        browser_cluster_id: id.browserId,
+        device_cluster_id: id.deviceId,
+        correlation_type: entity.correlationType,
+        confidence_score: entity.confidence,
+        updated_at: ctx.input.ts,
+      },
+    }
+  }
+  if (id && id.merges.length > 0) record.merges = id.merges.map((m) => ({ level: m.level, absorbed: m.absorbed, into: m.into }))
+  return record
+}

@@ -1,0 +1,14 @@
+import type { Clock } from '../clock.js'
+
+/** The clock replay sets to each event's own time before sending it. */
+export class ReplayClock implements Clock {
+  #now = 0
+
+  now(): number {
+    return this.#now
+  }
+
+  set(ms: number): void {
+    this.#now = ms
+  }
+}

@@ -1,0 +1,138 @@
+import { createReadStream } from 'node:fs'
+import { createInterface } from 'node:readline'
+import type { FastifyInstance } from 'fastify'
+import { CookieJar } from 'tough-cookie'
+import { AppError } from '../errors.js'
+import type { Linkprint } from '../linkprint.js'
+import type { User } from '../storage/storage.js'
+import type { ReplayClock } from './replay-clock.js'
+import { parseReplayEvent, type ReplayClick } from './replay-event.js'
+
+export interface ReplayDecision {
+  id: string
+  deviceId: string
+  browserId: string
+  confidence: number | null
+  browserUnique: boolean
+  deviceUnique: boolean
+  bot: boolean
+}
+
+export interface ReplaySummary {
+  lines: number
+  links: number
+  clicks: number
+  /** Clicks answered with a redirect (the rest: unknown link, expired, exhausted). */
+  redirected: number
+  invalid: Array<{ line: number; error: string }>
+  seconds: number
+}
+
+interface Pending {
+  id: string
+  key: string | null
+  legacyId: string | null
+  confidence: number | null
+  browserUnique: boolean
+  deviceUnique: boolean
+  bot: boolean
+  botId: string
+}
+
+const BASE = 'http://replay.linkprint.invalid'
+
+/**
+ * Feeds recorded requests through the same Fastify app the server runs, with each
+ * event's own time on the clock and a real cookie store per jar, as a browser profile
+ * keeps one. The jar's name never reaches linkprint: only the cookies it holds do.
+ * (tough-cookie checks expiry against the wall clock; linkprint's cookie lives 400
+ * days, longer than any replay spans, so event time and wall time agree on it.)
+ */
+export async function replay(options: {
+  linkprint: Linkprint
+  app: FastifyInstance
+  clock: ReplayClock
+  owner: User
+  file: string
+  onDecision?: (decision: ReplayDecision) => void
+}): Promise<ReplaySummary> {
+  const { linkprint, app, clock, owner } = options
+  const started = performance.now()
+  const jars = new Map<string, CookieJar>()
+  const pending: Pending[] = []
+  const summary: ReplaySummary = { lines: 0, links: 0, clicks: 0, redirected: 0, invalid: [], seconds: 0 }
+  let last: Pending | null = null
+  linkprint.onClick = (outcome) => {
+    const ctx = outcome.context
+    last = {
+      id: '', key: ctx.identity?.key ?? null, legacyId: ctx.legacyId, confidence: ctx.identity?.confidence ?? null,
+      browserUnique: ctx.identity?.browserUnique ?? false, deviceUnique: ctx.identity?.deviceUnique ?? false, bot: outcome.bot,
+      botId: `bot:${ctx.ipHash}`,
+    }
+  }
+
+  const lines = createInterface({ input: createReadStream(options.file), crlfDelay: Infinity })
+  for await (const line of lines) {
+    summary.lines++
+    if (line.trim() === '') continue
+    const event = parseReplayEvent(line)
+    if ('error' in event) {
+      summary.invalid.push({ line: summary.lines, error: event.error })
+      continue
+    }
+    if (event.type === 'link') {
+      try {
+        if (!(await linkprint.storage.findLinkBySlug(event.slug))) {
+          await linkprint.links.create(owner, { url: event.url, slug: event.slug })
+          summary.links++
+        }
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error
+        summary.invalid.push({ line: summary.lines, error: `${error.code}: ${error.message}` })
+      }
+      continue
+    }
+    summary.clicks++
+    last = null
+    const status = await send(app, clock, jars, event)
+    if (status >= 300 && status < 400) summary.redirected++
+    if (last) pending.push({ ...(last as Pending), id: event.id })
+  }
+  linkprint.onClick = undefined
+  await linkprint.writer.flush()
+
+  // Ids are written only now, after every merge the file caused: the final canonical clusters.
+  const state = linkprint.identity.state
+  const legacy = linkprint.fingerprinting.algorithm() === 'legacy'
+  for (const p of pending) {
+    const human = p.key !== null
+    options.onDecision?.({
+      id: p.id,
+      deviceId: !human ? p.botId : legacy ? p.legacyId! : state.find('device', p.key!),
+      browserId: !human ? p.botId : legacy ? p.legacyId! : state.find('browser', p.key!),
+      confidence: p.confidence,
+      browserUnique: p.browserUnique,
+      deviceUnique: p.deviceUnique,
+      bot: p.bot,
+    })
+  }
+  summary.seconds = (performance.now() - started) / 1000
+  return summary
+}
+
+async function send(app: FastifyInstance, clock: ReplayClock, jars: Map<string, CookieJar>, event: ReplayClick): Promise<number> {
+  clock.set(event.ts)
+  const url = `${BASE}${event.path}`
+  let jar = event.jar === null ? null : jars.get(event.jar)
+  if (event.jar !== null && !jar) jars.set(event.jar, (jar = new CookieJar()))
+  const cookie = jar?.getCookieStringSync(url) ?? ''
+  const response = await app.inject({
+    method: event.method,
+    url: event.path,
+    headers: { ...event.headers, ...(cookie && { cookie }) },
+    remoteAddress: event.ip,
+  })
+  const setCookie = response.headers['set-cookie']
+  if (jar && setCookie) for (const c of Array.isArray(setCookie) ? setCookie : [setCookie]) jar.setCookieSync(c, url, { ignoreError: true })
+  return response.statusCode
+}
