@@ -146,7 +146,8 @@ export class IdentityEngine {
     const levels: ClusterLevel[] = best.browser ? ['browser', 'device'] : ['device']
     for (const level of levels) {
       const merged = state.union(level, entity.key, chosen.candidate.key)
-      if (merged) merges.push({ level, absorbed: merged[0], into: merged[1] })
+      // A storage context seen for the first time owns no stored rows yet: its own row is written with the surviving root.
+      if (merged && merged[0] !== entity.key) merges.push({ level, absorbed: merged[0], into: merged[1] })
     }
     entity.confidence = Math.round(chosen.evidence.score)
     entity.correlationType = chosen.evidence.exact ? 'exact' : 'partial'

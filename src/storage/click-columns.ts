@@ -38,3 +38,20 @@ export function humanClicksByLink(records: readonly ClickRecord[]): Map<number, 
   for (const { click } of records) if (click.is_bot === 0) counts.set(click.link_id, (counts.get(click.link_id) ?? 0) + 1)
   return counts
 }
+
+/**
+ * The batch's merges reduced to one move per absorbed cluster, chains followed to their
+ * end (A→B then B→C moves A's rows straight to C), so a batch needs one statement a level.
+ */
+export function collapsedMerges(records: readonly ClickRecord[]): Record<'browser' | 'device', Map<string, string>> {
+  const out = { browser: new Map<string, string>(), device: new Map<string, string>() }
+  for (const record of records) {
+    for (const { level, absorbed, into } of record.merges ?? []) {
+      const moves = out[level]
+      const target = moves.get(into) ?? into
+      for (const [from, to] of moves) if (to === absorbed) moves.set(from, target)
+      moves.set(absorbed, target)
+    }
+  }
+  return out
+}

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { CLICK_COLUMNS, humanClicksByLink } from '../click-columns.js'
+import { CLICK_COLUMNS, collapsedMerges, humanClicksByLink } from '../click-columns.js'
 import type { Database } from '../database.js'
 import type { ClickBatchWriter } from '../linkprint-dialect.js'
 import type { ClickRecord } from '../storage.js'
@@ -30,11 +30,13 @@ export const postgresClickBatchWriter: ClickBatchWriter = {
           })))
           .execute()
       }
-      for (const record of records) {
-        for (const merge of record.merges ?? []) {
-          const column = merge.level === 'browser' ? 'browser_cluster_id' : 'device_cluster_id'
-          await trx.updateTable('fingerprint_correlations').set({ [column]: merge.into, updated_at: record.click.ts }).where(column, '=', merge.absorbed).execute()
-        }
+      const at = records.at(-1)!.click.ts
+      for (const [level, moves] of Object.entries(collapsedMerges(records))) {
+        if (moves.size === 0) continue
+        const column = sql.ref(level === 'browser' ? 'browser_cluster_id' : 'device_cluster_id')
+        await sql`UPDATE fingerprint_correlations AS fc SET ${column} = m.into_id, updated_at = ${at}
+                  FROM unnest(${[...moves.keys()]}::text[], ${[...moves.values()]}::text[]) AS m(absorbed_id, into_id)
+                  WHERE fc.${column} = m.absorbed_id`.execute(trx)
       }
     }),
 }
