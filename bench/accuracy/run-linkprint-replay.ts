@@ -22,7 +22,7 @@ export function runLinkprintReplay(eventsPath: string, decisionsPath: string, op
   try {
     const res = spawnSync(process.execPath, [bin, 'replay', resolve(eventsPath), '--decisions', resolve(decisionsPath)], {
       cwd: root,
-      env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'replay.db')}`, NODE_ENV: process.env.NODE_ENV ?? 'production' },
+      env: { ...process.env, DATABASE_URL: `sqlite:${join(dir, 'replay.db')}`, PRIVACY_MODE: 'full', NODE_ENV: process.env.NODE_ENV ?? 'production' },
       encoding: 'utf8',
       timeout: opts.timeoutMs ?? 15 * 60_000,
       maxBuffer: 64 * 1024 * 1024,

@@ -10,11 +10,10 @@ export interface RuleInput {
   readonly signals: IdentitySignals
   readonly fingerprints: Fingerprints
   readonly candidate: FingerprintEntity
-  /** Distinct devices seen on the observation's address in the last day. */
-  readonly devicesOnAddress: number
-  /** Distinct device clusters already carrying the observation's SDK device hash. */
-  readonly devicesWithSdkHash: number
-  readonly sessionWindowMs: number
+  /** Storage contexts seen on the observation's address in the last day. */
+  readonly contextsOnAddress: number
+  /** Whether the observation's SDK device hash is known to be carried by several devices. */
+  readonly sdkAmbiguous: boolean
 }
 
 export interface Evidence {
@@ -30,12 +29,12 @@ export interface CorrelationRule {
 }
 
 /**
- * An address carries evidence only while few devices use it: a home router has a
- * handful, an office or a carrier-grade NAT hundreds (decided from what the engine has
- * seen there, not from a list of networks).
+ * An address carries evidence only while few storage contexts use it: a home router
+ * has a handful, an office or a carrier-grade NAT hundreds (decided from what the
+ * engine has seen there, not from a list of networks).
  */
-export function crowdPenalty(devicesOnAddress: number): number {
-  return devicesOnAddress <= 3 ? 0 : Math.min(60, 10 * (devicesOnAddress - 3))
+export function crowdPenalty(contextsOnAddress: number): number {
+  return contextsOnAddress <= 6 ? 0 : Math.min(60, 8 * (contextsOnAddress - 6))
 }
 
 /** Address evidence fades as addresses are reassigned: full within an hour, half after a day. */
@@ -43,18 +42,25 @@ export function addressDecay(ageMs: number): number {
   return ageMs <= HOUR ? 1 : Math.pow(0.5, (ageMs - HOUR) / DAY)
 }
 
-function network(input: RuleInput): { same: 'address' | 'prefix' | null; age: number } {
+/**
+ * The same network, recently: the evidence every rule needs besides the fingerprint,
+ * because fingerprints are far from unique (two phones of one model with default
+ * settings hash alike). 0 when the candidate was last seen elsewhere.
+ */
+function networkScore(input: RuleInput): number {
   const { signals: s, candidate: c } = input
   const age = Math.max(0, s.ts - c.lastSeen)
-  if (c.ipHash === s.ipHash) return { same: 'address', age }
-  if (c.prefixHash === s.prefixHash) return { same: 'prefix', age }
-  return { same: null, age }
+  const base = c.ipHash === s.ipHash ? 1 : c.prefixHash === s.prefixHash ? 0.85 : 0
+  return base * addressDecay(age)
 }
 
+/** Models that name a kind of device shared by millions ("iPhone", Chrome's reduced Android "K"). */
+const GENERIC_MODELS = new Set(['iphone', 'ipad', 'macintosh', 'k', 'mac', 'pc'])
+
 /**
- * The rules, strongest first. Scores are 0–100 confidences; a merge needs MIN_CONFIDENCE.
- * Browser-level evidence says "another storage context of the same browser install"
- * (a private window, cleared cookies); device-level evidence "another browser of the same device".
+ * The rules. Scores are 0–100 confidences; a merge needs MIN_CONFIDENCE. Browser-level
+ * evidence says "another storage context of the same browser install" (a private window,
+ * cleared cookies); device-level evidence "another browser of the same device".
  */
 export const CORRELATION_RULES: readonly CorrelationRule[] = [
   {
@@ -62,54 +68,33 @@ export const CORRELATION_RULES: readonly CorrelationRule[] = [
     name: 'sdk_browser',
     evaluate(input) {
       const { signals: s, candidate: c } = input
-      if (!s.sdkBrowser || c.sdkBrowser !== s.sdkBrowser || c.sdkDevice !== s.sdkDevice) return null
-      const net = network(input)
-      // Identical devices (one phone model in a family, one laptop image in an office) share both hashes:
-      // then only the same address, recently, tells one install apart from its twin.
-      const twins = input.devicesWithSdkHash >= 2
-      if (twins && net.same !== 'address') return null
-      let score = net.same === 'address' ? 92 : net.same === 'prefix' ? 88 : 80
-      if (twins) score -= 25 + crowdPenalty(input.devicesOnAddress)
-      return { level: 'browser', factor: 'sdk_browser', score: score * (net.same ? addressDecay(net.age) * 0.3 + 0.7 : 1), exact: !twins }
+      if (!s.sdkBrowser || input.sdkAmbiguous || c.sdkBrowser !== s.sdkBrowser || c.sdkDevice !== s.sdkDevice) return null
+      const net = networkScore(input)
+      if (net === 0) return null
+      return { level: 'browser', factor: 'sdk_browser', score: 94 * (0.6 + 0.4 * net) - crowdPenalty(input.contextsOnAddress), exact: net >= 0.85 }
     },
   },
   {
-    // The SDK's device hash from another browser: the same device, if not one of identical twins.
+    // The SDK's device hash from another browser: the same device.
     name: 'sdk_device',
     evaluate(input) {
       const { signals: s, candidate: c } = input
-      if (!s.sdkDevice || c.sdkDevice !== s.sdkDevice || c.osName !== s.ua.os.name || c.deviceType !== s.ua.device.type) return null
-      const net = network(input)
-      const twins = input.devicesWithSdkHash >= 2
-      if (twins && net.same === null) return null
-      let score = net.same === 'address' ? 90 : net.same === 'prefix' ? 86 : 72
-      if (net.same) score *= addressDecay(net.age) * 0.25 + 0.75
-      if (twins) score -= 30 + crowdPenalty(input.devicesOnAddress)
-      return { level: 'device', factor: 'sdk_device', score, exact: !twins && net.same !== null }
+      if (!s.sdkDevice || input.sdkAmbiguous || c.sdkDevice !== s.sdkDevice || c.osName !== s.ua.os.name || c.deviceType !== s.ua.device.type) return null
+      const net = networkScore(input)
+      if (net === 0) return null
+      return { level: 'device', factor: 'sdk_device', score: 90 * (0.6 + 0.4 * net) - crowdPenalty(input.contextsOnAddress), exact: net >= 0.85 }
     },
   },
   {
-    // No cookie, no SDK: the same browser (UA, Accept, language) on the same network within the session window.
-    name: 'session',
-    evaluate(input) {
-      const { signals: s, fingerprints: fp, candidate: c } = input
-      if (c.primaryHash !== fp.primaryFingerprint) return null
-      const net = network(input)
-      if (!net.same || net.age > input.sessionWindowMs) return null
-      const score = (net.same === 'address' ? 72 : 64) - 16 * (net.age / input.sessionWindowMs) - crowdPenalty(input.devicesOnAddress)
-      return { level: 'browser', factor: 'session', score, exact: false }
-    },
-  },
-  {
-    // Server-side device signals (OS, model, language, country) from another browser on the same address.
+    // Server-side device signals from another browser on the same address: only when the
+    // device model is specific enough to tell one household's devices apart.
     name: 'device_hash',
     evaluate(input) {
       const { signals: s, fingerprints: fp, candidate: c } = input
-      if (c.deviceHash !== fp.deviceStableHash || c.browserName === s.ua.browser.name) return null
-      const net = network(input)
-      if (!net.same) return null
-      const score = (net.same === 'address' ? 74 : 64) * addressDecay(net.age) - crowdPenalty(input.devicesOnAddress)
-      return { level: 'device', factor: 'device_hash', score, exact: false }
+      const model = s.ua.device.model?.toLowerCase()
+      if (!model || GENERIC_MODELS.has(model) || c.deviceHash !== fp.deviceStableHash || c.browserName === s.ua.browser.name) return null
+      if (c.ipHash !== s.ipHash) return null
+      return { level: 'device', factor: 'device_hash', score: 72 * addressDecay(s.ts - c.lastSeen) - crowdPenalty(input.contextsOnAddress), exact: false }
     },
   },
 ]

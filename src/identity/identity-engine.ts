@@ -121,8 +121,8 @@ export class IdentityEngine {
   #link(entity: FingerprintEntity, signals: IdentitySignals, fingerprints: Fingerprints, merges: ClusterMerge[]): void {
     const state = this.#state
     entity.linkedFrom = signals.ipHash
-    const devicesOnAddress = state.devicesOnAddress(signals.ipHash, signals.ts - DAY)
-    const devicesWithSdkHash = signals.sdkDevice ? this.#devicesWith(signals.sdkDevice, entity.key) : 0
+    const contextsOnAddress = state.contextsOnAddress(signals.ipHash, signals.ts - DAY)
+    const sdkAmbiguous = signals.sdkDevice ? state.sdkDeviceAmbiguous(signals.sdkDevice) : false
     const best: Record<ClusterLevel, { evidence: Evidence; candidate: FingerprintEntity } | null> = { browser: null, device: null }
     const seen = new Set<string>([entity.key])
     const consider = (candidates: Iterable<FingerprintEntity>) => {
@@ -130,7 +130,7 @@ export class IdentityEngine {
         if (seen.has(candidate.key)) continue
         seen.add(candidate.key)
         for (const rule of this.#rules) {
-          const evidence = rule.evaluate({ signals, fingerprints, candidate, devicesOnAddress, devicesWithSdkHash, sessionWindowMs: this.#sessionWindowMs })
+          const evidence = rule.evaluate({ signals, fingerprints, candidate, contextsOnAddress, sdkAmbiguous })
           if (evidence && evidence.score >= this.#minConfidence && (best[evidence.level]?.evidence.score ?? -1) < evidence.score) best[evidence.level] = { evidence, candidate }
         }
       }
@@ -154,9 +154,4 @@ export class IdentityEngine {
     entity.factors = [chosen.evidence.factor, `level:${chosen.evidence.level}`]
   }
 
-  #devicesWith(sdkDevice: string, except: string): number {
-    const roots = new Set<string>()
-    for (const e of this.#state.withSdkDevice(sdkDevice)) if (e.key !== except) roots.add(this.#state.find('device', e.key))
-    return roots.size
-  }
 }

@@ -19,8 +19,14 @@ export interface IdentityState {
   onPrefix(prefixHash: string): Iterable<FingerprintEntity>
   withSdkDevice(hash: string): Iterable<FingerprintEntity>
   withSdkBrowser(hash: string): Iterable<FingerprintEntity>
-  /** Distinct device clusters seen on the address since `since`: how crowded it is (offices, carrier NAT). */
-  devicesOnAddress(ipHash: string, since: number): number
+  /**
+   * Storage contexts (cookie jars) seen on the address since `since`: how crowded it is
+   * (offices, carrier NAT). Counted before any merging, so merges cannot make a crowded
+   * address look quiet.
+   */
+  contextsOnAddress(ipHash: string, since: number): number
+  /** Whether the SDK device hash has been seen on two devices (so it identifies a kind of device, not one). */
+  sdkDeviceAmbiguous(hash: string): boolean
   hasClicked(level: ClusterLevel, root: string, linkId: number): boolean
   markClicked(level: ClusterLevel, root: string, linkId: number): void
 }

@@ -8,6 +8,11 @@ export interface MemoryIdentityStateOptions {
   readonly maxPerIndex?: number
 }
 
+const SIMULTANEITY_MS = 20 * 60_000
+const MAX_CONTEXTS_PER_DEVICE = 12
+/** Private windows come one or two at a time; four fresh contexts within minutes are several devices. */
+const MAX_NEW_CONTEXTS_AT_ONCE = 4
+
 interface Sighting {
   key: string
   ts: number
@@ -56,6 +61,7 @@ export class MemoryIdentityState implements IdentityState {
   readonly #bySdkDevice: Index
   readonly #bySdkBrowser: Index
   readonly #maxEntities: number
+  readonly #sdkHashes = new Map<string, { keys: Set<string>; recent: Sighting[]; prefixes: string[]; ambiguous: boolean }>()
 
   constructor(options: MemoryIdentityStateOptions = {}) {
     this.#maxEntities = options.maxEntities ?? 500_000
@@ -81,7 +87,10 @@ export class MemoryIdentityState implements IdentityState {
     }
     this.#byAddress.add(entity.ipHash, entity.key, entity.lastSeen)
     this.#byPrefix.add(entity.prefixHash, entity.key, entity.lastSeen)
-    if (entity.sdkDevice) this.#bySdkDevice.add(entity.sdkDevice, entity.key, entity.lastSeen)
+    if (entity.sdkDevice) {
+      this.#bySdkDevice.add(entity.sdkDevice, entity.key, entity.lastSeen)
+      this.#observeSdkHash(entity)
+    }
     if (entity.sdkBrowser) this.#bySdkBrowser.add(entity.sdkBrowser, entity.key, entity.lastSeen)
   }
 
@@ -141,13 +150,51 @@ export class MemoryIdentityState implements IdentityState {
     return this.#entitiesOf(this.#bySdkBrowser.get(hash))
   }
 
-  devicesOnAddress(ipHash: string, since: number): number {
-    const roots = new Set<string>()
+  contextsOnAddress(ipHash: string, since: number): number {
+    let n = 0
     for (const s of this.#byAddress.get(ipHash)) {
       if (s.ts < since) break
-      roots.add(this.find('device', s.key))
+      n++
     }
-    return roots.size
+    return n
+  }
+
+  sdkDeviceAmbiguous(hash: string): boolean {
+    return this.#sdkHashes.get(hash)?.ambiguous ?? false
+  }
+
+  /**
+   * One device cannot be on two networks at once: two storage contexts showing the same
+   * SDK device hash from different networks within SIMULTANEITY_MS are two devices, and
+   * the hash (a popular model with default settings) proves nothing from then on. So
+   * does a hash carried by more storage contexts than one device plausibly has, in all or
+   * within minutes (identical laptops of one office image behind one address).
+   */
+  #observeSdkHash(entity: FingerprintEntity): void {
+    const hash = entity.sdkDevice!
+    let info = this.#sdkHashes.get(hash)
+    if (!info) {
+      info = { keys: new Set(), recent: [], prefixes: [], ambiguous: false }
+      this.#sdkHashes.set(hash, info)
+      if (this.#sdkHashes.size > this.#maxEntities) this.#sdkHashes.delete(this.#sdkHashes.keys().next().value!)
+    }
+    if (info.ambiguous) return
+    if (info.keys.size < MAX_CONTEXTS_PER_DEVICE) info.keys.add(entity.key)
+    else if (!info.keys.has(entity.key)) info.ambiguous = true
+    const burst = new Set([entity.key])
+    for (let i = 0; i < info.recent.length; i++) {
+      const other = info.recent[i]!
+      if (other.key === entity.key || Math.abs(entity.lastSeen - other.ts) >= SIMULTANEITY_MS) continue
+      if (info.prefixes[i] !== entity.prefixHash) info.ambiguous = true
+      burst.add(other.key)
+    }
+    if (burst.size >= MAX_NEW_CONTEXTS_AT_ONCE) info.ambiguous = true
+    info.recent.unshift({ key: entity.key, ts: entity.lastSeen })
+    info.prefixes.unshift(entity.prefixHash)
+    if (info.recent.length > 8) {
+      info.recent.length = 8
+      info.prefixes.length = 8
+    }
   }
 
   hasClicked(level: ClusterLevel, root: string, linkId: number): boolean {
