@@ -72,5 +72,6 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
     }
   }
   if (id && id.merges.length > 0) record.merges = id.merges.map((m) => ({ level: m.level, absorbed: m.absorbed, into: m.into }))
+  if (id && id.reassigned.length > 0) record.reassignments = id.reassigned.map((r) => ({ fingerprintId: r.key, browserClusterId: r.browserRoot, deviceClusterId: r.deviceRoot }))
   return record
 }

@@ -2,6 +2,8 @@ import type { ClusterLevel, FingerprintEntity } from './fingerprint-entity.js'
 import type { Fingerprints } from './fingerprints.js'
 import type { IdentitySignals } from './identity-signals.js'
 
+/** Below the default MIN_CONFIDENCE plus a margin: a roaming merge is the weakest kind the engine makes. */
+const ROAMING_SCORE = 60
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
@@ -21,6 +23,8 @@ export interface Evidence {
   readonly factor: string
   readonly score: number
   readonly exact: boolean
+  /** Rests on the SDK device hash alone: withdrawn if the hash turns out to be shared. */
+  readonly provisional?: boolean
 }
 
 export interface CorrelationRule {
@@ -71,7 +75,7 @@ export const CORRELATION_RULES: readonly CorrelationRule[] = [
       if (!s.sdkBrowser || input.sdkAmbiguous || c.sdkBrowser !== s.sdkBrowser || c.sdkDevice !== s.sdkDevice) return null
       const net = networkScore(input)
       if (net === 0) return null
-      return { level: 'browser', factor: 'sdk_browser', score: 94 * (0.6 + 0.4 * net) - crowdPenalty(input.contextsOnAddress), exact: net >= 0.85 }
+      return { level: 'browser', factor: 'sdk_browser', score: 94 * (0.6 + 0.4 * net) - crowdPenalty(input.contextsOnAddress), exact: net >= 0.85, provisional: true }
     },
   },
   {
@@ -82,7 +86,19 @@ export const CORRELATION_RULES: readonly CorrelationRule[] = [
       if (!s.sdkDevice || input.sdkAmbiguous || c.sdkDevice !== s.sdkDevice || c.osName !== s.ua.os.name || c.deviceType !== s.ua.device.type) return null
       const net = networkScore(input)
       if (net === 0) return null
-      return { level: 'device', factor: 'sdk_device', score: 90 * (0.6 + 0.4 * net) - crowdPenalty(input.contextsOnAddress), exact: net >= 0.85 }
+      return { level: 'device', factor: 'sdk_device', score: 90 * (0.6 + 0.4 * net) - crowdPenalty(input.contextsOnAddress), exact: net >= 0.85, provisional: true }
+    },
+  },
+  {
+    // The SDK's device hash from another network: half of all devices have a hash no
+    // other device shares (Gómez-Boix et al. 2018); one not yet seen on two devices at
+    // once is taken, with less confidence, to be the same device on the move.
+    name: 'sdk_roaming',
+    evaluate(input) {
+      const { signals: s, candidate: c } = input
+      if (!s.sdkDevice || input.sdkAmbiguous || c.sdkDevice !== s.sdkDevice || c.osName !== s.ua.os.name || c.deviceType !== s.ua.device.type) return null
+      const sameBrowser = !!s.sdkBrowser && c.sdkBrowser === s.sdkBrowser
+      return { level: sameBrowser ? 'browser' : 'device', factor: 'sdk_roaming', score: ROAMING_SCORE, exact: false, provisional: true }
     },
   },
   {

@@ -31,6 +31,8 @@ export interface IdentityDecision {
   /** Set when the key is new: the row to store in enhanced_fingerprints / fingerprint_correlations. */
   readonly newEntity: FingerprintEntity | null
   readonly merges: readonly ClusterMerge[]
+  /** Storage contexts whose clusters were rebuilt because evidence was withdrawn, with their new roots. */
+  readonly reassigned: ReadonlyArray<{ key: string; browserRoot: string; deviceRoot: string }>
 }
 
 export interface IdentityEngineOptions {
@@ -94,6 +96,7 @@ export class IdentityEngine {
       state.put(entity)
     }
 
+    const reassigned = state.takeWithdrawn()
     const browserId = state.find('browser', key)
     const deviceId = state.find('device', key)
     const browserUnique = !state.hasClicked('browser', browserId, signals.linkId)
@@ -107,7 +110,7 @@ export class IdentityEngine {
       factors: entity.factors,
       fingerprints,
       fingerprintVersion: FINGERPRINT_VERSION,
-      browserUnique, deviceUnique, newEntity, merges,
+      browserUnique, deviceUnique, newEntity, merges, reassigned,
     }
   }
 
@@ -144,8 +147,9 @@ export class IdentityEngine {
     const chosen = best.browser ?? best.device
     if (!chosen) return
     const levels: ClusterLevel[] = best.browser ? ['browser', 'device'] : ['device']
+    const provisionalOn = chosen.evidence.provisional ? (signals.sdkDevice ?? undefined) : undefined
     for (const level of levels) {
-      const merged = state.union(level, entity.key, chosen.candidate.key)
+      const merged = state.union(level, entity.key, chosen.candidate.key, provisionalOn)
       // A storage context seen for the first time owns no stored rows yet: its own row is written with the surviving root.
       if (merged && merged[0] !== entity.key) merges.push({ level, absorbed: merged[0], into: merged[1] })
     }

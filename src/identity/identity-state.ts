@@ -11,8 +11,18 @@ export interface IdentityState {
   put(entity: FingerprintEntity): void
   /** Canonical id of the entity's cluster at this level. */
   find(level: ClusterLevel, key: string): string
-  /** Unites two clusters; returns [absorbed root, surviving root], or null when already one. The older root survives, so ids stay stable. */
-  union(level: ClusterLevel, a: string, b: string): [string, string] | null
+  /**
+   * Unites two clusters; returns [absorbed root, surviving root], or null when already one.
+   * The older root survives, so ids stay stable. `provisionalOn` names the SDK device
+   * hash a merge rests on alone: if that hash later proves to be shared by several
+   * devices, the merge is withdrawn (see takeWithdrawn).
+   */
+  union(level: ClusterLevel, a: string, b: string, provisionalOn?: string): [string, string] | null
+  /**
+   * Clusters rebuilt since the last call because merges they rested on were withdrawn:
+   * every affected storage context with its new browser and device roots.
+   */
+  takeWithdrawn(): Array<{ key: string; browserRoot: string; deviceRoot: string }>
   clusterSize(level: ClusterLevel, key: string): number
   /** Entities seen on the address, the prefix, or with the SDK hash, most recent first. */
   onAddress(ipHash: string): Iterable<FingerprintEntity>
@@ -29,4 +39,12 @@ export interface IdentityState {
   sdkDeviceAmbiguous(hash: string): boolean
   hasClicked(level: ClusterLevel, root: string, linkId: number): boolean
   markClicked(level: ClusterLevel, root: string, linkId: number): void
+  /**
+   * After a restart (identity-state-loader.ts): places `key` in the cluster whose canonical
+   * id is `root` at this level, as fingerprint_correlations stores it, counting it in the
+   * cluster's size. `rootFirstSeen` is when the root was first seen: it decides the
+   * survivor of later unions exactly as before the restart. For a fresh state; calling it
+   * twice for one key is harmless. A shared state that outlives the process may ignore it.
+   */
+  restoreMembership(level: ClusterLevel, key: string, root: string, rootFirstSeen: number): void
 }

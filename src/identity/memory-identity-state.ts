@@ -8,10 +8,23 @@ export interface MemoryIdentityStateOptions {
   readonly maxPerIndex?: number
 }
 
-const SIMULTANEITY_MS = 20 * 60_000
+/**
+ * Two contexts with one SDK device hash on two networks within this long are taken to be
+ * two devices. Deliberately long: a phone also changes networks within minutes (Wi-Fi to
+ * cellular), and calling one device two costs only a missed merge, while calling two
+ * devices one miscounts visitors.
+ */
+const SIMULTANEITY_MS = 12 * 3_600_000
 const MAX_CONTEXTS_PER_DEVICE = 12
+const MAX_EDGES_PER_CONTEXT = 64
 /** Private windows come one or two at a time; four fresh contexts within minutes are several devices. */
 const MAX_NEW_CONTEXTS_AT_ONCE = 4
+
+interface Edge {
+  other: string
+  level: ClusterLevel
+  provisionalOn: string | null
+}
 
 interface Sighting {
   key: string
@@ -61,6 +74,11 @@ export class MemoryIdentityState implements IdentityState {
   readonly #bySdkDevice: Index
   readonly #bySdkBrowser: Index
   readonly #maxEntities: number
+  /** The evidence behind every merge, so a cluster can be rebuilt without a withdrawn one. */
+  readonly #edges = new Map<string, Edge[]>()
+  /** Storage contexts joined by merges that rest on an SDK hash alone. */
+  readonly #provisional = new Map<string, Set<string>>()
+  #withdrawn: Array<{ key: string; browserRoot: string; deviceRoot: string }> = []
   readonly #sdkHashes = new Map<string, { keys: Set<string>; recent: Sighting[]; prefixes: string[]; ambiguous: boolean }>()
 
   constructor(options: MemoryIdentityStateOptions = {}) {
@@ -103,7 +121,14 @@ export class MemoryIdentityState implements IdentityState {
     return root
   }
 
-  union(level: ClusterLevel, a: string, b: string): [string, string] | null {
+  union(level: ClusterLevel, a: string, b: string, provisionalOn?: string): [string, string] | null {
+    this.#addEdge(a, { other: b, level, provisionalOn: provisionalOn ?? null })
+    this.#addEdge(b, { other: a, level, provisionalOn: provisionalOn ?? null })
+    if (provisionalOn) {
+      let keys = this.#provisional.get(provisionalOn)
+      if (!keys) this.#provisional.set(provisionalOn, (keys = new Set()))
+      keys.add(a).add(b)
+    }
     const ra = this.find(level, a)
     const rb = this.find(level, b)
     if (ra === rb) return null
@@ -121,6 +146,66 @@ export class MemoryIdentityState implements IdentityState {
       clicked.delete(absorbed)
     }
     return [absorbed, survivor]
+  }
+
+  #addEdge(key: string, edge: Edge): void {
+    let edges = this.#edges.get(key)
+    if (!edges) this.#edges.set(key, (edges = []))
+    if (edges.length < MAX_EDGES_PER_CONTEXT) edges.push(edge)
+  }
+
+  takeWithdrawn() {
+    const out = this.#withdrawn
+    this.#withdrawn = []
+    return out
+  }
+
+  /**
+   * Withdraws every merge that rested on `hash` alone and rebuilds the clusters it had
+   * joined from the evidence that remains; the oldest context of each part is its root.
+   */
+  #withdraw(hash: string): void {
+    const keys = this.#provisional.get(hash)
+    this.#provisional.delete(hash)
+    if (!keys) return
+    for (const key of keys) {
+      const edges = this.#edges.get(key)
+      if (edges) this.#edges.set(key, edges.filter((e) => e.provisionalOn !== hash))
+    }
+    // Every context the withdrawn merges had joined, through the evidence that is left
+    // (clusters only ever grow by recorded edges, so the edges reach all of them).
+    const component = new Set<string>()
+    const stack = [...keys].flatMap((key) => [key, this.find('device', key)])
+    while (stack.length > 0) {
+      const key = stack.pop()!
+      if (component.has(key)) continue
+      component.add(key)
+      for (const e of this.#edges.get(key) ?? []) if (!component.has(e.other)) stack.push(e.other)
+    }
+    const byAge = [...component].sort((x, y) => (this.#firstSeen.get(x) ?? Infinity) - (this.#firstSeen.get(y) ?? Infinity))
+    const roots: Record<ClusterLevel, Map<string, string>> = { browser: new Map(), device: new Map() }
+    for (const level of ['device', 'browser'] as const) {
+      for (const start of byAge) {
+        if (roots[level].has(start)) continue
+        const todo = [start]
+        while (todo.length > 0) {
+          const key = todo.pop()!
+          if (roots[level].has(key)) continue
+          roots[level].set(key, start)
+          for (const e of this.#edges.get(key) ?? []) if ((level === 'device' || e.level === 'browser') && component.has(e.other)) todo.push(e.other)
+        }
+      }
+      const parent = this.#parent[level]
+      const sizes = this.#size[level]
+      for (const key of component) {
+        const root = roots[level].get(key)!
+        if (root === key) parent.delete(key)
+        else parent.set(key, root)
+        sizes.delete(key)
+      }
+      for (const root of roots[level].values()) sizes.set(root, (sizes.get(root) ?? 0) + 1)
+    }
+    for (const key of component) this.#withdrawn.push({ key, browserRoot: roots.browser.get(key)!, deviceRoot: roots.device.get(key)! })
   }
 
   clusterSize(level: ClusterLevel, key: string): number {
@@ -164,9 +249,9 @@ export class MemoryIdentityState implements IdentityState {
   }
 
   /**
-   * One device cannot be on two networks at once: two storage contexts showing the same
-   * SDK device hash from different networks within SIMULTANEITY_MS are two devices, and
-   * the hash (a popular model with default settings) proves nothing from then on. So
+   * Two storage contexts showing the same SDK device hash from different networks within
+   * SIMULTANEITY_MS are taken as two devices, and the hash (a popular model with default
+   * settings) proves nothing from then on: the merges that rested on it are withdrawn. So
    * does a hash carried by more storage contexts than one device plausibly has, in all or
    * within minutes (identical laptops of one office image behind one address).
    */
@@ -179,6 +264,12 @@ export class MemoryIdentityState implements IdentityState {
       if (this.#sdkHashes.size > this.#maxEntities) this.#sdkHashes.delete(this.#sdkHashes.keys().next().value!)
     }
     if (info.ambiguous) return
+    const wasAmbiguous = info.ambiguous
+    this.#updateAmbiguity(info, entity)
+    if (!wasAmbiguous && info.ambiguous) this.#withdraw(hash)
+  }
+
+  #updateAmbiguity(info: { keys: Set<string>; recent: Sighting[]; prefixes: string[]; ambiguous: boolean }, entity: FingerprintEntity): void {
     if (info.keys.size < MAX_CONTEXTS_PER_DEVICE) info.keys.add(entity.key)
     else if (!info.keys.has(entity.key)) info.ambiguous = true
     const burst = new Set([entity.key])
@@ -206,5 +297,14 @@ export class MemoryIdentityState implements IdentityState {
     let links = clicked.get(root)
     if (!links) clicked.set(root, (links = new Set()))
     links.add(linkId)
+  }
+
+  restoreMembership(level: ClusterLevel, key: string, root: string, rootFirstSeen: number): void {
+    if (!this.#firstSeen.has(root)) this.#firstSeen.set(root, rootFirstSeen)
+    const parent = this.#parent[level]
+    if (key === root || parent.get(key) === root) return
+    parent.set(key, root)
+    const sizes = this.#size[level]
+    sizes.set(root, (sizes.get(root) ?? 1) + 1)
   }
 }

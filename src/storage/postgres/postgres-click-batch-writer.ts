@@ -30,6 +30,19 @@ export const postgresClickBatchWriter: ClickBatchWriter = {
           })))
           .execute()
       }
+      if (records.some((r) => r.reassignments)) {
+        // Rare (evidence withdrawn): order matters between merges and reassignments, so one statement each, in order.
+        for (const r of records) {
+          for (const m of r.merges ?? []) {
+            const column = m.level === 'browser' ? 'browser_cluster_id' : 'device_cluster_id'
+            await trx.updateTable('fingerprint_correlations').set({ [column]: m.into, updated_at: r.click.ts }).where(column, '=', m.absorbed).execute()
+          }
+          for (const a of r.reassignments ?? []) {
+            await trx.updateTable('fingerprint_correlations').set({ browser_cluster_id: a.browserClusterId, device_cluster_id: a.deviceClusterId, updated_at: r.click.ts }).where('fingerprint_id', '=', a.fingerprintId).execute()
+          }
+        }
+        return
+      }
       const at = records.at(-1)!.click.ts
       for (const [level, moves] of Object.entries(collapsedMerges(records))) {
         if (moves.size === 0) continue

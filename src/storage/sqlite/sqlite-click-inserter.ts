@@ -8,11 +8,12 @@ export interface EncodedClickBatch {
   humanClicks: Array<[linkId: number, count: number]>
   fingerprints: unknown[][]
   correlations: unknown[][]
-  merges: Array<[level: 'browser' | 'device', absorbed: string, into: string, at: number]>
+  /** Merges and reassignments, in the order the engine made them. */
+  moves: Array<[kind: 'browser' | 'device', from: string, to: string, at: number] | [kind: 'reassign', key: string, browser: string, device: string, at: number]>
 }
 
 export function encodeClickBatch(records: readonly ClickRecord[]): EncodedClickBatch {
-  const batch: EncodedClickBatch = { clicks: [], humanClicks: [...humanClicksByLink(records)], fingerprints: [], correlations: [], merges: [] }
+  const batch: EncodedClickBatch = { clicks: [], humanClicks: [...humanClicksByLink(records)], fingerprints: [], correlations: [], moves: [] }
   for (const r of records) {
     batch.clicks.push(CLICK_COLUMNS.map(([name]) => r.click[name]))
     if (r.fingerprint) {
@@ -20,7 +21,8 @@ export function encodeClickBatch(records: readonly ClickRecord[]): EncodedClickB
       batch.fingerprints.push(FINGERPRINT_COLUMNS.map((name) => row[name]))
       batch.correlations.push(CORRELATION_COLUMNS.map((name) => correlation[name]))
     }
-    for (const m of r.merges ?? []) batch.merges.push([m.level, m.absorbed, m.into, r.click.ts])
+    for (const m of r.merges ?? []) batch.moves.push([m.level, m.absorbed, m.into, r.click.ts])
+    for (const a of r.reassignments ?? []) batch.moves.push(['reassign', a.fingerprintId, a.browserClusterId, a.deviceClusterId, r.click.ts])
   }
   return batch
 }
@@ -29,8 +31,8 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 
 /**
  * One prepared statement run per row, all in one transaction (about 3 µs a click).
- * Fingerprints and correlations are inserted before the merges of the same batch, which
- * then move them: merges only ever move rows onto a surviving root.
+ * Fingerprints and correlations are inserted before the merges and reassignments of the
+ * same batch, which then move them, in the order the engine made them.
  */
 export function sqliteClickInserter(database: Database.Database): (batch: EncodedClickBatch) => void {
   const insertClick = database.prepare(`INSERT INTO clicks (${CLICK_COLUMNS.map(([c]) => c).join(', ')}) VALUES (${placeholders(CLICK_COLUMNS.length)})`)
@@ -46,11 +48,15 @@ export function sqliteClickInserter(database: Database.Database): (batch: Encode
   )
   const mergeBrowser = database.prepare('UPDATE fingerprint_correlations SET browser_cluster_id = ?, updated_at = ? WHERE browser_cluster_id = ?')
   const mergeDevice = database.prepare('UPDATE fingerprint_correlations SET device_cluster_id = ?, updated_at = ? WHERE device_cluster_id = ?')
+  const reassign = database.prepare('UPDATE fingerprint_correlations SET browser_cluster_id = ?, device_cluster_id = ?, updated_at = ? WHERE fingerprint_id = ?')
   return database.transaction((batch: EncodedClickBatch) => {
     for (const row of batch.clicks) insertClick.run(row)
     for (const [linkId, n] of batch.humanClicks) bump.run(n, linkId)
     for (const row of batch.fingerprints) upsertFingerprint.run(row)
     for (const row of batch.correlations) upsertCorrelation.run(row)
-    for (const [level, absorbed, into, at] of batch.merges) (level === 'browser' ? mergeBrowser : mergeDevice).run(into, at, absorbed)
+    for (const move of batch.moves) {
+      if (move[0] === 'reassign') reassign.run(move[2], move[3], move[4], move[1])
+      else (move[0] === 'browser' ? mergeBrowser : mergeDevice).run(move[2], move[3], move[1])
+    }
   })
 }

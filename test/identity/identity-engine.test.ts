@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest'
+import { IdentityEngine } from '../../src/identity/identity-engine.js'
+import type { IdentitySignals } from '../../src/identity/identity-signals.js'
+import { MemoryIdentityState } from '../../src/identity/memory-identity-state.js'
+import { parseUserAgent } from '../../src/signals/user-agent.js'
+
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1'
+const HOUR = 3_600_000
+
+function engine() {
+  return new IdentityEngine({ state: new MemoryIdentityState(), sessionWindowMs: 6 * HOUR, minConfidence: 50 })
+}
+
+function signals(over: Partial<IdentitySignals> & { ts: number; newCookieId?: string | null }): IdentitySignals {
+  return {
+    linkId: 1, ipHash: 'ip-home', prefixHash: 'net-home', cookieId: null, newCookieId: null,
+    sdkDevice: 'hash-iphone-15-it', sdkBrowser: 'hash-safari-18', timezone: 'Europe/Rome',
+    ua: parseUserAgent(IPHONE), userAgent: IPHONE, language: 'it', accept: 'text/html', geo: null,
+    ...over,
+  }
+}
+
+describe('identity engine', () => {
+  it('is deterministic: the same signals in the same order give the same clusters', () => {
+    const run = () => {
+      const e = engine()
+      return [
+        e.resolve(signals({ ts: 0, newCookieId: 'a' })),
+        e.resolve(signals({ ts: HOUR, newCookieId: 'b' })),
+        e.resolve(signals({ ts: 2 * HOUR, cookieId: 'a' })),
+      ].map((d) => [d.browserId, d.deviceId, d.confidence, d.source])
+    }
+    expect(run()).toEqual(run())
+  })
+
+  it('joins a new storage context of the same browser on the same network, and says how', () => {
+    const e = engine()
+    const first = e.resolve(signals({ ts: 0, newCookieId: 'normal' }))
+    const privateWindow = e.resolve(signals({ ts: HOUR, newCookieId: 'private' }))
+    expect(privateWindow.browserId).toBe(first.browserId)
+    expect(privateWindow.factors).toContain('sdk_browser')
+    expect(privateWindow.correlationType).toBe('exact')
+    expect(privateWindow.browserUnique).toBe(false)
+    expect(privateWindow.newEntity).not.toBeNull()
+  })
+
+  it('withdraws a merge that rested on an SDK hash once the hash shows up on two devices at once', () => {
+    const e = engine()
+    const anna = e.resolve(signals({ ts: 0, newCookieId: 'anna' }))
+    // Days later, the same hash from another network: taken to be Anna's phone on the move…
+    const roaming = e.resolve(signals({ ts: 72 * HOUR, newCookieId: 'bruno', ipHash: 'ip-cafe', prefixHash: 'net-cafe' }))
+    expect(roaming.deviceId).toBe(anna.deviceId)
+    expect(roaming.factors).toContain('sdk_roaming')
+    // …until Anna's own cookie is seen at home while Bruno's context is at the café: two phones.
+    e.resolve(signals({ ts: 72 * HOUR + 60_000, cookieId: 'bruno', ipHash: 'ip-cafe', prefixHash: 'net-cafe' }))
+    const annaAgain = e.resolve(signals({ ts: 72 * HOUR + 120_000, cookieId: 'anna' }))
+    expect(e.state.find('device', 'bruno')).not.toBe(e.state.find('device', 'anna'))
+    expect(annaAgain.deviceId).toBe(anna.deviceId)
+  })
+
+  it('reports the rebuilt clusters so storage can follow them', () => {
+    const e = engine()
+    e.resolve(signals({ ts: 0, newCookieId: 'p' }))
+    e.resolve(signals({ ts: 50 * HOUR, newCookieId: 'q', ipHash: 'ip-2', prefixHash: 'net-2' }))
+    const split = e.resolve(signals({ ts: 50 * HOUR + 1000, cookieId: 'p' }))
+    expect(split.reassigned.map((r) => r.key).sort()).toEqual(['p', 'q'])
+    expect(new Set(split.reassigned.map((r) => r.deviceRoot)).size).toBe(2)
+  })
+
+  it('keeps working state bounded', () => {
+    const state = new MemoryIdentityState({ maxEntities: 100, maxPerIndex: 8 })
+    const e = new IdentityEngine({ state, sessionWindowMs: 6 * HOUR, minConfidence: 50 })
+    for (let i = 0; i < 1000; i++) e.resolve(signals({ ts: i * 1000, newCookieId: `k${i}`, sdkDevice: `d${i}`, sdkBrowser: `b${i}`, ipHash: `ip${i % 7}` }))
+    expect(state.get('k0')).toBeUndefined()
+    expect(state.get('k999')).toBeDefined()
+    expect([...state.onAddress('ip1')].length).toBeLessThanOrEqual(8)
+  })
+})
