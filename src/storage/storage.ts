@@ -66,6 +66,8 @@ export interface ClickRecord {
   click: NewClick
   fingerprint?: { row: NewFingerprint; correlation: NewCorrelation }
   merges?: readonly ClusterMergeRow[]
+  /** Contexts whose clusters were rebuilt (withdrawn evidence), with their new roots; applied after the merges. */
+  reassignments?: ReadonlyArray<{ fingerprintId: string; browserClusterId: string; deviceClusterId: string }>
 }
 
 export type FingerprintingAlgorithm = 'legacy' | 'robust'
