@@ -38,8 +38,11 @@ export interface CorrelationRule {
  * engine has seen there, not from a list of networks).
  */
 export function crowdPenalty(contextsOnAddress: number): number {
-  return contextsOnAddress <= 6 ? 0 : Math.min(60, 8 * (contextsOnAddress - 6))
+  return contextsOnAddress <= 6 ? 0 : Math.min(MAX_CROWD_PENALTY, 8 * (contextsOnAddress - 6))
 }
+
+/** Enough to put every address-based rule below any sensible MIN_CONFIDENCE. */
+export const MAX_CROWD_PENALTY = 60
 
 /** Address evidence fades as addresses are reassigned: full within an hour, half after a day. */
 export function addressDecay(ageMs: number): number {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { CORRELATION_RULES, type CorrelationRule, type Evidence } from './correlation-rules.js'
+import { CORRELATION_RULES, crowdPenalty, MAX_CROWD_PENALTY, type CorrelationRule, type Evidence } from './correlation-rules.js'
 import type { ClusterLevel, CorrelationType, FingerprintEntity } from './fingerprint-entity.js'
 import { computeFingerprints, FINGERPRINT_VERSION, type Fingerprints } from './fingerprints.js'
 import type { IdentitySignals } from './identity-signals.js'
@@ -43,6 +43,16 @@ export interface IdentityEngineOptions {
 }
 
 const DAY = 86_400_000
+/** Most recent candidates looked at per index: older ones carry decayed evidence anyway. */
+const MAX_CANDIDATES = 32
+
+function* take<T>(items: Iterable<T>, n: number): Iterable<T> {
+  if (n <= 0) return
+  for (const item of items) {
+    yield item
+    if (--n === 0) return
+  }
+}
 
 /**
  * Attributes a human click to a browser install and a physical device (seeds 002, 004).
@@ -138,10 +148,13 @@ export class IdentityEngine {
         }
       }
     }
-    if (signals.sdkBrowser) consider(state.withSdkBrowser(signals.sdkBrowser))
-    if (signals.sdkDevice) consider(state.withSdkDevice(signals.sdkDevice))
-    consider(state.onAddress(signals.ipHash))
-    consider(state.onPrefix(signals.prefixHash))
+    if (signals.sdkBrowser) consider(take(state.withSdkBrowser(signals.sdkBrowser), MAX_CANDIDATES))
+    if (signals.sdkDevice) consider(take(state.withSdkDevice(signals.sdkDevice), MAX_CANDIDATES))
+    // On a crowded address no address evidence can reach a merge: skip scanning it (offices, carrier NAT, load tests).
+    if (crowdPenalty(contextsOnAddress) < MAX_CROWD_PENALTY) {
+      consider(take(state.onAddress(signals.ipHash), MAX_CANDIDATES))
+      consider(take(state.onPrefix(signals.prefixHash), MAX_CANDIDATES))
+    }
 
     // Browser-level evidence implies the device; device-level evidence alone joins only the device.
     const chosen = best.browser ?? best.device
