@@ -1,4 +1,5 @@
 import { FINGERPRINT_VERSION } from '../identity/fingerprints.js'
+import { clientHintsOf } from '../signals/user-agent.js'
 import type { ClickRecord, FingerprintingAlgorithm } from '../storage/storage.js'
 import type { ClickContext } from './click-pipeline.js'
 
@@ -22,7 +23,8 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
       confidence: id?.confidence ?? null,
       identity_source: id?.source ?? null,
       fingerprint_version: id ? FINGERPRINT_VERSION : null,
-      fingerprint_id: id?.key ?? null,
+      // A deferred click (migration job running) keeps its cookie id: the job resolves it from there.
+      fingerprint_id: id?.key ?? (ctx.bot.bot ? null : (ctx.cookieId ?? ctx.newCookieId)),
       legacy_id: ctx.legacyId,
       session_hash: id?.fingerprints.sessionHash ?? null,
       device_hash: id?.fingerprints.deviceStableHash ?? null,
@@ -34,14 +36,17 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
             mode: ctx.mode,
             language: ctx.language,
             timezone: ctx.timezone,
-            accept: ctx.input.headers.accept ?? null,
-            hints: Object.fromEntries(Object.entries(ctx.input.headers).filter(([k]) => k.startsWith('sec-ch-ua'))),
+            // The engine reads the first 256 characters (click-pipeline.ts); the rest would only take space.
+            accept: firstValue(ctx.input.headers.accept)?.slice(0, 256) ?? null,
+            // Which cookie the key came from, so a recomputation can tell a returning browser from a new one (stored-click-signals.ts).
+            cookie: ctx.cookieId !== null ? 'verified' : ctx.newCookieId !== null ? 'issued' : null,
+            hints: clientHintsOf(ctx.input.headers),
             geo: ctx.geo && { country: ctx.geo.country, region: ctx.geo.region, city: ctx.geo.city, source: ctx.geo.source, confidence: ctx.geo.confidence },
             ...(ctx.rejected.length > 0 && { rejected: ctx.rejected }),
           }),
     },
   }
-  const entity = id?.newEntity
+  const entity = ctx.storedEntity ?? id?.newEntity
   if (id && entity) {
     record.fingerprint = {
       row: {
@@ -74,4 +79,8 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
   if (id && id.merges.length > 0) record.merges = id.merges.map((m) => ({ level: m.level, absorbed: m.absorbed, into: m.into }))
   if (id && id.reassigned.length > 0) record.reassignments = id.reassigned.map((r) => ({ fingerprintId: r.key, browserClusterId: r.browserRoot, deviceClusterId: r.deviceRoot }))
   return record
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { LruCache } from '../signals/lru-cache.js'
 import type { IdentitySignals } from './identity-signals.js'
 
 /** Bumped whenever a hash below changes meaning; every click records the version that made it. */
@@ -19,13 +20,24 @@ function hash(...parts: Array<string | null | undefined>): string {
   return createHash('sha256').update(parts.map((p) => p ?? '').join('\u0001')).digest('base64url').slice(0, 22)
 }
 
+type Components = Omit<Fingerprints, 'sessionHash'>
+
+/** The network-independent components repeat across clicks (few distinct browsers per population): hashed once each. */
+const componentCache = new LruCache<string, Components>({ max: 20_000 })
+
 export function computeFingerprints(s: IdentitySignals, sessionWindowMs: number): Fingerprints {
   const { ua } = s
-  // The OS version and the browser version are left out on purpose: both change with
-  // every update, and an update does not make a new device or a new browser.
-  const deviceStableHash = hash('d1', ua.os.name, ua.device.type, ua.device.vendor, ua.device.model, s.language, s.geo?.country, s.timezone)
-  const browserComponent = hash('b1', ua.browser.name, ua.engine.name, ua.inApp, s.accept)
-  const sessionHash = hash('s1', s.prefixHash, deviceStableHash, browserComponent, s.userAgent, String(Math.floor(s.ts / sessionWindowMs)))
-  const primaryFingerprint = hash('p1', deviceStableHash, browserComponent, ua.browser.major)
-  return { deviceStableHash, browserComponent, sessionHash, primaryFingerprint }
+  const cacheKey = [ua.os.name, ua.device.type, ua.device.vendor, ua.device.model, s.language, s.geo?.country, s.timezone, ua.browser.name, ua.engine.name, ua.inApp, s.accept, ua.browser.major].join('\u0001')
+  let components = componentCache.get(cacheKey)
+  if (!components) {
+    // The OS version and the browser version are left out of the device and browser
+    // components on purpose: both change with every update, and an update makes
+    // neither a new device nor a new browser.
+    const deviceStableHash = hash('d1', ua.os.name, ua.device.type, ua.device.vendor, ua.device.model, s.language, s.geo?.country, s.timezone)
+    const browserComponent = hash('b1', ua.browser.name, ua.engine.name, ua.inApp, s.accept)
+    components = { deviceStableHash, browserComponent, primaryFingerprint: hash('p1', deviceStableHash, browserComponent, ua.browser.major) }
+    componentCache.set(cacheKey, components)
+  }
+  const sessionHash = hash('s1', s.prefixHash, components.deviceStableHash, components.browserComponent, s.userAgent, String(Math.floor(s.ts / sessionWindowMs)))
+  return { ...components, sessionHash }
 }

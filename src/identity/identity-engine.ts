@@ -134,7 +134,8 @@ export class IdentityEngine {
   #link(entity: FingerprintEntity, signals: IdentitySignals, fingerprints: Fingerprints, merges: ClusterMerge[]): void {
     const state = this.#state
     entity.linkedFrom = signals.ipHash
-    const contextsOnAddress = state.contextsOnAddress(signals.ipHash, signals.ts - DAY)
+    // Counting stops where the crowd penalty is already at its maximum.
+    const contextsOnAddress = state.contextsOnAddress(signals.ipHash, signals.ts - DAY, 16)
     const sdkAmbiguous = signals.sdkDevice ? state.sdkDeviceAmbiguous(signals.sdkDevice) : false
     const best: Record<ClusterLevel, { evidence: Evidence; candidate: FingerprintEntity } | null> = { browser: null, device: null }
     const seen = new Set<string>([entity.key])

@@ -34,7 +34,7 @@ export interface IdentityState {
    * (offices, carrier NAT). Counted before any merging, so merges cannot make a crowded
    * address look quiet.
    */
-  contextsOnAddress(ipHash: string, since: number): number
+  contextsOnAddress(ipHash: string, since: number, atMost?: number): number
   /** Whether the SDK device hash has been seen on two devices (so it identifies a kind of device, not one). */
   sdkDeviceAmbiguous(hash: string): boolean
   hasClicked(level: ClusterLevel, root: string, linkId: number): boolean

@@ -31,6 +31,7 @@ interface Sighting {
   ts: number
 }
 
+/** Recent sightings per id, newest last (appending is O(1); the list is trimmed in bulk). */
 class Index {
   readonly #map = new Map<string, Sighting[]>()
   readonly #max: number
@@ -41,21 +42,27 @@ class Index {
     this.#maxKeys = maxKeys
   }
 
-  add(id: string, key: string, ts: number): void {
+  /** `fresh`: the key cannot be listed yet, so the scan for its old place is skipped. */
+  add(id: string, key: string, ts: number, fresh: boolean): void {
     let list = this.#map.get(id)
     if (!list) {
       list = []
       this.#map.set(id, list)
       if (this.#map.size > this.#maxKeys) this.#map.delete(this.#map.keys().next().value!)
     }
-    const existing = list.findIndex((s) => s.key === key)
-    if (existing !== -1) list.splice(existing, 1)
-    list.unshift({ key, ts })
-    if (list.length > this.#max) list.length = this.#max
+    if (!fresh) {
+      const existing = list.findIndex((s) => s.key === key)
+      if (existing !== -1) list.splice(existing, 1)
+    }
+    list.push({ key, ts })
+    if (list.length >= 2 * this.#max) list.splice(0, list.length - this.#max)
   }
 
-  get(id: string): readonly Sighting[] {
-    return this.#map.get(id) ?? []
+  /** Newest first, at most `max` of them. */
+  *recent(id: string): Iterable<Sighting> {
+    const list = this.#map.get(id)
+    if (!list) return
+    for (let i = list.length - 1, n = 0; i >= 0 && n < this.#max; i--, n++) yield list[i]!
   }
 }
 
@@ -103,13 +110,13 @@ export class MemoryIdentityState implements IdentityState {
       this.#firstSeen.set(entity.key, entity.firstSeen)
       if (this.#entities.size > this.#maxEntities) this.#entities.delete(this.#entities.keys().next().value!)
     }
-    this.#byAddress.add(entity.ipHash, entity.key, entity.lastSeen)
-    this.#byPrefix.add(entity.prefixHash, entity.key, entity.lastSeen)
+    this.#byAddress.add(entity.ipHash, entity.key, entity.lastSeen, !known)
+    this.#byPrefix.add(entity.prefixHash, entity.key, entity.lastSeen, !known)
     if (entity.sdkDevice) {
-      this.#bySdkDevice.add(entity.sdkDevice, entity.key, entity.lastSeen)
+      this.#bySdkDevice.add(entity.sdkDevice, entity.key, entity.lastSeen, !known)
       this.#observeSdkHash(entity)
     }
-    if (entity.sdkBrowser) this.#bySdkBrowser.add(entity.sdkBrowser, entity.key, entity.lastSeen)
+    if (entity.sdkBrowser) this.#bySdkBrowser.add(entity.sdkBrowser, entity.key, entity.lastSeen, !known)
   }
 
   find(level: ClusterLevel, key: string): string {
@@ -212,7 +219,7 @@ export class MemoryIdentityState implements IdentityState {
     return this.#size[level].get(this.find(level, key)) ?? 1
   }
 
-  *#entitiesOf(sightings: readonly Sighting[]): Iterable<FingerprintEntity> {
+  *#entitiesOf(sightings: Iterable<Sighting>): Iterable<FingerprintEntity> {
     for (const s of sightings) {
       const entity = this.#entities.get(s.key)
       if (entity) yield entity
@@ -220,25 +227,25 @@ export class MemoryIdentityState implements IdentityState {
   }
 
   onAddress(ipHash: string) {
-    return this.#entitiesOf(this.#byAddress.get(ipHash))
+    return this.#entitiesOf(this.#byAddress.recent(ipHash))
   }
 
   onPrefix(prefixHash: string) {
-    return this.#entitiesOf(this.#byPrefix.get(prefixHash))
+    return this.#entitiesOf(this.#byPrefix.recent(prefixHash))
   }
 
   withSdkDevice(hash: string) {
-    return this.#entitiesOf(this.#bySdkDevice.get(hash))
+    return this.#entitiesOf(this.#bySdkDevice.recent(hash))
   }
 
   withSdkBrowser(hash: string) {
-    return this.#entitiesOf(this.#bySdkBrowser.get(hash))
+    return this.#entitiesOf(this.#bySdkBrowser.recent(hash))
   }
 
-  contextsOnAddress(ipHash: string, since: number): number {
+  contextsOnAddress(ipHash: string, since: number, atMost = Infinity): number {
     let n = 0
-    for (const s of this.#byAddress.get(ipHash)) {
-      if (s.ts < since) break
+    for (const s of this.#byAddress.recent(ipHash)) {
+      if (s.ts < since || n >= atMost) break
       n++
     }
     return n
