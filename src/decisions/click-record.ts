@@ -1,4 +1,5 @@
 import { FINGERPRINT_VERSION } from '../identity/fingerprints.js'
+import type { GeoResult } from '../signals/geo/geo-result.js'
 import { clientHintsOf } from '../signals/user-agent.js'
 import type { ClickRecord, FingerprintingAlgorithm } from '../storage/storage.js'
 import type { ClickContext } from './click-pipeline.js'
@@ -41,7 +42,7 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
             // Which cookie the key came from, so a recomputation can tell a returning browser from a new one (stored-click-signals.ts).
             cookie: ctx.cookieId !== null ? 'verified' : ctx.newCookieId !== null ? 'issued' : null,
             hints: clientHintsOf(ctx.input.headers),
-            geo: ctx.geo && { country: ctx.geo.country, region: ctx.geo.region, city: ctx.geo.city, source: ctx.geo.source, confidence: ctx.geo.confidence },
+            geo: geoJson(id?.geo ?? ctx.geo),
             ...(ctx.rejected.length > 0 && { rejected: ctx.rejected }),
           }),
     },
@@ -83,4 +84,8 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
 
 function firstValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value
+}
+
+function geoJson(geo: GeoResult | null) {
+  return geo && { country: geo.country, region: geo.region, city: geo.city, source: geo.source, confidence: geo.confidence }
 }

@@ -1,3 +1,5 @@
+import type { GeoResult } from '../signals/geo/geo-result.js'
+
 /**
  * One storage context the engine has seen: a cookie jar (the `device_fp` id) or, where no
  * cookie may be set, a session. Browser installs and devices are clusters of these.
@@ -24,6 +26,9 @@ export interface FingerprintEntity {
   factors: string[]
   /** The address the engine last tried to link it from; it tries again only from a new one. */
   linkedFrom: string | null
+  /** Where this context is, kept stable against flapping carrier gateways (seed 002), and since when. */
+  geo: GeoResult | null
+  geoSince: number
 }
 
 export type CorrelationType = 'exact' | 'partial'

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto'
 import { CORRELATION_RULES, crowdPenalty, MAX_CROWD_PENALTY, type CorrelationRule, type Evidence } from './correlation-rules.js'
 import type { ClusterLevel, CorrelationType, FingerprintEntity } from './fingerprint-entity.js'
 import { computeFingerprints, FINGERPRINT_VERSION, type Fingerprints } from './fingerprints.js'
+import { stabilise } from '../signals/geo/geo-resolver.js'
+import type { GeoResult } from '../signals/geo/geo-result.js'
 import type { IdentitySignals } from './identity-signals.js'
 import type { IdentityState } from './identity-state.js'
 
@@ -25,6 +27,8 @@ export interface IdentityDecision {
   readonly correlationType: CorrelationType | null
   readonly factors: readonly string[]
   readonly fingerprints: Fingerprints
+  /** The geo the click is attributed to, after the per-device stability rule. */
+  readonly geo: GeoResult | null
   readonly fingerprintVersion: number
   readonly browserUnique: boolean
   readonly deviceUnique: boolean
@@ -75,11 +79,14 @@ export class IdentityEngine {
     return this.#state
   }
 
-  resolve(signals: IdentitySignals): IdentityDecision {
+  resolve(observed: IdentitySignals): IdentityDecision {
     const state = this.#state
-    const fingerprints = computeFingerprints(signals, this.#sessionWindowMs)
-    const { key, source } = this.#keyOf(signals, fingerprints)
+    const { key, source } = this.#keyOf(observed)
     let entity = state.get(key)
+    // One device, one place: a known context keeps its geo unless stronger evidence disagrees.
+    const geo = entity ? stabilise(entity.geo, observed.geo, { previousAgeMs: observed.ts - entity.geoSince }) : observed.geo
+    const signals = geo === observed.geo ? observed : { ...observed, geo }
+    const fingerprints = computeFingerprints(signals, this.#sessionWindowMs)
     const merges: ClusterMerge[] = []
     let newEntity: FingerprintEntity | null = null
 
@@ -91,6 +98,7 @@ export class IdentityEngine {
         browserName: signals.ua.browser.name, osName: signals.ua.os.name, deviceType: signals.ua.device.type,
         ipHash: signals.ipHash, prefixHash: signals.prefixHash,
         confidence: signals.sdkDevice ? 75 : 60, correlationType: null, factors: [], linkedFrom: null,
+        geo, geoSince: signals.ts,
       }
       this.#link(entity, signals, fingerprints, merges)
       state.put(entity)
@@ -101,6 +109,10 @@ export class IdentityEngine {
       entity.ipHash = signals.ipHash
       entity.prefixHash = signals.prefixHash
       entity.sessionHash = fingerprints.sessionHash
+      if (geo !== entity.geo) {
+        entity.geo = geo
+        entity.geoSince = signals.ts
+      }
       // A known storage context still alone in its device cluster is worth another look from a new address.
       if (moved && entity.linkedFrom !== signals.ipHash && state.clusterSize('device', key) === 1) this.#link(entity, signals, fingerprints, merges)
       state.put(entity)
@@ -119,16 +131,19 @@ export class IdentityEngine {
       correlationType: entity.correlationType,
       factors: entity.factors,
       fingerprints,
+      geo,
       fingerprintVersion: FINGERPRINT_VERSION,
       browserUnique, deviceUnique, newEntity, merges, reassigned,
     }
   }
 
-  #keyOf(s: IdentitySignals, fp: Fingerprints): { key: string; source: IdentitySource } {
+  #keyOf(s: IdentitySignals): { key: string; source: IdentitySource } {
     if (s.cookieId) return { key: s.cookieId, source: 'cookie' }
     if (s.newCookieId) return { key: s.newCookieId, source: s.sdkDevice ? 'client_header' : 'server_generated' }
-    // No cookie may be set (strict privacy): the session stands in for the storage context.
-    return { key: `s_${createHash('sha256').update(fp.sessionHash).digest('base64url').slice(0, 20)}`, source: s.sdkDevice ? 'client_header' : 'request_cache' }
+    // No cookie may be set (strict privacy): the browser on this network within the
+    // session window stands in for the storage context.
+    const session = createHash('sha256').update([s.prefixHash, s.userAgent, s.language, s.accept, Math.floor(s.ts / this.#sessionWindowMs)].join('\u0001')).digest('base64url')
+    return { key: `s_${session.slice(0, 20)}`, source: s.sdkDevice ? 'client_header' : 'request_cache' }
   }
 
   #link(entity: FingerprintEntity, signals: IdentitySignals, fingerprints: Fingerprints, merges: ClusterMerge[]): void {

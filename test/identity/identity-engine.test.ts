@@ -76,3 +76,19 @@ describe('identity engine', () => {
     expect([...state.onAddress('ip1')].length).toBeLessThanOrEqual(8)
   })
 })
+
+describe('per-device geo', () => {
+  it('does not flap between regions on equal evidence (seed 002: Sicily vs Lazio)', () => {
+    const e = engine()
+    const palermo = { country: 'IT', region: 'Sicily', city: 'Palermo', source: 'database' as const, confidence: 80 }
+    const rome = { country: 'IT', region: 'Lazio', city: 'Rome', source: 'database' as const, confidence: 80 }
+    const first = e.resolve(signals({ ts: 0, newCookieId: 'phone', geo: palermo }))
+    const second = e.resolve(signals({ ts: HOUR, cookieId: 'phone', geo: rome }))
+    expect(first.geo).toEqual(palermo)
+    expect(second.geo).toEqual(palermo)
+    expect(second.fingerprints.deviceStableHash).toBe(first.fingerprints.deviceStableHash)
+    // Stronger evidence (a trusted edge header) moves it.
+    const edge = { ...rome, source: 'edge' as const, confidence: 95 }
+    expect(e.resolve(signals({ ts: 2 * HOUR, cookieId: 'phone', geo: edge })).geo).toEqual(edge)
+  })
+})
