@@ -52,13 +52,16 @@ export function addressDecay(ageMs: number): number {
 /**
  * The same network, recently: the evidence every rule needs besides the fingerprint,
  * because fingerprints are far from unique (two phones of one model with default
- * settings hash alike). 0 when the candidate was last seen elsewhere.
+ * settings hash alike). Any of the candidate's last addresses counts, decayed by how
+ * long ago it was there; 0 when it has never been where the observation is.
  */
 function networkScore(input: RuleInput): number {
   const { signals: s, candidate: c } = input
-  const age = Math.max(0, s.ts - c.lastSeen)
-  const base = c.ipHash === s.ipHash ? 1 : c.prefixHash === s.prefixHash ? 0.85 : 0
-  return base * addressDecay(age)
+  let best = c.prefixHash === s.prefixHash ? 0.85 * addressDecay(Math.max(0, s.ts - c.lastSeen)) : 0
+  for (const [ipHash, seen] of c.addresses ?? [[c.ipHash, c.lastSeen]]) {
+    if (ipHash === s.ipHash) best = Math.max(best, addressDecay(Math.max(0, s.ts - seen)))
+  }
+  return best
 }
 
 /** Models that name a kind of device shared by millions ("iPhone", Chrome's reduced Android "K"). */

@@ -29,6 +29,8 @@ export interface FingerprintEntity {
   /** Where this context is, kept stable against flapping carrier gateways (seed 002), and since when. */
   geo: GeoResult | null
   geoSince: number
+  /** The last few addresses (hash, last seen there), newest first: where this context has been. */
+  addresses?: Array<[ipHash: string, seen: number]>
 }
 
 export type CorrelationType = 'exact' | 'partial'

@@ -50,6 +50,16 @@ const DAY = 86_400_000
 /** Most recent candidates looked at per index: older ones carry decayed evidence anyway. */
 const MAX_CANDIDATES = 32
 
+const MAX_ADDRESSES = 6
+
+function rememberAddress(entity: FingerprintEntity, ipHash: string, ts: number): void {
+  const list = (entity.addresses ??= [])
+  const i = list.findIndex(([ip]) => ip === ipHash)
+  if (i !== -1) list.splice(i, 1)
+  list.unshift([ipHash, ts])
+  if (list.length > MAX_ADDRESSES) list.length = MAX_ADDRESSES
+}
+
 function* take<T>(items: Iterable<T>, n: number): Iterable<T> {
   if (n <= 0) return
   for (const item of items) {
@@ -98,7 +108,7 @@ export class IdentityEngine {
         browserName: signals.ua.browser.name, osName: signals.ua.os.name, deviceType: signals.ua.device.type,
         ipHash: signals.ipHash, prefixHash: signals.prefixHash,
         confidence: signals.sdkDevice ? 75 : 60, correlationType: null, factors: [], linkedFrom: null,
-        geo, geoSince: signals.ts,
+        geo, geoSince: signals.ts, addresses: [[signals.ipHash, signals.ts]],
       }
       this.#link(entity, signals, fingerprints, merges)
       state.put(entity)
@@ -107,6 +117,7 @@ export class IdentityEngine {
       const moved = entity.ipHash !== signals.ipHash
       entity.lastSeen = signals.ts
       entity.ipHash = signals.ipHash
+      rememberAddress(entity, signals.ipHash, signals.ts)
       entity.prefixHash = signals.prefixHash
       entity.sessionHash = fingerprints.sessionHash
       if (geo !== entity.geo) {
