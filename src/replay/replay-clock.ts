@@ -2,7 +2,8 @@ import type { Clock } from '../clock.js'
 
 /** The clock replay sets to each event's own time before sending it. */
 export class ReplayClock implements Clock {
-  #now = 0
+  // Wall time until the first event sets it.
+  #now = Date.now()
 
   now(): number {
     return this.#now
