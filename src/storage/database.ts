@@ -45,6 +45,12 @@ export interface SessionsTable {
   created_at: number
   expires_at: number
   revoked_at: number | null
+  /** Keyed hash of the X-Device-Fingerprint the session is bound to (migration 003); null: not recoverable. */
+  device_hash: string | null
+  /** The identity engine's device cluster of that fingerprint when the session was bound. */
+  device_cluster: string | null
+  /** The successor's id hash once a recovery rotated this session. */
+  rotated_to: string | null
 }
 
 export interface LinksTable {

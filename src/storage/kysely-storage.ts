@@ -121,16 +121,50 @@ export class KyselyStorage implements Storage {
     return Number(result.numUpdatedRows) > 0
   }
 
-  async createSession(session: Omit<Session, 'revokedAt'>): Promise<void> {
-    await this.#db
-      .insertInto('sessions')
-      .values({ id_hash: session.idHash, user_id: session.userId, created_at: session.createdAt, expires_at: session.expiresAt })
-      .execute()
+  async createSession(session: Omit<Session, 'revokedAt' | 'rotatedTo'>): Promise<void> {
+    await this.#db.insertInto('sessions').values(sessionRow(session)).execute()
   }
 
   async findSession(idHash: string): Promise<Session | undefined> {
     const row = await this.#db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst()
-    return row && { idHash: row.id_hash, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at }
+    return row && {
+      idHash: row.id_hash,
+      userId: row.user_id === null ? null : Number(row.user_id),
+      createdAt: Number(row.created_at),
+      expiresAt: Number(row.expires_at),
+      revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+      deviceHash: row.device_hash,
+      deviceCluster: row.device_cluster,
+      rotatedTo: row.rotated_to,
+    }
+  }
+
+  async rotateSession(oldIdHash: string, next: Omit<Session, 'revokedAt' | 'rotatedTo'>, at: number): Promise<boolean> {
+    // The conditional UPDATE is the lock: of two concurrent rotations of one id, the
+    // second finds revoked_at set (PostgreSQL re-checks the row after the first commits;
+    // SQLite runs one writer at a time) and writes nothing.
+    return this.#db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('sessions')
+        .set({ revoked_at: at, rotated_to: next.idHash })
+        .where('id_hash', '=', oldIdHash)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', at)
+        .executeTakeFirst()
+      if (Number(result.numUpdatedRows) !== 1) return false
+      await trx.insertInto('sessions').values(sessionRow(next)).execute()
+      return true
+    })
+  }
+
+  async deleteExpiredSessions(before: number): Promise<number> {
+    const result = await this.#db.deleteFrom('sessions').where('expires_at', '<', before).executeTakeFirst()
+    return Number(result.numDeletedRows)
+  }
+
+  async listApiKeys(userId: number): Promise<ApiKey[]> {
+    const rows = await this.#db.selectFrom('api_keys').selectAll().where('user_id', '=', userId).orderBy('id').execute()
+    return rows.map(toApiKey)
   }
 
   async revokeSession(idHash: string, at: number): Promise<boolean> {
@@ -338,6 +372,17 @@ function round2(n: number): number {
 
 function toUser(row: Selectable<UsersTable>): User {
   return { id: Number(row.id), email: row.email, passwordHash: row.password_hash, isAdmin: row.is_admin === 1, createdAt: Number(row.created_at) }
+}
+
+function sessionRow(session: Omit<Session, 'revokedAt' | 'rotatedTo'>) {
+  return {
+    id_hash: session.idHash,
+    user_id: session.userId,
+    created_at: session.createdAt,
+    expires_at: session.expiresAt,
+    device_hash: session.deviceHash ?? null,
+    device_cluster: session.deviceCluster ?? null,
+  }
 }
 
 function toApiKey(row: Selectable<Database['api_keys']>): ApiKey {

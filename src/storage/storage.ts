@@ -25,6 +25,12 @@ export interface Session {
   createdAt: number
   expiresAt: number
   revokedAt: number | null
+  /** Keyed hash of the device fingerprint the session is bound to; null: not recoverable (src/sessions). */
+  deviceHash?: string | null
+  /** The identity engine's device cluster of that fingerprint when the session was bound. */
+  deviceCluster?: string | null
+  /** The successor's id hash once a recovery rotated this session. */
+  rotatedTo?: string | null
 }
 
 export interface Link {
@@ -139,9 +145,17 @@ export interface Storage {
   findApiKeyByHash(keyHash: string): Promise<ApiKey | undefined>
   revokeApiKey(id: number, at: number): Promise<boolean>
 
-  createSession(session: Omit<Session, 'revokedAt'>): Promise<void>
+  createSession(session: Omit<Session, 'revokedAt' | 'rotatedTo'>): Promise<void>
   findSession(idHash: string): Promise<Session | undefined>
   revokeSession(idHash: string, at: number): Promise<boolean>
+  /**
+   * One transaction: when `oldIdHash` is alive at `at` (not revoked, not expired), marks it
+   * rotated to `next` and creates `next`. False, and nothing written, otherwise.
+   */
+  rotateSession(oldIdHash: string, next: Omit<Session, 'revokedAt' | 'rotatedTo'>, at: number): Promise<boolean>
+  /** Removes sessions that expired before `before`; returns how many. */
+  deleteExpiredSessions(before: number): Promise<number>
+  listApiKeys(userId: number): Promise<ApiKey[]>
 
   /** Throws AppError SLUG_TAKEN when the slug exists. */
   createLink(link: NewLink): Promise<Link>

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { MigrationContext } from './migration-context.js'
 import * as m001 from './001-initial.js'
 import * as m002 from './002-identity-engine.js'
+import * as m003 from './003-sessions.js'
 
 export interface LinkprintMigration {
   up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>
@@ -12,4 +13,5 @@ export interface LinkprintMigration {
 export const MIGRATIONS: Record<string, LinkprintMigration> = {
   '001-initial': m001,
   '002-identity-engine': m002,
+  '003-sessions': m003,
 }
