@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto'
-import { Authenticator } from './auth/authenticator.js'
+import { AccessTokens } from './auth/access-tokens.js'
+import { Authenticator, userOfApiKey } from './auth/authenticator.js'
+import { TokenKeyring } from './auth/token-keyring.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/config.js'
 import { deriveSecretKeys, type SecretKeys } from './config/secret-keys.js'
@@ -14,9 +16,13 @@ import { GeoResolver } from './signals/geo/geo-resolver.js'
 import { IdentityEngine } from './identity/identity-engine.js'
 import { MemoryIdentityState } from './identity/memory-identity-state.js'
 import { parseTrustedProxies } from './signals/trusted-proxies.js'
+import { identityEngineDevices } from './sessions/device-matcher.js'
+import { openSessionBackend } from './sessions/session-backend.js'
+import { SessionCore } from './sessions/session-core.js'
+import { SourceMonitor } from './sessions/source-monitor.js'
 import { ClickWriter } from './storage/click-writer.js'
 import { openStorage } from './storage/open-storage.js'
-import type { FingerprintingAlgorithm, Storage } from './storage/storage.js'
+import type { FingerprintingAlgorithm, Storage, User } from './storage/storage.js'
 
 export interface Linkprint {
   readonly config: Config
@@ -26,6 +32,10 @@ export interface Linkprint {
   readonly links: LinkService
   readonly writer: ClickWriter
   readonly auth: Authenticator
+  /** Seed 000's sessions and tokens (Redis when REDIS_URL is set, the database otherwise); the HTTP plugin is src/sessions/sessions-plugin.ts. */
+  readonly sessions: SessionCore<User>
+  /** Fingerprint sources of API requests, and the burst warning. */
+  readonly sourceMonitor: SourceMonitor
   readonly metrics: Metrics
   readonly clickEnvironment: ClickEnvironment
   readonly identity: IdentityEngine
@@ -113,8 +123,39 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     countClick: (link) => links.countClick(link),
   }
 
+  const sessionBackend = await openSessionBackend({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, storage, clock, onError: options.onError })
+  let sessions: SessionCore<User> | undefined
+  const sourceMonitor = new SourceMonitor({
+    now: () => clock.now(),
+    warn: (details, message) => sessions?.log.warn(details, message),
+    onSource: (source) => metrics?.identitySources.api[source].inc(),
+  })
+  sessions = new SessionCore<User>({
+    store: sessionBackend.store,
+    limiter: sessionBackend.limiter,
+    tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(config.accessTokenSecret ?? secret, config.accessTokenPreviousSecrets), clock }),
+    clock,
+    bindingKey: keys.sessionBinding,
+    loadUser: (id) => storage.findUserById(id),
+    authenticateOther: (bearer) => userOfApiKey(storage, bearer),
+    devices: identityEngineDevices(identity.state),
+    deviceCookie: clickEnvironment.deviceCookie,
+    networkOf: (ip) => clickEnvironment.ipHasher.hash(ip).prefixHash,
+    // The API's own visitors: the SDK sends its fingerprint to recover their sessions, so
+    // it is taken unless the visitor said no (DNT, Sec-GPC) or the server is strict. The
+    // click pipeline's rule for third-party clicks (fingerprints only under `full`) is not this one.
+    privacy: (request) => {
+      const h = request.headers
+      const allowed = config.privacyMode !== 'strict' && h.dnt !== '1' && h['sec-gpc'] !== '1'
+      return { cookies: allowed, fingerprints: allowed }
+    },
+    minConfidence: config.minConfidence,
+    monitor: sourceMonitor,
+    onRecovery: (outcome) => metrics?.sessionRecoveries.labels(outcome).inc(),
+  })
+
   return {
-    config, clock, storage, keys, links, writer, metrics, clickEnvironment, identity, geoDatabase,
+    config, clock, storage, keys, links, writer, metrics, clickEnvironment, identity, geoDatabase, sessions, sourceMonitor,
     onClick: undefined,
     fingerprinting: {
       algorithm: () => algorithm,
@@ -123,8 +164,9 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
         algorithm = next
       },
     },
-    auth: new Authenticator({ storage, accessTokenKey: keys.accessToken, clock }),
+    auth: new Authenticator({ storage, clock, sessions }),
     async close() {
+      await sessionBackend.close()
       await writer.close()
       await storage.close()
     },

@@ -1,10 +1,11 @@
 import type { Clock } from '../clock.js'
 import { AppError } from '../errors.js'
-import type { Storage, User } from '../storage/storage.js'
-import { signAccessToken, verifyAccessToken } from './access-token.js'
+import type { SessionCore } from '../sessions/session-core.js'
+import type { PlainRequest } from '../sessions/plain-request.js'
+import type { ApiKey, Storage, User } from '../storage/storage.js'
 import { generateApiKey, hashApiKey, looksLikeApiKey } from './api-key.js'
 import { hashPassword, verifyPassword } from './password.js'
-import { generateSessionId, hashSessionId } from './session-id.js'
+import { hashSessionId } from './session-id.js'
 
 export interface Principal {
   user: User
@@ -12,60 +13,53 @@ export interface Principal {
   sessionIdHash: string | null
 }
 
-const SESSION_TTL_MS = 30 * 24 * 3_600_000
-const MAX_BEARER_LENGTH = 4096
+/** Callers outside HTTP (the CLI, tests): no headers, no address. */
+const NO_REQUEST: PlainRequest = { method: 'POST', headers: {}, ip: '' }
 
-/** Turns credentials into a user: login, API keys, access tokens, logout. */
+/**
+ * linkprint's users: passwords (scrypt), API keys, and the sessions and tokens of
+ * src/sessions (seed 000), which this class feeds with users and API keys.
+ */
 export class Authenticator {
   readonly #storage: Storage
-  readonly #key: Uint8Array
   readonly #clock: Clock
+  readonly #sessions: SessionCore<User>
   // A constant-time answer for unknown emails: without it, timing tells which emails have accounts.
   #dummyHash: Promise<string> | undefined
 
-  constructor(options: { storage: Storage; accessTokenKey: Uint8Array; clock: Clock }) {
+  constructor(options: { storage: Storage; clock: Clock; sessions: SessionCore<User> }) {
     this.#storage = options.storage
-    this.#key = options.accessTokenKey
     this.#clock = options.clock
+    this.#sessions = options.sessions
   }
 
-  async login(email: string, password: string): Promise<{ token: string; sessionId: string; expiresIn: number; user: User }> {
-    const user = await this.#storage.findUserByEmail(email.trim().toLowerCase())
-    this.#dummyHash ??= hashPassword('not a real password')
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.#dummyHash))
-    if (!user || !ok) throw new AppError('INVALID_CREDENTIALS')
-    const now = this.#clock.now()
-    const { sessionId, idHash } = generateSessionId()
-    await this.#storage.createSession({ idHash, userId: user.id, createdAt: now, expiresAt: now + SESSION_TTL_MS })
-    const { token, expiresIn } = await signAccessToken(this.#key, { userId: user.id, sessionIdHash: idHash }, now)
+  /** Failed attempts are limited per network (429 RATE_LIMITED); the session is bound to the request's device fingerprint when sent. */
+  async login(email: string, password: string, request: PlainRequest = NO_REQUEST): Promise<{ token: string; sessionId: string; expiresIn: number; user: User }> {
+    const user = await this.#sessions.guardLogin(request, async () => {
+      const found = await this.#storage.findUserByEmail(email.trim().toLowerCase())
+      this.#dummyHash ??= hashPassword('not a real password')
+      const ok = await verifyPassword(password, found?.passwordHash ?? (await this.#dummyHash))
+      return found && ok ? found : undefined
+    })
+    const { token, sessionId, expiresIn } = await this.#sessions.start(user.id, request)
     return { token, sessionId, expiresIn, user }
   }
 
+  /** Ends the token's session, or (signed in with an API key) the caller's own session named by X-Session-Id. */
   async logout(principal: Principal, sessionId?: string): Promise<void> {
-    const idHash = principal.sessionIdHash ?? (sessionId ? hashSessionId(sessionId) : null)
-    if (idHash) await this.#storage.revokeSession(idHash, this.#clock.now())
+    let idHash = principal.sessionIdHash
+    if (idHash === null && sessionId !== undefined && /^[A-Za-z0-9_-]{43}$/.test(sessionId)) {
+      const session = await this.#sessions.store.find(hashSessionId(sessionId))
+      if (session?.userId === principal.user.id) idHash = session.idHash
+    }
+    if (idHash) await this.#sessions.end(idHash)
   }
 
-  /** undefined when no Authorization header was sent; throws INVALID_TOKEN for a bad one. */
+  /** undefined when no Authorization header was sent; throws INVALID_TOKEN (or TOKEN_EXPIRED) for a bad one. */
   async authenticate(authorization: string | undefined): Promise<Principal | undefined> {
     if (authorization === undefined) return undefined
-    const match = /^Bearer ([\x21-\x7e]+)$/.exec(authorization)
-    if (!match?.[1] || authorization.length > MAX_BEARER_LENGTH) throw new AppError('INVALID_TOKEN')
-    const bearer = match[1]
-    if (looksLikeApiKey(bearer)) {
-      const key = await this.#storage.findApiKeyByHash(hashApiKey(bearer))
-      const user = key && key.revokedAt === null ? await this.#storage.findUserById(key.userId) : undefined
-      if (!user) throw new AppError('INVALID_TOKEN')
-      return { user, via: 'api_key', sessionIdHash: null }
-    }
-    const now = this.#clock.now()
-    const claims = await verifyAccessToken(this.#key, bearer, now)
-    if (!claims) throw new AppError('INVALID_TOKEN')
-    const session = await this.#storage.findSession(claims.sessionIdHash)
-    if (!session || session.revokedAt !== null || session.expiresAt <= now || session.userId !== claims.userId) throw new AppError('INVALID_TOKEN')
-    const user = await this.#storage.findUserById(claims.userId)
-    if (!user) throw new AppError('INVALID_TOKEN')
-    return { user, via: 'access_token', sessionIdHash: claims.sessionIdHash }
+    const { user, via, session } = await this.#sessions.authenticate(authorization)
+    return { user, via, sessionIdHash: session?.idHash ?? null }
   }
 
   async createUser(email: string, password: string, isAdmin: boolean): Promise<User> {
@@ -76,9 +70,27 @@ export class Authenticator {
   }
 
   /** The key itself is returned once and never stored. */
-  async issueApiKey(userId: number, name: string): Promise<{ key: string; id: number; prefix: string }> {
+  async issueApiKey(userId: number, name: string): Promise<{ key: string; id: number; prefix: string; createdAt: number }> {
     const { key, prefix, keyHash } = generateApiKey()
     const stored = await this.#storage.createApiKey({ userId, name, prefix, keyHash, createdAt: this.#clock.now() })
-    return { key, id: stored.id, prefix }
+    return { key, id: stored.id, prefix, createdAt: stored.createdAt }
   }
+
+  listApiKeys(userId: number): Promise<ApiKey[]> {
+    return this.#storage.listApiKeys(userId)
+  }
+
+  /** API_KEY_NOT_FOUND unless the key is the user's; revoking twice is not an error. */
+  async revokeApiKey(userId: number, id: number): Promise<void> {
+    const keys = await this.#storage.listApiKeys(userId)
+    if (!keys.some((k) => k.id === id)) throw new AppError('API_KEY_NOT_FOUND')
+    await this.#storage.revokeApiKey(id, this.#clock.now())
+  }
+}
+
+/** The user an API key belongs to, or undefined for an unknown or revoked key (the core's `authenticateOther`). */
+export async function userOfApiKey(storage: Storage, bearer: string): Promise<User | undefined> {
+  if (!looksLikeApiKey(bearer)) return undefined
+  const key = await storage.findApiKeyByHash(hashApiKey(bearer))
+  return key && key.revokedAt === null ? storage.findUserById(key.userId) : undefined
 }

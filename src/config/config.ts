@@ -11,6 +11,12 @@ export interface Config {
   readonly adminEmail: string | undefined
   readonly adminPassword: string | undefined
   readonly redisUrl: string | undefined
+  /** Prefix of every Redis key, so deployments (or test runs) can share one Redis. */
+  readonly redisPrefix: string
+  /** Signs access tokens; SECRET when unset. Rotate it with the previous value in accessTokenPreviousSecrets. */
+  readonly accessTokenSecret: string | undefined
+  /** Former access-token secrets whose tokens still verify (keep for one token lifetime, 15 minutes). */
+  readonly accessTokenPreviousSecrets: readonly string[]
   /** Undefined: a random secret is created once and kept in the database's settings. */
   readonly secret: string | undefined
   readonly trustProxy: string | undefined
@@ -42,6 +48,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmail: optional(env.ADMIN_EMAIL),
     adminPassword: optional(env.ADMIN_PASSWORD),
     redisUrl: optional(env.REDIS_URL),
+    redisPrefix: optional(env.REDIS_PREFIX) ?? 'linkprint:',
+    accessTokenSecret: optional(env.ACCESS_TOKEN_SECRET),
+    accessTokenPreviousSecrets: (optional(env.ACCESS_TOKEN_PREVIOUS_SECRETS) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     secret: optional(env.SECRET),
     trustProxy: optional(env.TRUST_PROXY),
     geoipDb: optional(env.GEOIP_DB),

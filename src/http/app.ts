@@ -8,6 +8,7 @@ import { healthPlugin } from './plugins/health-plugin.js'
 import { linksPlugin } from './plugins/links-plugin.js'
 import { metricsPlugin } from './plugins/metrics-plugin.js'
 import { redirectPlugin } from './plugins/redirect-plugin.js'
+import { visitorSessionsPlugin } from './plugins/visitor-sessions-plugin.js'
 import { requestValidatorCompiler } from './request-validator.js'
 
 export interface AppOptions {
@@ -35,6 +36,7 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
 
   await app.register(errorHandlingPlugin)
   await app.register(authenticationPlugin)
+  await app.register(visitorSessionsPlugin)
   await app.register(healthPlugin)
   await app.register(metricsPlugin)
   await app.register(authRoutesPlugin)

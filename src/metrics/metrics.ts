@@ -1,10 +1,20 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { IdentitySource } from '../identity/identity-engine.js'
+
+const IDENTITY_SOURCES: readonly IdentitySource[] = ['request_cache', 'client_header', 'cookie', 'server_generated']
 
 /** One registry per service instance, so tests can run several side by side. */
 export function createMetrics(options: { queueDepth: () => number; defaultMetrics?: boolean }) {
   const registry = new Registry()
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'linkprint_' })
   const redirects = new Counter({ name: 'linkprint_redirects_total', help: 'Answers of GET/HEAD /:slug by outcome', labelNames: ['outcome'] as const, registers: [registry] })
+  const identitySources = new Counter({ name: 'linkprint_identity_source_total', help: 'Identities resolved, by seed 000 tier (source) and where (path: api, redirect)', labelNames: ['source', 'path'] as const, registers: [registry] })
+  // Children made up front: every series is exported from the start (at 0), and the hot path increments without a label lookup.
+  const sourcesOf = (path: 'api' | 'redirect') => Object.fromEntries(IDENTITY_SOURCES.map((source) => {
+    const child = identitySources.labels(source, path)
+    child.inc(0)
+    return [source, child]
+  })) as Record<IdentitySource, Counter.Internal>
   return {
     registry,
     redirects: {
@@ -14,6 +24,8 @@ export function createMetrics(options: { queueDepth: () => number; defaultMetric
       expired: redirects.labels('link_expired'),
       exhausted: redirects.labels('link_exhausted'),
     },
+    identitySources: { api: sourcesOf('api'), redirect: sourcesOf('redirect') },
+    sessionRecoveries: new Counter({ name: 'linkprint_session_recoveries_total', help: 'POST /api/auth/recover by outcome (recovered, or why it failed)', labelNames: ['outcome'] as const, registers: [registry] }),
     clicksWritten: new Counter({ name: 'linkprint_clicks_written_total', help: 'Clicks committed to storage', registers: [registry] }),
     clicksDropped: new Counter({ name: 'linkprint_clicks_dropped_total', help: 'Clicks lost, by reason (queue_full, write_failed)', labelNames: ['reason'] as const, registers: [registry] }),
     flushSeconds: new Histogram({ name: 'linkprint_click_flush_seconds', help: 'Time to write one batch of clicks', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [registry] }),

@@ -7,7 +7,8 @@ import { AppError } from '../../errors.js'
 export const authenticationPlugin = fp(async function authentication(app: FastifyInstance) {
   app.decorateRequest('principal', null)
   app.decorate('requireUser', async function requireUser(request: FastifyRequest) {
-    const principal = await app.linkprint.auth.authenticate(request.headers.authorization)
+    // The sessions hook (visitor-sessions-plugin.ts) has usually authenticated the request already.
+    const principal = request.principal ?? (await app.linkprint.auth.authenticate(request.headers.authorization))
     if (!principal) throw new AppError('UNAUTHORIZED')
     request.principal = principal
   })

@@ -33,6 +33,8 @@ export async function redirectPlugin(app: FastifyInstance) {
       return reply.code(410).type('text/html; charset=utf-8').send(expired ? EXPIRED_PAGE : EXHAUSTED_PAGE)
     }
     writer.enqueue(outcome.record)
+    const identity = outcome.context.identity
+    if (identity) metrics.identitySources.redirect[identity.source].inc()
     app.linkprint.onClick?.(outcome)
     ;(outcome.bot ? metrics.redirects.bot : metrics.redirects.redirect).inc()
     reply.code(outcome.status).header('location', outcome.location).header('cache-control', 'no-store')

@@ -1,0 +1,94 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { PlainRequest } from './plain-request.js'
+import { sendError } from './send-error.js'
+import { SILENT_LOG, type SessionCore, type SessionInfo, type SessionUser, type Visitor } from './session-core.js'
+import type { VisitorIdentity } from './visitor-identifier.js'
+
+export interface SessionsPluginOptions<U extends SessionUser = SessionUser> {
+  readonly core: SessionCore<U>
+  /** Which requests the hook handles; all by default (linkprint: `/api/` only, redirects have their own pipeline). */
+  readonly match?: (request: FastifyRequest) => boolean
+  /** The client's address; `request.ip` by default (Fastify's own trustProxy rules). */
+  readonly clientIp?: (request: FastifyRequest) => string
+  /** Where POST recovery is mounted; `/api/auth/recover` by default, false for none. */
+  readonly recoverPath?: string | false
+  /** Called with each request's visitor after the decorations are set (linkprint sets its `principal` here). */
+  readonly onVisitor?: (request: FastifyRequest, visitor: Visitor<U>) => void
+}
+
+/** What the plugin shares with the application: the core and the plain view of a request it feeds it. */
+export interface SessionsHandle<U extends SessionUser = SessionUser> {
+  readonly core: SessionCore<U>
+  plain(request: FastifyRequest): PlainRequest
+}
+
+/**
+ * Seed 000 as a Fastify plugin. An onRequest hook fills `request.identity` (anonymous
+ * requests: the four tiers, and an anonymous session whose id goes back as X-Session-Id),
+ * `request.user` and `request.session` (Bearer tokens and API keys, no fingerprint work),
+ * and answers a bad token with 401 at once. `POST /api/auth/recover` is case 2.
+ * A route opts out with `config: { sessions: false }`.
+ */
+export const sessionsPlugin = fp(
+  async function sessions(app: FastifyInstance, options: SessionsPluginOptions) {
+    const { core } = options
+    const match = options.match ?? (() => true)
+    const clientIp = options.clientIp ?? ((request: FastifyRequest) => request.ip)
+    if (core.log === SILENT_LOG) core.log = app.log
+    const plain = (request: FastifyRequest): PlainRequest => ({
+      method: request.method, headers: request.headers, ip: clientIp(request), secure: request.protocol === 'https', url: request.url,
+    })
+
+    app.decorate('sessions', { core, plain } satisfies SessionsHandle)
+    app.decorateRequest('identity', null)
+    app.decorateRequest('session', null)
+    app.decorateRequest('user', null)
+
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.routeOptions.config?.sessions === false || !match(request)) return
+      let visitor: Visitor
+      try {
+        visitor = await core.handle(plain(request))
+      } catch (error) {
+        return sendError(reply, error)
+      }
+      request.identity = visitor.identity
+      request.session = visitor.session
+      request.user = visitor.user
+      for (const name in visitor.headers) reply.header(name, visitor.headers[name])
+      options.onVisitor?.(request, visitor)
+    })
+
+    const recoverPath = options.recoverPath ?? '/api/auth/recover'
+    if (recoverPath !== false) {
+      app.post(recoverPath, { config: { sessions: false } }, async (request, reply) => {
+        try {
+          const { token, sessionId, expiresIn } = await core.recover(plain(request))
+          return reply.header('x-session-id', sessionId).header('cache-control', 'no-store').send({ token, sessionId, expiresIn })
+        } catch (error) {
+          return sendError(reply, error)
+        }
+      })
+    }
+  },
+  { name: 'linkprint-sessions', fastify: '5.x' },
+)
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessions: SessionsHandle
+  }
+  interface FastifyRequest {
+    /** Anonymous requests: who is asking and which tier said so. null for signed-in requests (no fingerprint work). */
+    identity: VisitorIdentity | null
+    /** The anonymous session tracked, or the signed-in token's session. */
+    session: SessionInfo | null
+    /** The signed-in user (access token or API key), else null. */
+    user: SessionUser | null
+  }
+  interface FastifyContextConfig {
+    /** false: the sessions hook leaves this route alone (it does its own authentication, like login and recovery). */
+    sessions?: boolean
+  }
+}
