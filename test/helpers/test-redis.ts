@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
+import { beforeAll, beforeEach } from 'vitest'
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
@@ -56,4 +57,22 @@ export async function openTestRedis(): Promise<TestRedis> {
       await redis.quit()
     },
   }
+}
+
+/**
+ * beforeAll(setup), but a setup that throws (Redis down under CI) fails every test of the
+ * suite with its error: a failing beforeAll alone leaves them "skipped" in the summary line.
+ */
+export function setupOrFailEach(setup: () => Promise<void>): void {
+  let error: unknown
+  beforeAll(async () => {
+    try {
+      await setup()
+    } catch (e) {
+      error = e
+    }
+  })
+  beforeEach(() => {
+    if (error !== undefined) throw error
+  })
 }

@@ -1,9 +1,9 @@
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { hashSessionId } from '../../src/auth/session-id.js'
 import type { DialectName } from '../../src/storage/storage.js'
 import { DIALECTS } from '../helpers/test-databases.js'
-import { openTestRedis, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
+import { openTestRedis, setupOrFailEach, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
 import { bearer, startTestService, type TestService } from '../helpers/test-service.js'
 
 /**
@@ -35,7 +35,7 @@ for (const backend of BACKENDS) {
     const time = clock()
     const USER = { email: 'victim@example.com', password: 'another password' }
 
-    beforeAll(async () => {
+    setupOrFailEach(async () => {
       redis = backend.redis ? await openTestRedis() : undefined
       const env: NodeJS.ProcessEnv = { GEOIP_DB: 'off', PRIVACY_MODE: 'full', ...(redis && { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }) }
       svc = await startTestService(backend.dialect, env, time)

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { DatabaseSessionStore } from '../../src/sessions/database-session-store.js'
 import { MemoryRateLimiter } from '../../src/sessions/memory-rate-limiter.js'
 import type { RateLimiter } from '../../src/sessions/rate-limiter.js'
@@ -9,7 +9,7 @@ import type { NewSession, SessionStore } from '../../src/sessions/session-store.
 import { openStorage } from '../../src/storage/open-storage.js'
 import type { Storage } from '../../src/storage/storage.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
-import { openTestRedis, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
+import { openTestRedis, setupOrFailEach, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
 
 interface Backend {
   readonly name: string
@@ -55,7 +55,7 @@ for (const backend of BACKENDS) {
     let limiter: RateLimiter
     let userId: number
     let close: () => Promise<void>
-    beforeAll(async () => {
+    setupOrFailEach(async () => {
       ;({ store, limiter, userId, close } = await backend.open())
     })
     afterAll(() => close?.())
@@ -143,7 +143,7 @@ for (const backend of BACKENDS) {
 
 describe.skipIf(!runRedis)('redis session store specifics', () => {
   let r: TestRedis
-  beforeAll(async () => {
+  setupOrFailEach(async () => {
     r = await openTestRedis()
   })
   afterAll(() => r?.drop())
