@@ -88,6 +88,18 @@ async function benchBackend(backend: 'sqlite' | 'postgres' | 'redis'): Promise<R
     const issued = await lp.sessions.start(user.id, { method: 'POST', headers: { 'x-device-fingerprint': FP }, ip: freshIp() })
     const case3 = { 'user-agent': UA, authorization: `Bearer ${issued.token}` }
 
+    // The core alone, no HTTP framework: what any server embedding it pays.
+    const plain = (headers: Record<string, string>): PlainRequest => ({ method: 'GET', headers, ip: '10.255.255.1', url: '/api/ping' })
+    const core1 = [] as number[]
+    const core3 = [] as number[]
+    for (let r = 0; r < ROUNDS; r++) {
+      // A new headers object per call: the request cache (tier 1) must not answer for a new request.
+      core1.push(await perCall(PER_ROUND, () => lp.sessions.handle(plain({ ...case1 }))))
+      core3.push(await perCall(PER_ROUND, () => lp.sessions.handle(plain({ ...case3 }))))
+    }
+    rows.push({ backend, scenario: 'core only, case 1 (SessionCore.handle)', us: median(core1), bare: null })
+    rows.push({ backend, scenario: 'core only, case 3 (SessionCore.handle)', us: median(core3), bare: null })
+
     const scenarios: Array<[string, Record<string, string>, boolean]> = [
       ['case 1: X-Device-Fingerprint + X-Session-Id (steady state)', case1, false],
       ['case 1: first contact (anonymous session created)', case1New, true],
@@ -122,18 +134,6 @@ async function benchBackend(backend: 'sqlite' | 'postgres' | 'redis'): Promise<R
       const t = times.get(name)!
       rows.push({ backend, scenario: name, us: median(t.with), bare: median(t.bare) })
     }
-
-    // The core alone, no HTTP framework: what any server embedding it pays.
-    const plain = (headers: Record<string, string>): PlainRequest => ({ method: 'GET', headers, ip: '10.255.255.1', url: '/api/ping' })
-    const core1 = [] as number[]
-    const core3 = [] as number[]
-    for (let r = 0; r < ROUNDS; r++) {
-      // A new headers object per call: the request cache (tier 1) must not answer for a new request.
-      core1.push(await perCall(PER_ROUND, () => lp.sessions.handle(plain({ ...case1 }))))
-      core3.push(await perCall(PER_ROUND, () => lp.sessions.handle(plain({ ...case3 }))))
-    }
-    rows.push({ backend, scenario: 'core only, case 1 (SessionCore.handle)', us: median(core1), bare: null })
-    rows.push({ backend, scenario: 'core only, case 3 (SessionCore.handle)', us: median(core3), bare: null })
 
     // What the cache saves: a token's first verification (jose, HS256) against later ones.
     const tokens = new AccessTokens({ keyring: TokenKeyring.fromSecrets(SECRET), clock: { now: () => Date.now() } })

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { PlainRequest } from './plain-request.js'
 import { sendError } from './send-error.js'
@@ -7,8 +7,12 @@ import type { VisitorIdentity } from './visitor-identifier.js'
 
 export interface SessionsPluginOptions<U extends SessionUser = SessionUser> {
   readonly core: SessionCore<U>
-  /** Which requests the hook handles; all by default (linkprint: `/api/` only, redirects have their own pipeline). */
-  readonly match?: (request: FastifyRequest) => boolean
+  /**
+   * Which routes get the hook; all by default (linkprint: `/api/` only, redirects have their
+   * own pipeline). Decided once per route when it is registered, so other routes pay
+   * nothing per request: register the plugin before the routes it is for.
+   */
+  readonly match?: (route: { readonly url: string; readonly method: string | readonly string[] }) => boolean
   /** The client's address; `request.ip` by default (Fastify's own trustProxy rules). */
   readonly clientIp?: (request: FastifyRequest) => string
   /** Where POST recovery is mounted; `/api/auth/recover` by default, false for none. */
@@ -24,7 +28,8 @@ export interface SessionsHandle<U extends SessionUser = SessionUser> {
 }
 
 /**
- * Seed 000 as a Fastify plugin. An onRequest hook fills `request.identity` (anonymous
+ * Seed 000 as a Fastify plugin. An onRequest hook on each route registered after it (and
+ * matched) fills `request.identity` (anonymous
  * requests: the four tiers, and an anonymous session whose id goes back as X-Session-Id),
  * `request.user` and `request.session` (Bearer tokens and API keys, no fingerprint work),
  * and answers a bad token with 401 at once. `POST /api/auth/recover` is case 2.
@@ -45,8 +50,7 @@ export const sessionsPlugin = fp(
     app.decorateRequest('session', null)
     app.decorateRequest('user', null)
 
-    app.addHook('onRequest', async (request, reply) => {
-      if (request.routeOptions.config?.sessions === false || !match(request)) return
+    const hook: onRequestAsyncHookHandler = async function sessionsHook(request, reply) {
       let visitor: Visitor
       try {
         visitor = await core.handle(plain(request))
@@ -58,6 +62,12 @@ export const sessionsPlugin = fp(
       request.user = visitor.user
       for (const name in visitor.headers) reply.header(name, visitor.headers[name])
       options.onVisitor?.(request, visitor)
+    }
+    // Per route, not a global onRequest hook: a route left out (a redirect) costs nothing.
+    app.addHook('onRoute', (route) => {
+      if (route.config?.sessions === false || !match(route)) return
+      const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
+      route.onRequest = [hook, ...own]
     })
 
     const recoverPath = options.recoverPath ?? '/api/auth/recover'

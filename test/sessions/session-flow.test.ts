@@ -118,10 +118,13 @@ for (const backend of BACKENDS) {
         expect(res.body).not.toContain('ffffffff')
       })
 
-      it('counts the redirect path’s sources too', async () => {
+      it('counts the redirect path’s sources too, and leaves redirects alone otherwise', async () => {
         const created = await call('POST', '/api/links', bearer(svc.adminKey), freshIp(), { url: 'https://example.org/' })
         const before = await metric('client_header', 'redirect')
-        await call('GET', `/${created.json().slug}`, { 'user-agent': CHROME, 'x-device-fingerprint': fp() })
+        const redirect = await call('GET', `/${created.json().slug}`, { 'user-agent': CHROME, 'x-device-fingerprint': fp(), authorization: 'Bearer not-a-token' })
+        // The sessions hook is on API routes only: a redirect opens no session and ignores tokens.
+        expect(redirect.statusCode).toBe(302)
+        expect(redirect.headers['x-session-id']).toBeUndefined()
         expect(await metric('client_header', 'redirect')).toBe(before + 1)
         expect(await metric('server_generated', 'redirect')).toBeGreaterThanOrEqual(0)
       })

@@ -13,7 +13,7 @@ export const visitorSessionsPlugin = fp(async function visitorSessions(app: Fast
   const { sessions, clickEnvironment } = app.linkprint
   await app.register(sessionsPlugin, {
     core: sessions,
-    match: (request) => request.url.startsWith('/api/'),
+    match: (route) => route.url.startsWith('/api/'),
     clientIp: (request) => {
       const peer = request.socket.remoteAddress ?? ''
       return resolveClientIp(peer, request.headers, clickEnvironment.trustedProxies).ip || peer
