@@ -123,8 +123,12 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     countClick: (link) => links.countClick(link),
   }
 
-  const sessionBackend = await openSessionBackend({ redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, storage, clock, onError: options.onError })
   let sessions: SessionCore<User> | undefined
+  // Redis connection errors and failed sweeps: logged where the plugin pointed the core's log.
+  const sessionBackend = await openSessionBackend({
+    redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, storage, clock,
+    onError: (error) => sessions?.log.warn({ err: error }, 'session store error'),
+  })
   const sourceMonitor = new SourceMonitor({
     now: () => clock.now(),
     warn: (details, message) => sessions?.log.warn(details, message),
