@@ -12,6 +12,8 @@ export const ERRORS = {
   INVALID_SLUG: { status: 400, message: 'Slugs use letters, digits, "-" and "_", 1 to 64 characters' },
   SLUG_RESERVED: { status: 400, message: 'This slug is reserved' },
   SLUG_TAKEN: { status: 409, message: 'This slug is already taken' },
+  MIGRATION_RUNNING: { status: 409, message: 'A fingerprint migration is already running' },
+  MIGRATION_UNAVAILABLE: { status: 409, message: 'This server runs an identity engine supplied by its embedder, which the migration cannot rebuild' },
   INVALID_CURSOR: { status: 400, message: 'The pagination cursor is not valid' },
   INVALID_RANGE: { status: 400, message: 'The time range is not valid' },
   UNAUTHORIZED: { status: 401, message: 'Authentication is required' },

@@ -15,6 +15,9 @@ import { ApiGeo } from './signals/geo/api-geo.js'
 import { GeoResolver } from './signals/geo/geo-resolver.js'
 import { IdentityEngine } from './identity/identity-engine.js'
 import { MemoryIdentityState } from './identity/memory-identity-state.js'
+import { FingerprintMigration } from './identity/fingerprint-migration.js'
+import { loadIdentityState, type IdentityStateLoad, type IdentityStateLoadOptions } from './identity/identity-state-loader.js'
+import { replaceableIdentityState } from './identity/replaceable-identity-state.js'
 import { parseTrustedProxies } from './signals/trusted-proxies.js'
 import { identityEngineDevices } from './sessions/device-matcher.js'
 import { openSessionBackend } from './sessions/session-backend.js'
@@ -40,6 +43,10 @@ export interface Linkprint {
   readonly clickEnvironment: ClickEnvironment
   readonly identity: IdentityEngine
   readonly geoDatabase: DatabaseGeo | null
+  /** Seed 002's algorithm migration job (its routes: http/plugins/fingerprint-migration-plugin.ts). */
+  readonly fingerprintMigration: FingerprintMigration
+  /** What the identity engine's state was reloaded from at start (identity-state-loader.ts). */
+  readonly identityLoad: IdentityStateLoad
   /** Which algorithm's ids new clicks and the stats use; the migration job switches it. */
   readonly fingerprinting: { algorithm(): FingerprintingAlgorithm; use(algorithm: FingerprintingAlgorithm): Promise<void> }
   /** Called with every redirect's outcome (replay and the debug API listen here). */
@@ -56,6 +63,10 @@ export interface LinkprintOptions {
   onError?: (error: unknown) => void
   /** An engine with its own state (replay, tests); by default one with a bounded in-memory state. */
   identity?: IdentityEngine
+  /** How the engine's state is reloaded from storage at start (identity-state-loader.ts). */
+  restore?: IdentityStateLoadOptions
+  /** Clicks per transaction of the fingerprint migration job (1 000). */
+  migrationChunkSize?: number
 }
 
 const geoDatabases = new Map<string, Promise<DatabaseGeo | null>>()
@@ -102,7 +113,9 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     pendingClicks: (linkId) => writer.pendingHumanClicks(linkId),
   })
 
-  const identity = options.identity ?? new IdentityEngine({ state: new MemoryIdentityState(), sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })
+  // Replaceable so the migration job can start the engine's memory afresh under everyone holding it.
+  const replaceable = options.identity ? null : replaceableIdentityState(new MemoryIdentityState())
+  const identity = options.identity ?? new IdentityEngine({ state: replaceable!.state, sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })
   const geoDatabase = await openGeoDatabase(config.geoipDb)
   let algorithm: FingerprintingAlgorithm = (await storage.ensureSetting('fingerprinting_algorithm', 'robust')) === 'legacy' ? 'legacy' : 'robust'
   const clickEnvironment: ClickEnvironment = {
@@ -121,6 +134,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     algorithm: () => algorithm,
     clickCount: (link) => links.clickCount(link),
     countClick: (link) => links.countClick(link),
+    deferIdentity: () => fingerprintMigration.deferring,
   }
 
   let sessions: SessionCore<User> | undefined
@@ -158,18 +172,31 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     onRecovery: (outcome) => metrics?.sessionRecoveries.labels(outcome).inc(),
   })
 
-  return {
-    config, clock, storage, keys, links, writer, metrics, clickEnvironment, identity, geoDatabase, sessions, sourceMonitor,
-    onClick: undefined,
-    fingerprinting: {
-      algorithm: () => algorithm,
-      async use(next) {
-        await storage.setSetting('fingerprinting_algorithm', next)
-        algorithm = next
-      },
+  const fingerprinting: Linkprint['fingerprinting'] = {
+    algorithm: () => algorithm,
+    async use(next) {
+      await storage.setSetting('fingerprinting_algorithm', next)
+      algorithm = next
     },
+  }
+  const fingerprintMigration = await FingerprintMigration.open({
+    storage, writer, clock, engine: identity, fingerprinting,
+    resetState: replaceable && (() => replaceable.replace(new MemoryIdentityState())),
+    chunkSize: options.migrationChunkSize,
+    onError: options.onError,
+  })
+  // The engine's memory as the last process left it (or as an interrupted migration job
+  // left it, at its cursor): a restart changes no decision.
+  const identityLoad = await loadIdentityState(storage.identity, identity.state, { ...options.restore, upToClickId: fingerprintMigration.resumeCursor ?? options.restore?.upToClickId })
+
+  return {
+    config, clock, storage, keys, links, writer, metrics, clickEnvironment, identity, geoDatabase, fingerprintMigration, identityLoad, sessions, sourceMonitor,
+    onClick: undefined,
+    fingerprinting,
     auth: new Authenticator({ storage, clock, sessions }),
     async close() {
+      // Left to resume at the next start (its progress is stored chunk by chunk).
+      await fingerprintMigration.stop()
       await sessionBackend.close()
       await writer.close()
       await storage.close()

@@ -14,7 +14,10 @@ import { parseTimezone } from '../signals/timezone.js'
 import type { TrustedProxies } from '../signals/trusted-proxies.js'
 import { clientHintsOf, parseUserAgent, type UserAgentInfo } from '../signals/user-agent.js'
 import type { ClickRecord, FingerprintingAlgorithm, Link } from '../storage/storage.js'
+import type { FingerprintEntity } from '../identity/fingerprint-entity.js'
+import type { StateEdge } from '../identity/identity-state.js'
 import { clickRecordOf } from './click-record.js'
+import { resolveIdentity } from './resolve-identity.js'
 
 /** A click as the transport saw it: the HTTP server, or a replayed event. */
 export interface ClickInput {
@@ -38,6 +41,12 @@ export interface ClickEnvironment {
   algorithm(): FingerprintingAlgorithm
   clickCount(link: Link): number
   countClick(link: Link): void
+  /**
+   * True while the fingerprint migration job rebuilds the engine's history: live clicks
+   * are then stored with their signals and resolved by the job, in id order, after the
+   * history they follow (identity/fingerprint-migration.ts). Absent: never deferred.
+   */
+  deferIdentity?(): boolean
 }
 
 /** Why a signal was ignored or downgraded; stored with the click and shown by the debug API. */
@@ -65,6 +74,10 @@ export interface ClickContext {
   cookieId: string | null
   newCookieId: string | null
   identity: IdentityDecision | null
+  /** The storage context whose stored rows this click writes (new, or placed anew); see resolve-identity.ts. */
+  storedEntity: FingerprintEntity | null
+  /** Its merge evidence, stored with it (identity-state.ts edgesOf). */
+  storedEdges: readonly StateEdge[]
   legacyId: string | null
   setCookie: string | null
   rejected: SignalRejection[]
@@ -93,6 +106,7 @@ const MAX_ACCEPT = 256
 /** SDK hashes are hex or base64url digests; anything else is not from our SDK. */
 const SDK_HASH = /^[A-Za-z0-9_+/=-]{8,128}$/
 const DAY = 86_400_000
+const NO_EDGES: readonly StateEdge[] = Object.freeze([])
 
 /** The steps a click goes through, in order; reading this list tells what happens to a click. */
 export const CLICK_PIPELINE: ReadonlyArray<readonly [string, ClickStep]> = [
@@ -163,7 +177,11 @@ export const CLICK_PIPELINE: ReadonlyArray<readonly [string, ClickStep]> = [
     if (ctx.bot.bot || !ctx.ua) return
     // The legacy algorithm (seed 002's "before"): the cookie, else address and user agent.
     ctx.legacyId = ctx.cookieId ?? ctx.newCookieId ?? rehash(`${ctx.ipHash}\u0000${ctx.userAgent ?? ''}`)
-    ctx.identity = env.identity.resolve(identitySignals(ctx))
+    if (env.deferIdentity?.()) return
+    const resolved = resolveIdentity(env.identity, identitySignals(ctx))
+    ctx.identity = resolved.decision
+    ctx.storedEntity = resolved.stored
+    ctx.storedEdges = resolved.edges
   }],
   ['count_click', (ctx, env) => {
     if (!ctx.bot.bot) env.countClick(ctx.link)
@@ -193,7 +211,7 @@ export function runClickPipeline(input: ClickInput, link: Link, env: ClickEnviro
   const ctx: ClickContext = {
     input, link, clientIp: input.peerIp, peerTrusted: false, ipHash: '', prefixHash: '', bot: { bot: false, reason: null },
     userAgent: null, referrerHost: null, mode: env.privacyMode, ua: null, language: null, languageRegion: null, timezone: null,
-    sdkDevice: null, sdkBrowser: null, geo: null, cookieId: null, newCookieId: null, identity: null, legacyId: null, setCookie: null, rejected: [],
+    sdkDevice: null, sdkBrowser: null, geo: null, cookieId: null, newCookieId: null, identity: null, storedEntity: null, storedEdges: NO_EDGES, legacyId: null, setCookie: null, rejected: [],
   }
   for (const [, step] of CLICK_PIPELINE) {
     const dropped = step(ctx, env)

@@ -74,6 +74,8 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
         correlation_type: entity.correlationType,
         confidence_score: entity.confidence,
         updated_at: ctx.input.ts,
+        // The merge evidence, so a restart can still withdraw a provisional merge (migration 004).
+        edges: ctx.storedEdges.length > 0 ? JSON.stringify(ctx.storedEdges.map((e) => [e.other, e.level, e.provisionalOn])) : null,
       },
     }
   }

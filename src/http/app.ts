@@ -1,6 +1,9 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Linkprint } from '../linkprint.js'
 import { analyticsPlugin } from './plugins/analytics-plugin.js'
+import { fingerprintMigrationPlugin } from './plugins/fingerprint-migration-plugin.js'
+import { robustFingerprintDebugPlugin } from './plugins/robust-fingerprint-debug-plugin.js'
+import { robustFingerprintMonitorPlugin } from './plugins/robust-fingerprint-monitor-plugin.js'
 import { authenticationPlugin } from './plugins/authentication-plugin.js'
 import { authRoutesPlugin } from './plugins/auth-routes-plugin.js'
 import { errorHandlingPlugin } from './plugins/error-handling-plugin.js'
@@ -42,6 +45,9 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   await app.register(authRoutesPlugin)
   await app.register(linksPlugin)
   await app.register(analyticsPlugin)
+  await app.register(fingerprintMigrationPlugin)
+  await app.register(robustFingerprintDebugPlugin)
+  await app.register(robustFingerprintMonitorPlugin)
   await app.register(redirectPlugin)
   return app
 }

@@ -5,6 +5,13 @@ import type { ClusterLevel, FingerprintEntity } from './fingerprint-entity.js'
  * indexes that find candidates. Bounded whatever the traffic. This interface is the
  * seam for a shared implementation (Redis) when several instances serve one database.
  */
+/** The evidence behind a merge as the state keeps it: the other context, the level, and the SDK hash it rests on alone, if it does. */
+export interface StateEdge {
+  readonly other: string
+  readonly level: ClusterLevel
+  readonly provisionalOn: string | null
+}
+
 export interface IdentityState {
   get(key: string): FingerprintEntity | undefined
   /** Adds or refreshes an entity and indexes it under its current address and hashes. */
@@ -47,4 +54,10 @@ export interface IdentityState {
    * twice for one key is harmless. A shared state that outlives the process may ignore it.
    */
   restoreMembership(level: ClusterLevel, key: string, root: string, rootFirstSeen: number): void
+  /**
+   * The merge evidence recorded for a context (the merges it made and those made with it),
+   * stored with its row so that a restart gives it back through union() and a provisional
+   * merge can still be withdrawn after the restart (identity-state-loader.ts).
+   */
+  edgesOf(key: string): readonly StateEdge[]
 }

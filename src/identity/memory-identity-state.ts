@@ -1,5 +1,5 @@
 import type { ClusterLevel, FingerprintEntity } from './fingerprint-entity.js'
-import type { IdentityState } from './identity-state.js'
+import type { IdentityState, StateEdge } from './identity-state.js'
 
 export interface MemoryIdentityStateOptions {
   /** Most entities kept; the least recently seen leave first (their clusters stay). */
@@ -304,6 +304,10 @@ export class MemoryIdentityState implements IdentityState {
     let links = clicked.get(root)
     if (!links) clicked.set(root, (links = new Set()))
     links.add(linkId)
+  }
+
+  edgesOf(key: string): readonly StateEdge[] {
+    return this.#edges.get(key) ?? []
   }
 
   restoreMembership(level: ClusterLevel, key: string, root: string, rootFirstSeen: number): void {

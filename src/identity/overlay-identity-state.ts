@@ -1,5 +1,5 @@
 import type { ClusterLevel, FingerprintEntity } from './fingerprint-entity.js'
-import type { IdentityState } from './identity-state.js'
+import type { IdentityState, StateEdge } from './identity-state.js'
 
 /**
  * A copy-on-write view of another state, for dry runs (the debug API's `action=test`):
@@ -101,6 +101,10 @@ export class OverlayIdentityState implements IdentityState {
     let links = this.#clicked[level].get(root)
     if (!links) this.#clicked[level].set(root, (links = new Set()))
     links.add(linkId)
+  }
+
+  edgesOf(key: string): readonly StateEdge[] {
+    return this.#base.edgesOf(key)
   }
 
   restoreMembership(): void {

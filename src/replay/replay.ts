@@ -55,10 +55,12 @@ export async function replay(options: {
   owner: User
   file: string
   onDecision?: (decision: ReplayDecision) => void
+  /** The browsers' cookie stores, by jar name: pass the same map to a second replay to go on with the same browsers (a server restart between two files). */
+  jars?: Map<string, CookieJar>
 }): Promise<ReplaySummary> {
   const { linkprint, app, clock, owner } = options
   const started = performance.now()
-  const jars = new Map<string, CookieJar>()
+  const jars = options.jars ?? new Map<string, CookieJar>()
   const pending: Pending[] = []
   const summary: ReplaySummary = { lines: 0, links: 0, clicks: 0, redirected: 0, invalid: [], seconds: 0 }
   let last: Pending | null = null

@@ -30,7 +30,7 @@ export const FINGERPRINT_COLUMNS = [
   'browser_name', 'os_name', 'device_type', 'confidence', 'correlation_factors', 'fingerprint_version', 'created_at', 'last_seen',
 ] as const satisfies ReadonlyArray<keyof NewFingerprint>
 
-export const CORRELATION_COLUMNS = ['fingerprint_id', 'browser_cluster_id', 'device_cluster_id', 'correlation_type', 'confidence_score', 'updated_at'] as const satisfies ReadonlyArray<keyof NewCorrelation>
+export const CORRELATION_COLUMNS = ['fingerprint_id', 'browser_cluster_id', 'device_cluster_id', 'correlation_type', 'confidence_score', 'updated_at', 'edges'] as const satisfies ReadonlyArray<keyof NewCorrelation>
 
 /** Human clicks per link in a batch: what each link's click_count grows by. */
 export function humanClicksByLink(records: readonly ClickRecord[]): Map<number, number> {

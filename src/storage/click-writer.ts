@@ -22,6 +22,7 @@ export class ClickWriter {
   #inFlight: Promise<void> | null = null
   #inFlightBatch: readonly ClickRecord[] = []
   #timer: NodeJS.Timeout | null = null
+  #held: { released: Promise<void>; release: () => void } | null = null
   #closed = false
   readonly #storage: Storage
   readonly #options: ClickWriterOptions
@@ -55,6 +56,34 @@ export class ClickWriter {
     return n
   }
 
+  /**
+   * Holds every write until resume(): clicks keep queueing (up to maxQueue, as ever), and
+   * it resolves once the batch in flight is written, so storage then holds exactly the
+   * clicks that left the queue and `queued` the rest, in order. The fingerprint migration
+   * job's hand-over holds it for the time of one read.
+   */
+  async pause(): Promise<void> {
+    if (!this.#held) {
+      let release!: () => void
+      const released = new Promise<void>((resolve) => (release = resolve))
+      this.#held = { released, release }
+    }
+    while (this.#inFlight) await this.#inFlight
+  }
+
+  resume(): void {
+    const held = this.#held
+    if (!held) return
+    this.#held = null
+    held.release()
+    this.#kick()
+  }
+
+  /** The clicks waiting to be written, oldest first; while paused, every click not yet stored. */
+  get queued(): readonly ClickRecord[] {
+    return this.#queue
+  }
+
   /** Drops queued clicks of a deleted link, so they do not come back as orphans. */
   forgetLink(linkId: number): void {
     this.#queue = this.#queue.filter((r) => r.click.link_id !== linkId)
@@ -63,6 +92,10 @@ export class ClickWriter {
   /** Resolves when every click queued before the call is written. */
   async flush(): Promise<void> {
     while (this.#inFlight || this.#queue.length > 0) {
+      if (this.#held) {
+        await this.#held.released
+        continue
+      }
       if (!this.#inFlight) this.#kick()
       await this.#inFlight
     }
@@ -79,6 +112,8 @@ export class ClickWriter {
       clearTimeout(this.#timer)
       this.#timer = null
     }
+    // Held (pause()): the queue waits, in order, for resume().
+    if (this.#held) return
     if (this.#inFlight || this.#queue.length === 0) return
     const batch = this.#queue.length > this.#options.maxBatch ? this.#queue.splice(0, this.#options.maxBatch) : this.#queue
     if (batch === this.#queue) this.#queue = []

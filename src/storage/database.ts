@@ -123,4 +123,6 @@ export interface FingerprintCorrelationsTable {
   correlation_type: string | null
   confidence_score: number
   updated_at: number
+  /** JSON `[[other, "browser"|"device", provisionalOn|null], …]`: the merge evidence the engine recorded for this context (migration 004). */
+  edges?: string | null
 }

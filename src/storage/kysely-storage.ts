@@ -2,6 +2,7 @@ import { Kysely, Migrator, sql, type MigrationProvider, type Selectable } from '
 import { AppError } from '../errors.js'
 import type { Database, LinksTable, UsersTable } from './database.js'
 import type { ClickBatchWriter, LinkprintDialect } from './linkprint-dialect.js'
+import { KyselyIdentityStorage } from './kysely-identity-storage.js'
 import { migrationContext } from './migrations/migration-context.js'
 import { MIGRATIONS } from './migrations/index.js'
 import type {
@@ -20,6 +21,7 @@ const DEVICE_OF_CLICK = sql`CASE WHEN ${LEGACY} THEN c.legacy_id ELSE COALESCE(f
 
 export class KyselyStorage implements Storage {
   readonly dialect
+  readonly identity: KyselyIdentityStorage
   readonly #db: Kysely<Database>
   readonly #migrator: Migrator
   readonly #clickBatchWriter: ClickBatchWriter
@@ -30,6 +32,7 @@ export class KyselyStorage implements Storage {
     this.#db = new Kysely<Database>({ dialect: dialect.createKyselyDialect() })
     this.#isUniqueViolation = dialect.isUniqueViolation
     this.#clickBatchWriter = dialect.createClickBatchWriter()
+    this.identity = new KyselyIdentityStorage(this.#db)
     const ctx = migrationContext(dialect.name)
     const provider: MigrationProvider = {
       getMigrations: async () =>

@@ -1,4 +1,5 @@
 import type { ClicksTable, EnhancedFingerprintsTable, FingerprintCorrelationsTable } from './database.js'
+import type { IdentityStorage } from './identity-storage.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -126,6 +127,8 @@ export interface MigrationState {
  */
 export interface Storage {
   readonly dialect: DialectName
+  /** The identity engine's reads and writes beyond clicks: restart reload, migration job, debug API. */
+  readonly identity: IdentityStorage
 
   migrateUp(): Promise<string[]>
   migrateDown(): Promise<string | null>

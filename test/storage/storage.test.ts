@@ -38,13 +38,14 @@ for (const dialect of DIALECTS) {
       const other = await createTestDatabase(dialect)
       const s = openStorage(other.url)
       try {
-        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions'])
+        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges'])
         expect(await s.migrateUp()).toEqual([])
+        expect(await s.migrateDown()).toBe('004-correlation-edges')
         expect(await s.migrateDown()).toBe('003-sessions')
         expect(await s.migrateDown()).toBe('002-identity-engine')
         expect(await s.migrateDown()).toBe('001-initial')
         expect((await s.migrations()).every((m) => m.executedAt === null)).toBe(true)
-        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions'])
+        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges'])
       } finally {
         await s.close()
         await other.drop()

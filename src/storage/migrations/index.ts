@@ -3,6 +3,7 @@ import type { MigrationContext } from './migration-context.js'
 import * as m001 from './001-initial.js'
 import * as m002 from './002-identity-engine.js'
 import * as m003 from './003-sessions.js'
+import * as m004 from './004-correlation-edges.js'
 
 export interface LinkprintMigration {
   up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>
@@ -14,4 +15,5 @@ export const MIGRATIONS: Record<string, LinkprintMigration> = {
   '001-initial': m001,
   '002-identity-engine': m002,
   '003-sessions': m003,
+  '004-correlation-edges': m004,
 }

@@ -18,7 +18,9 @@ export const postgresClickBatchWriter: ClickBatchWriter = {
       for (const [linkId, n] of humanClicksByLink(records)) {
         await trx.updateTable('links').set((eb) => ({ click_count: eb('click_count', '+', n) })).where('id', '=', linkId).execute()
       }
-      const fingerprints = records.flatMap((r) => (r.fingerprint ? [r.fingerprint] : []))
+      // One row per context: a context placed anew later in the batch (resolve-identity.ts) comes twice,
+      // and one INSERT … ON CONFLICT may not touch a row twice; the last is the state after the batch.
+      const fingerprints = [...new Map(records.flatMap((r) => (r.fingerprint ? [[r.fingerprint.row.id, r.fingerprint] as const] : []))).values()]
       if (fingerprints.length > 0) {
         await trx.insertInto('enhanced_fingerprints').values(fingerprints.map((f) => f.row))
           .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ last_seen: eb.ref('excluded.last_seen'), confidence: eb.ref('excluded.confidence'), correlation_factors: eb.ref('excluded.correlation_factors') })))
@@ -27,6 +29,7 @@ export const postgresClickBatchWriter: ClickBatchWriter = {
           .onConflict((oc) => oc.column('fingerprint_id').doUpdateSet((eb) => ({
             browser_cluster_id: eb.ref('excluded.browser_cluster_id'), device_cluster_id: eb.ref('excluded.device_cluster_id'),
             correlation_type: eb.ref('excluded.correlation_type'), confidence_score: eb.ref('excluded.confidence_score'), updated_at: eb.ref('excluded.updated_at'),
+            edges: eb.ref('excluded.edges'),
           })))
           .execute()
       }

@@ -19,7 +19,7 @@ export function encodeClickBatch(records: readonly ClickRecord[]): EncodedClickB
     if (r.fingerprint) {
       const { row, correlation } = r.fingerprint
       batch.fingerprints.push(FINGERPRINT_COLUMNS.map((name) => row[name]))
-      batch.correlations.push(CORRELATION_COLUMNS.map((name) => correlation[name]))
+      batch.correlations.push(CORRELATION_COLUMNS.map((name) => correlation[name] ?? null))
     }
     for (const m of r.merges ?? []) batch.moves.push([m.level, m.absorbed, m.into, r.click.ts])
     for (const a of r.reassignments ?? []) batch.moves.push(['reassign', a.fingerprintId, a.browserClusterId, a.deviceClusterId, r.click.ts])
@@ -44,7 +44,7 @@ export function sqliteClickInserter(database: Database.Database): (batch: Encode
   const upsertCorrelation = database.prepare(
     `INSERT INTO fingerprint_correlations (${CORRELATION_COLUMNS.join(', ')}) VALUES (${placeholders(CORRELATION_COLUMNS.length)})
      ON CONFLICT (fingerprint_id) DO UPDATE SET browser_cluster_id = excluded.browser_cluster_id, device_cluster_id = excluded.device_cluster_id,
-       correlation_type = excluded.correlation_type, confidence_score = excluded.confidence_score, updated_at = excluded.updated_at`,
+       correlation_type = excluded.correlation_type, confidence_score = excluded.confidence_score, updated_at = excluded.updated_at, edges = excluded.edges`,
   )
   const mergeBrowser = database.prepare('UPDATE fingerprint_correlations SET browser_cluster_id = ?, updated_at = ? WHERE browser_cluster_id = ?')
   const mergeDevice = database.prepare('UPDATE fingerprint_correlations SET device_cluster_id = ?, updated_at = ? WHERE device_cluster_id = ?')

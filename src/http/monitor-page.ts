@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto'
+
+/** Escapes text for HTML content and quoted attributes: everything shown on the page goes through here. */
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}
+h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:1.75rem 0 .5rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+table{border-collapse:collapse;width:100%;margin:.25rem 0 .75rem}th,td{text-align:left;padding:.2rem .45rem;border-bottom:1px solid #eee;vertical-align:top}
+th{font-weight:600;background:#f6f6f7}code{font:12px ui-monospace,monospace;word-break:break-all}.muted{color:#6e6e73}progress{width:100%}.state{font-weight:600}.state-running{color:#b25000}.state-done{color:#1a7f37}.state-failed{color:#c00}
+form{margin:1rem 0}input[type=password]{width:28rem;max-width:100%;padding:.3rem}button{padding:.3rem .8rem;margin-left:.3rem}footer{margin-top:2rem;font-size:12px}`
+
+/** The CSP allows this one stylesheet by its hash and scripts from this origin only. */
+const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64')
+
+export const MONITOR_PATH = '/admin/robust-fingerprint-monitor'
+export const MONITOR_SCRIPT_PATH = '/admin/robust-fingerprint-monitor.js'
+
+export const MONITOR_CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${STYLE_HASH}'`,
+  "script-src 'self'",
+  "connect-src 'self'",
+  "img-src 'self'",
+  "form-action 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ')
+
+/**
+ * The page's one script, served from MONITOR_SCRIPT_PATH (no inline script anywhere).
+ * A browser cannot send `Authorization` on a navigation, so the refusal page asks for an
+ * admin token (an API key or access token), keeps it in sessionStorage for this tab, and
+ * fetches the page with it; the server-rendered answer replaces the body as parsed HTML
+ * — everything in it was escaped on the server. "Refresh" repeats the fetch.
+ */
+export const MONITOR_SCRIPT = `'use strict'
+;(() => {
+  const KEY = 'linkprint.monitor.token'
+  async function load(token) {
+    const res = await fetch(location.pathname, { headers: { authorization: 'Bearer ' + token }, credentials: 'same-origin', cache: 'no-store' })
+    const doc = new DOMParser().parseFromString(await res.text(), 'text/html')
+    if (res.ok) sessionStorage.setItem(KEY, token)
+    else sessionStorage.removeItem(KEY)
+    document.title = doc.title
+    document.body.replaceWith(document.adoptNode(doc.body))
+    bind()
+  }
+  function bind() {
+    const form = document.getElementById('token-form')
+    if (form) form.addEventListener('submit', (e) => {
+      e.preventDefault()
+      const token = document.getElementById('token').value.trim()
+      if (token) load(token)
+    })
+    const refresh = document.getElementById('refresh')
+    if (refresh) refresh.addEventListener('click', () => {
+      const token = sessionStorage.getItem(KEY)
+      if (token) load(token)
+      else location.reload()
+    })
+    const forget = document.getElementById('forget')
+    if (forget) forget.addEventListener('click', () => {
+      sessionStorage.removeItem(KEY)
+      location.reload()
+    })
+  }
+  bind()
+  const saved = sessionStorage.getItem(KEY)
+  if (saved && document.getElementById('token-form')) load(saved)
+})()
+`
+
+function htmlDocument(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)} · linkprint</title><style>${STYLE}</style><script src="${MONITOR_SCRIPT_PATH}" defer></script></head><body>${body}</body></html>`
+}
+
+/** What a visitor without an admin credential gets: no data, a form for a token. */
+export function refusalPage(status: 401 | 403): string {
+  const text = status === 401 ? 'This page is for administrators. Enter an admin API key or access token; it stays in this browser tab only.' : 'Your credentials are valid but not an administrator’s.'
+  return htmlDocument('Robust fingerprint monitor', `<h1>Robust fingerprint monitor</h1><p>${escapeHtml(text)}</p>
+<form id="token-form" autocomplete="off"><label>Admin token <input type="password" id="token" required maxlength="4096"></label><button type="submit">Open</button></form>`)
+}
+
+type Cell = string | number | boolean | null | undefined
+type Row = Record<string, Cell>
+
+function table(rows: readonly Row[], columns: ReadonlyArray<readonly [key: string, label: string]>, empty = 'Nothing yet.'): string {
+  if (rows.length === 0) return `<p class="muted">${escapeHtml(empty)}</p>`
+  const head = columns.map(([, label]) => `<th>${escapeHtml(label)}</th>`).join('')
+  const body = rows.map((r) => `<tr>${columns.map(([key]) => `<td>${cell(r[key])}</td>`).join('')}</tr>`).join('')
+  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`
+}
+
+function cell(value: Cell): string {
+  if (value === null || value === undefined || value === '') return '<span class="muted">–</span>'
+  return typeof value === 'string' && value.length > 16 && !value.includes(' ') ? `<code>${escapeHtml(value)}</code>` : escapeHtml(value)
+}
+
+function time(ms: number | string | null | undefined): string | null {
+  if (ms === null || ms === undefined) return null
+  return typeof ms === 'string' ? ms : new Date(ms).toISOString().replace('.000Z', 'Z')
+}
+
+export interface MonitorData {
+  generatedAt: number
+  migration: {
+    algorithm: string
+    fingerprintVersion: number
+    job: { state: string; processed: number; total: number; skipped: number; startedAt: string | null; finishedAt: string | null; clicksPerSecond: number | null; error: string | null; resumes: number }
+  }
+  stats: {
+    humanClicks: number
+    identitySources: Array<{ source: string | null; clicks: number }>
+    unique: { legacy: number; robust: { browsers: number; devices: number } }
+    clusters: { fingerprints: number; browsers: number; devices: number }
+    versions: { clicks: Array<{ version: number | null; clicks: number }>; fingerprints: Array<{ version: number; fingerprints: number }> }
+    geoTiers: { sample: number; tiers: Array<{ source: string; tier: number | null; clicks: number }> }
+    geoAttribution: string | null
+    workingState: { upToClickId: number; memberships: number; contexts: number; sightings: number; clicked: number; ms: number }
+  }
+  recent: Array<{ key: string; browserName: string | null; osName: string | null; deviceType: string; confidence: number; factors: string[]; version: number; createdAt: number; deviceCluster: string | null; correlationType: string | null; sdkDevice: string | null }>
+  correlations: Array<{ deviceCluster: string; updatedAt: number; size: number; members: Array<{ key: string; browserCluster: string; correlationType: string | null; confidence: number; factors: string[]; browserName: string | null; osName: string | null; deviceType: string | null }> }>
+  attribution: string
+}
+
+/** The monitor: migration state, identity statistics, recent fingerprints and clusters. Every value is escaped. */
+export function monitorPage(d: MonitorData): string {
+  const job = d.migration.job
+  const pct = job.total > 0 ? Math.min(100, Math.round((job.processed / job.total) * 100)) : job.state === 'done' ? 100 : 0
+  const s = d.stats
+  const parts = [
+    `<h1>Robust fingerprint monitor</h1><p class="muted">Generated ${escapeHtml(time(d.generatedAt))} · <button type="button" id="refresh">Refresh</button><button type="button" id="forget">Forget token</button></p>`,
+    `<h2>Algorithm and migration</h2>`,
+    `<p>Numbers served by the <strong>${escapeHtml(d.migration.algorithm)}</strong> algorithm; fingerprint version ${escapeHtml(d.migration.fingerprintVersion)}.</p>`,
+    table([{
+      state: job.state, processed: job.processed, total: job.total, skipped: job.skipped, rate: job.clicksPerSecond, resumes: job.resumes,
+      startedAt: job.startedAt, finishedAt: job.finishedAt, error: job.error,
+    }], [['state', 'Job'], ['processed', 'Processed'], ['total', 'Total'], ['skipped', 'Skipped'], ['rate', 'Clicks/s'], ['resumes', 'Resumes'], ['startedAt', 'Started'], ['finishedAt', 'Finished'], ['error', 'Error']]),
+    `<progress max="100" value="${escapeHtml(pct)}" title="${escapeHtml(pct)}%">${escapeHtml(pct)}%</progress>`,
+    `<h2>Unique visitors, all links</h2>`,
+    table([
+      { algorithm: 'legacy (cookie, else address + user agent)', browsers: s.unique.legacy, devices: s.unique.legacy },
+      { algorithm: 'robust (identity engine)', browsers: s.unique.robust.browsers, devices: s.unique.robust.devices },
+    ], [['algorithm', 'Algorithm'], ['browsers', 'Browsers'], ['devices', 'Devices']]),
+    `<p class="muted">${escapeHtml(s.humanClicks)} human clicks; ${escapeHtml(s.clusters.fingerprints)} storage contexts in ${escapeHtml(s.clusters.browsers)} browser and ${escapeHtml(s.clusters.devices)} device clusters.</p>`,
+    `<h2>Identity sources</h2>`,
+    table(s.identitySources.map((r) => ({ source: r.source ?? 'unresolved', clicks: r.clicks })), [['source', 'Source'], ['clicks', 'Clicks']]),
+    `<h2>Fingerprint versions</h2>`,
+    table([
+      ...s.versions.clicks.map((r) => ({ what: 'clicks', version: r.version ?? 'none', count: r.clicks })),
+      ...s.versions.fingerprints.map((r) => ({ what: 'fingerprints', version: r.version, count: r.fingerprints })),
+    ], [['what', 'Rows'], ['version', 'Version'], ['count', 'Count']]),
+    `<h2>Geo tiers (last ${escapeHtml(s.geoTiers.sample)} human clicks)</h2>`,
+    table(s.geoTiers.tiers.map((t) => ({ tier: t.tier, source: t.source, clicks: t.clicks })), [['tier', 'Tier'], ['source', 'Source'], ['clicks', 'Clicks']]),
+    `<h2>Working state reloaded at start</h2>`,
+    table([{ ...s.workingState, ms: Math.round(s.workingState.ms) }], [['upToClickId', 'Up to click'], ['memberships', 'Memberships'], ['contexts', 'Contexts'], ['sightings', 'Sightings'], ['clicked', 'Clicked pairs'], ['ms', 'ms']]),
+    `<h2>Recent fingerprints</h2>`,
+    table(d.recent.map((f) => ({
+      key: f.key, browser: f.browserName, os: f.osName, device: f.deviceType, sdk: f.sdkDevice ? 'yes' : 'no', cluster: f.deviceCluster,
+      type: f.correlationType, confidence: f.confidence, factors: f.factors.join(', '), version: f.version, created: time(f.createdAt),
+    })), [['key', 'Context'], ['browser', 'Browser'], ['os', 'OS'], ['device', 'Device'], ['sdk', 'SDK'], ['cluster', 'Device cluster'], ['type', 'Type'], ['confidence', 'Confidence'], ['factors', 'Evidence'], ['version', 'v'], ['created', 'First seen']]),
+    `<h2>Recent device clusters</h2>`,
+    d.correlations.length === 0
+      ? '<p class="muted">No cluster has more than one storage context yet.</p>'
+      : d.correlations.map((c) => `<p><strong>${cell(c.deviceCluster)}</strong> · ${escapeHtml(c.size)} contexts · updated ${escapeHtml(time(c.updatedAt))}</p>` + table(c.members.map((m) => ({
+          key: m.key, browserCluster: m.browserCluster, browser: m.browserName, os: m.osName, device: m.deviceType, type: m.correlationType, confidence: m.confidence, factors: m.factors.join(', '),
+        })), [['key', 'Context'], ['browserCluster', 'Browser cluster'], ['browser', 'Browser'], ['os', 'OS'], ['device', 'Device'], ['type', 'Type'], ['confidence', 'Confidence'], ['factors', 'Evidence']])).join(''),
+    `<footer class="muted">${escapeHtml(d.attribution)}</footer>`,
+  ]
+  return htmlDocument('Robust fingerprint monitor', parts.join('\n'))
+}

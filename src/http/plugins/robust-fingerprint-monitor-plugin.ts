@@ -1,0 +1,54 @@
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { AppError } from '../../errors.js'
+import { debugCorrelations, debugRecent, debugStats, geoAttribution } from '../fingerprint-debug.js'
+import { MONITOR_CSP, MONITOR_PATH, MONITOR_SCRIPT, MONITOR_SCRIPT_PATH, monitorPage, refusalPage } from '../monitor-page.js'
+import { statusJson } from './fingerprint-migration-plugin.js'
+
+/**
+ * Seed 002's `/admin/robust-fingerprint-monitor`: one server-rendered page (no build
+ * step) with the migration state, the identity statistics, recent fingerprints and
+ * clusters, built from the same functions as the debug API.
+ *
+ * Authentication is the API's: `Authorization: Bearer <admin API key or token>`. A
+ * browser cannot put that on a navigation, so without it the answer is a refusal page
+ * (401, 403 for a non-admin) that asks for a token and fetches the page again with it
+ * (monitor-page.ts's script). No data ever reaches a non-admin; the token never goes in
+ * a URL or a cookie. Every value is escaped; the CSP allows one hashed stylesheet and
+ * this origin's script, nothing inline.
+ */
+export async function robustFingerprintMonitorPlugin(app: FastifyInstance) {
+  function secured(reply: FastifyReply, status: number) {
+    return reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', MONITOR_CSP)
+      .header('cache-control', 'no-store')
+      .header('x-content-type-options', 'nosniff')
+      .header('referrer-policy', 'no-referrer')
+      .header('x-frame-options', 'DENY')
+  }
+
+  app.get(MONITOR_PATH, async (request, reply) => {
+    try {
+      await app.requireAdmin(request)
+    } catch (error) {
+      if (error instanceof AppError && (error.status === 401 || error.status === 403)) return secured(reply, error.status).send(refusalPage(error.status))
+      throw error
+    }
+    const lp = app.linkprint
+    const [stats, recent, correlations] = await Promise.all([debugStats(lp), debugRecent(lp, 25), debugCorrelations(lp, 10)])
+    const html = monitorPage({
+      generatedAt: lp.clock.now(),
+      migration: statusJson(lp.fingerprintMigration.status()),
+      stats,
+      recent: recent.fingerprints,
+      correlations: correlations.clusters,
+      attribution: geoAttribution(lp),
+    })
+    return secured(reply, 200).send(html)
+  })
+
+  app.get(MONITOR_SCRIPT_PATH, async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(MONITOR_SCRIPT),
+  )
+}

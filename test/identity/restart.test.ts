@@ -1,0 +1,78 @@
+import { CookieJar } from 'tough-cookie'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ReplayDecision } from '../../src/replay/replay.js'
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
+import { clusterPartition, openReplayService, simulatedFiles } from '../helpers/replay-service.js'
+
+/** What must not depend on a restart: each click's decision (ids differ between runs: cookies are random). */
+const flags = (d: ReplayDecision) => ({ id: d.id, confidence: d.confidence, browserUnique: d.browserUnique, deviceUnique: d.deviceUnique, bot: d.bot })
+
+for (const dialect of DIALECTS) {
+  describe(`working state after a restart on ${dialect}`, () => {
+    // Mixed traffic over six days: merges (SDK hashes, shared networks, private windows) on both sides of the restart.
+    const files = simulatedFiles({ profile: 'mixed', seed: 17, sdkShare: 0.5, people: 300, days: 6 })
+    const dbs: TestDatabase[] = []
+    let straight: { decisions: ReplayDecision[]; stats: unknown; partition: unknown }
+    beforeAll(async () => {
+      const db = await createTestDatabase(dialect)
+      dbs.push(db)
+      const svc = await openReplayService(db.url)
+      try {
+        const decisions = await svc.run(files.all)
+        straight = { decisions, stats: await svc.stats(), partition: await clusterPartition(svc.linkprint) }
+      } finally {
+        await svc.close()
+      }
+    }, 120_000)
+    afterAll(async () => {
+      for (const db of dbs) await db.drop()
+    })
+
+    it('replaying half a file, restarting and replaying the rest decides as one uninterrupted run', async () => {
+      const db = await createTestDatabase(dialect)
+      dbs.push(db)
+      // The browsers keep their cookies while the server restarts.
+      const jars = new Map<string, CookieJar>()
+      const first = await openReplayService(db.url)
+      const before = await first.run(files.first, jars)
+      expect(first.linkprint.identityLoad.upToClickId).toBe(0)
+      await first.close()
+
+      const second = await openReplayService(db.url)
+      try {
+        const load = second.linkprint.identityLoad
+        expect(load.upToClickId).toBeGreaterThan(0)
+        expect(load.memberships).toBeGreaterThan(5)
+        expect(load.sightings).toBeGreaterThan(0)
+        const after = await second.run(files.second, jars)
+        expect(before.length + after.length).toBe(straight.decisions.length)
+        expect([...before, ...after].map(flags)).toEqual(straight.decisions.map(flags))
+        expect(await second.stats()).toEqual(straight.stats)
+        expect(await clusterPartition(second.linkprint)).toEqual(straight.partition)
+      } finally {
+        await second.close()
+      }
+    }, 120_000)
+
+    it('with a sighting window shorter than the history, older contexts come back at their last click', async () => {
+      const db = await createTestDatabase(dialect)
+      dbs.push(db)
+      const jars = new Map<string, CookieJar>()
+      const first = await openReplayService(db.url)
+      const before = await first.run(files.first, jars)
+      await first.close()
+      const second = await openReplayService(db.url, { restore: { sightingWindowMs: 86_400_000 } })
+      try {
+        const load = second.linkprint.identityLoad
+        expect(load.contexts).toBeGreaterThan(0)
+        const after = await second.run(files.second, jars)
+        const all = [...before, ...after].map(flags)
+        const differing = all.filter((d, i) => JSON.stringify(d) !== JSON.stringify(flags(straight.decisions[i]!))).length
+        console.log(`${dialect}: 1-day sighting window: ${load.contexts} contexts + ${load.sightings} sightings reloaded in ${Math.round(load.ms)} ms; ${differing} of ${all.length} decisions differ from the uninterrupted run`)
+        expect(await second.stats()).toEqual(straight.stats)
+      } finally {
+        await second.close()
+      }
+    }, 120_000)
+  })
+}
