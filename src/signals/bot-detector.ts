@@ -13,6 +13,20 @@ export type BotReason =
   | 'missing_user_agent'
   /** A vulnerability or port scanner. */
   | 'scanner'
+  /**
+   * The UA claims a browser but the request lacks what that browser sends with every
+   * navigation (see `headerMismatch`): a script or scraper borrowing a browser's UA.
+   */
+  | 'header_mismatch'
+  /**
+   * Decided later, by the decision stage (src/decisions/scanner-detector.ts), from how the
+   * network behaves: many cookieless fetches of one link within seconds (an email security
+   * gateway scanning every recipient's copy), a network known for that, or a fetch that
+   * came a second before another network's click on the same link (a time-of-click check).
+   */
+  | 'scanner_burst'
+  | 'scanner_network'
+  | 'time_of_click'
 
 export interface BotVerdict {
   readonly bot: boolean
@@ -41,6 +55,15 @@ const VERDICTS: Readonly<Record<BotReason, BotVerdict>> = {
   link_preview: verdict('link_preview'),
   missing_user_agent: verdict('missing_user_agent'),
   scanner: verdict('scanner'),
+  header_mismatch: verdict('header_mismatch'),
+  scanner_burst: verdict('scanner_burst'),
+  scanner_network: verdict('scanner_network'),
+  time_of_click: verdict('time_of_click'),
+}
+
+/** The frozen verdict for a reason (the decision stage flags clicks with these). */
+export function botVerdict(reason: BotReason): BotVerdict {
+  return VERDICTS[reason]
 }
 
 /** Same bound as the UA parser: the verdict of a longer UA is the verdict of its start. */
@@ -59,6 +82,10 @@ const LINK_PREVIEW_TOKENS: readonly string[] = [
   'iframely', 'mastodon/', 'cardyb', 'snap url preview', 'line-poker', 'kakaotalk-scrap',
   'bitlybot', 'tumblr/', 'flipboardproxy', 'quora link preview', 'outbrain', 'yahoo ad monitoring',
   'zoombot', 'chatwork', 'mattermost-bot', 'rocket.chat', 'bingpreview', 'teamsbot',
+  // Office apps check a link before handing it to the browser (Microsoft, "How documents are
+  // opened from a Web site in Office", KB 899927: "Microsoft Office Existence Discovery",
+  // "Microsoft Office Protocol Discovery", and "ms-office" in the UA of the app's own fetches).
+  'ms-office', 'microsoft office',
 ]
 
 /**
@@ -82,8 +109,12 @@ const SCANNER_TOKENS: readonly string[] = [
  * big regex is ~microseconds and real traffic repeats a few thousand UAs.
  *
  * Not classified as bots, on purpose: `Sec-Purpose: prefetch` (a prefetch that the
- * browser then uses is a real visit) and email link scanners that pose as browsers
- * (nothing in the request tells them apart; the decision stage's timing rules may).
+ * browser then uses is a real visit) and email link scanners that pose as browsers with
+ * a complete header set (nothing in one request tells them apart; the decision stage's
+ * scanner detector judges them by how their network behaves).
+ *
+ * The header check runs after the cached UA verdict and only for UAs that pass it; it
+ * reads a handful of headers and allocates nothing.
  */
 export function createBotDetector(options: BotDetectorOptions = {}): BotDetector {
   const cache = options.cache ?? new LruCache<string, BotVerdict>({ max: 10_000 })
@@ -92,10 +123,12 @@ export function createBotDetector(options: BotDetectorOptions = {}): BotDetector
     if (typeof userAgent !== 'string' || isBlank(userAgent)) return VERDICTS.missing_user_agent
     if (headers !== undefined && isPreviewPurpose(headers)) return VERDICTS.link_preview
     const ua = userAgent.length > MAX_USER_AGENT ? userAgent.slice(0, MAX_USER_AGENT) : userAgent
-    const hit = cache.get(ua)
-    if (hit !== undefined) return hit
-    const result = classify(ua)
-    cache.set(ua, result)
+    let result = cache.get(ua)
+    if (result === undefined) {
+      result = classify(ua)
+      cache.set(ua, result)
+    }
+    if (result === HUMAN && headers !== undefined && headerMismatch(ua, headers)) return VERDICTS.header_mismatch
     return result
   }
 }
@@ -125,4 +158,43 @@ function isBlank(text: string): boolean {
 function isPreviewPurpose(headers: HeaderRecord): boolean {
   const purpose = headers['x-purpose'] ?? headers['purpose']
   return typeof purpose === 'string' && purpose.toLowerCase() === 'preview'
+}
+
+/**
+ * Chromium sends the low-entropy User-Agent Client Hints (`Sec-CH-UA`, `-Mobile`,
+ * `-Platform`) with every request to a secure origin since Chrome 89 (Chrome Platform
+ * Status, "User-Agent Client Hints", shipped in M89; RFC 8942 / WICG UA-CH), and Fetch
+ * Metadata (`Sec-Fetch-*`) since Chrome 76, also to secure origins only. A request that
+ * carries `Sec-Fetch-Mode` (so the origin is secure and the client speaks Fetch Metadata)
+ * under a Chromium ≥ 90 UA but has no `Sec-CH-UA` did not come from that browser: it is
+ * a header set copied onto an HTTP client. Android WebView and WebView-based browsers
+ * (`; wv)`, `Version/4.0 Chrome/`) got the hints later and are left out, as is Electron.
+ */
+const CHROMIUM_WITH_HINTS = 90
+
+/**
+ * Every browser sends an `Accept` naming text/html and an `Accept-Language` with a
+ * top-level navigation (Chromium, Firefox and WebKit alike, MDN "Accept default values").
+ * An `Accept` of just the any-type wildcard with no language, under a browser UA, is an
+ * HTTP library wearing a browser's name. Each check needs two facts from the request, never an absence alone:
+ * a request without headers (a unit test, a bare probe) is not judged here.
+ */
+function headerMismatch(ua: string, headers: HeaderRecord): boolean {
+  if (!ua.startsWith('Mozilla/')) return false
+  const accept = headers['accept']
+  if (accept === '*/*' && headers['accept-language'] === undefined) return true
+  if (typeof headers['sec-fetch-mode'] === 'string' && headers['sec-ch-ua'] === undefined) {
+    const at = ua.indexOf(' Chrome/')
+    if (at === -1) return false
+    let major = 0
+    for (let i = at + 8, digits = 0; i < ua.length && digits < 4; i++, digits++) {
+      const c = ua.charCodeAt(i)
+      if (c < 48 || c > 57) break
+      major = major * 10 + (c - 48)
+    }
+    if (major < CHROMIUM_WITH_HINTS) return false
+    if (ua.includes('; wv)') || ua.includes('Version/4.0 Chrome/') || ua.includes('Electron/')) return false
+    return true
+  }
+  return false
 }
