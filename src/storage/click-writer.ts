@@ -1,4 +1,4 @@
-import type { ClickRecord, Storage } from './storage.js'
+import type { ClickReclassification, ClickRecord, NewClick, Storage } from './storage.js'
 
 export interface ClickWriterOptions {
   /** Most clicks held in memory; past it a click is dropped and counted, the redirect still answers. */
@@ -19,6 +19,8 @@ export interface ClickWriterOptions {
  */
 export class ClickWriter {
   #queue: ClickRecord[] = []
+  /** Reclassifications whose rows had left the queue: applied after the batches that write them. */
+  #reclassify: ClickReclassification[] = []
   #inFlight: Promise<void> | null = null
   #inFlightBatch: readonly ClickRecord[] = []
   #timer: NodeJS.Timeout | null = null
@@ -48,12 +50,34 @@ export class ClickWriter {
     return true
   }
 
-  /** Human clicks of a link not yet committed (queued or in the batch being written). */
+  /**
+   * Human clicks of a link not yet committed (queued or in the batch being written), less
+   * those waiting to be reclassified as bots (their rows are written or being written).
+   */
   pendingHumanClicks(linkId: number): number {
     let n = 0
     for (const { click } of this.#queue) if (click.link_id === linkId && click.is_bot === 0) n++
     for (const { click } of this.#inFlightBatch) if (click.link_id === linkId && click.is_bot === 0) n++
+    for (const r of this.#reclassify) if (r.link_id === linkId) n--
     return n
+  }
+
+  /**
+   * Marks a click as a bot after the fact. Still queued: the queued row changes, nothing
+   * else to do. Otherwise its batch is being written or is written: the change is stored
+   * after it, in the writer's order, so it never races the insert it corrects.
+   */
+  reclassify(click: ClickReclassification): void {
+    for (const record of this.#queue) {
+      if (record.click.is_bot === 0 && sameClick(record.click, click)) {
+        record.click.is_bot = 1
+        record.click.bot_reason = click.bot_reason
+        return
+      }
+    }
+    if (this.#closed) return
+    this.#reclassify.push(click)
+    this.#timer ??= setTimeout(() => this.#kick(), this.#options.flushMs)
   }
 
   /**
@@ -91,7 +115,7 @@ export class ClickWriter {
 
   /** Resolves when every click queued before the call is written. */
   async flush(): Promise<void> {
-    while (this.#inFlight || this.#queue.length > 0) {
+    while (this.#inFlight || this.#queue.length > 0 || this.#reclassify.length > 0) {
       if (this.#held) {
         await this.#held.released
         continue
@@ -114,34 +138,46 @@ export class ClickWriter {
     }
     // Held (pause()): the queue waits, in order, for resume().
     if (this.#held) return
-    if (this.#inFlight || this.#queue.length === 0) return
+    if (this.#inFlight || (this.#queue.length === 0 && this.#reclassify.length === 0)) return
     const batch = this.#queue.length > this.#options.maxBatch ? this.#queue.splice(0, this.#options.maxBatch) : this.#queue
     if (batch === this.#queue) this.#queue = []
+    // Reclassifications target rows that had left the queue; no batch is in flight now, so those
+    // rows are committed (or were dropped, and the update finds nothing).
+    const reclassify = this.#reclassify
+    this.#reclassify = []
     this.#inFlightBatch = batch
-    this.#inFlight = this.#write(batch).finally(() => {
+    this.#inFlight = this.#write(batch, reclassify).finally(() => {
       this.#inFlight = null
       this.#inFlightBatch = []
-      if (this.#queue.length > 0 && !this.#timer) {
+      if ((this.#queue.length > 0 || this.#reclassify.length > 0) && !this.#timer) {
         if (this.#queue.length >= this.#options.maxBatch) this.#kick()
         else this.#timer = setTimeout(() => this.#kick(), this.#options.flushMs)
       }
     })
   }
 
-  async #write(batch: ClickRecord[]): Promise<void> {
+  async #write(batch: ClickRecord[], reclassify: ClickReclassification[]): Promise<void> {
     const started = performance.now()
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#storage.insertClicks(batch)
-        this.#options.onFlushed?.(batch.length, performance.now() - started)
+        if (batch.length > 0) {
+          await this.#storage.insertClicks(batch)
+          this.#options.onFlushed?.(batch.length, performance.now() - started)
+          batch = []
+        }
+        if (reclassify.length > 0) await this.#storage.reclassifyClicks(reclassify)
         return
       } catch (error) {
         this.#options.onError?.(error)
         if (attempt >= 2) {
-          this.#options.onDropped?.('write_failed', batch.length)
+          if (batch.length > 0) this.#options.onDropped?.('write_failed', batch.length)
           return
         }
       }
     }
   }
+}
+
+function sameClick(row: NewClick, key: ClickReclassification): boolean {
+  return row.link_id === key.link_id && row.ts === key.ts && row.ip_hash === key.ip_hash && row.method === key.method && row.user_agent === key.user_agent
 }

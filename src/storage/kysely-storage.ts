@@ -9,6 +9,7 @@ import type {
   ApiKey, Breakdown, Bucket, ClickRow, Link, LinkPatch, LinkQuery, LinkStats, MigrationState, ClickRecord,
   NewLink, RedirectStatus, Session, Storage, TimeRange, User,
 } from './storage.js'
+import type { ClickReclassification } from './storage.js'
 
 const LEGACY = sql`(SELECT value FROM settings WHERE key = 'fingerprinting_algorithm') = 'legacy'`
 /**
@@ -241,6 +242,33 @@ export class KyselyStorage implements Storage {
 
   async insertClicks(records: readonly ClickRecord[]): Promise<void> {
     if (records.length > 0) await this.#clickBatchWriter.write(this.#db, records)
+  }
+
+  async reclassifyClicks(clicks: readonly ClickReclassification[]): Promise<number> {
+    if (clicks.length === 0) return 0
+    return this.#db.transaction().execute(async (trx) => {
+      let changed = 0
+      for (const c of clicks) {
+        // clicks_link_ts_idx finds the row; the other columns pick it among the link's clicks of that millisecond.
+        const row = await trx
+          .selectFrom('clicks')
+          .select('id')
+          .where('link_id', '=', c.link_id)
+          .where('ts', '=', c.ts)
+          .where('ip_hash', '=', c.ip_hash)
+          .where('method', '=', c.method)
+          .where('user_agent', c.user_agent === null ? 'is' : '=', c.user_agent)
+          .where('is_bot', '=', 0)
+          .orderBy('id')
+          .limit(1)
+          .executeTakeFirst()
+        if (!row) continue
+        await trx.updateTable('clicks').set({ is_bot: 1, bot_reason: c.bot_reason }).where('id', '=', row.id).execute()
+        await trx.updateTable('links').set((eb) => ({ click_count: eb('click_count', '-', 1) })).where('id', '=', c.link_id).execute()
+        changed++
+      }
+      return changed
+    })
   }
 
   async countClicks(linkId?: number): Promise<number> {

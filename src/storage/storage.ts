@@ -77,6 +77,21 @@ export interface ClickRecord {
   reassignments?: ReadonlyArray<{ fingerprintId: string; browserClusterId: string; deviceClusterId: string }>
 }
 
+/**
+ * A stored click found to be a bot after it was written (an email scanner recognised by the
+ * burst it was part of, a time-of-click check recognised by the click that followed it).
+ * The row is found by what the click wrote; identical rows are interchangeable for every
+ * count, so the first still-human one is the one changed.
+ */
+export interface ClickReclassification {
+  link_id: number
+  ts: number
+  ip_hash: string
+  method: string
+  user_agent: string | null
+  bot_reason: string
+}
+
 export type FingerprintingAlgorithm = 'legacy' | 'robust'
 
 export interface LinkQuery {
@@ -171,6 +186,12 @@ export interface Storage {
   /** One transaction: the clicks, the links' human-click counters, new fingerprints and cluster merges. */
   insertClicks(records: readonly ClickRecord[]): Promise<void>
   countClicks(linkId?: number): Promise<number>
+  /**
+   * One transaction: each click becomes a bot with its reason, and stops counting against
+   * its link's click_count. Clicks already bots, or not found, are left alone; returns how
+   * many changed.
+   */
+  reclassifyClicks(clicks: readonly ClickReclassification[]): Promise<number>
   linkStats(linkId: number, range: TimeRange): Promise<LinkStats | undefined>
   allLinkStats(range: TimeRange): Promise<LinkStats[]>
   /** The view unified_click_analytics, as SQL sees it (kept to check it agrees with linkStats). */
