@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/config.js'
 import { deriveSecretKeys, type SecretKeys } from './config/secret-keys.js'
 import type { ClickEnvironment, ClickOutcome } from './decisions/click-pipeline.js'
+import { ScannerDetector, type TrackedClick } from './decisions/scanner-detector.js'
 import { DeviceCookie } from './identity/device-cookie.js'
 import { LinkService } from './links/link-service.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
@@ -51,6 +52,12 @@ export interface Linkprint {
   readonly fingerprinting: { algorithm(): FingerprintingAlgorithm; use(algorithm: FingerprintingAlgorithm): Promise<void> }
   /** Called with every redirect's outcome (replay and the debug API listen here). */
   onClick: ((outcome: Extract<ClickOutcome, { dropped: null }>) => void) | undefined
+  /** Email scanners and time-of-click checks, judged by their networks' behaviour (the click pipeline's detect_scanner). */
+  readonly scanners: ScannerDetector
+  /** Stores as bots the earlier clicks a redirect revealed as scanners (ClickOutcome.reclassified). */
+  reclassify(clicks: readonly TrackedClick[]): void
+  /** Called with every reclassification (replay listens here: its decisions report the final bot flag). */
+  onReclassify: ((clicks: readonly TrackedClick[]) => void) | undefined
   /** Writes every queued click, then closes storage. */
   close(): Promise<void>
 }
@@ -134,6 +141,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     algorithm: () => algorithm,
     clickCount: (link) => links.clickCount(link),
     countClick: (link) => links.countClick(link),
+    scanners: new ScannerDetector(),
+    uncountClick: (linkId) => links.uncountClick(linkId),
     deferIdentity: () => fingerprintMigration.deferring,
   }
 
@@ -192,6 +201,14 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   return {
     config, clock, storage, keys, links, writer, metrics, clickEnvironment, identity, geoDatabase, fingerprintMigration, identityLoad, sessions, sourceMonitor,
     onClick: undefined,
+    scanners: clickEnvironment.scanners!,
+    onReclassify: undefined,
+    reclassify(clicks) {
+      if (clicks.length === 0) return
+      // The pipeline took them back from the links' counts already; the writer fixes the rows and stored counters.
+      for (const c of clicks) writer.reclassify({ link_id: c.linkId, ts: c.ts, ip_hash: c.address, method: c.method, user_agent: c.userAgent, bot_reason: c.reason ?? 'scanner_burst' })
+      ;(this as Linkprint).onReclassify?.(clicks)
+    },
     fingerprinting,
     auth: new Authenticator({ storage, clock, sessions }),
     async close() {

@@ -5,7 +5,7 @@ import { DEVICE_COOKIE, readCookie, type DeviceCookie } from '../identity/device
 import type { IdentityDecision, IdentityEngine } from '../identity/identity-engine.js'
 import type { IdentitySignals } from '../identity/identity-signals.js'
 import { parseAcceptLanguage } from '../signals/accept-language.js'
-import { detectBot, type BotVerdict } from '../signals/bot-detector.js'
+import { botVerdict, detectBot, type BotVerdict } from '../signals/bot-detector.js'
 import { resolveClientIp } from '../signals/client-ip.js'
 import type { GeoResolver } from '../signals/geo/geo-resolver.js'
 import type { GeoResult } from '../signals/geo/geo-result.js'
@@ -17,6 +17,7 @@ import type { ClickRecord, FingerprintingAlgorithm, Link } from '../storage/stor
 import type { FingerprintEntity } from '../identity/fingerprint-entity.js'
 import type { StateEdge } from '../identity/identity-state.js'
 import { clickRecordOf } from './click-record.js'
+import type { ScannerDetector, TrackedClick } from './scanner-detector.js'
 import { resolveIdentity } from './resolve-identity.js'
 
 /** A click as the transport saw it: the HTTP server, or a replayed event. */
@@ -41,6 +42,10 @@ export interface ClickEnvironment {
   algorithm(): FingerprintingAlgorithm
   clickCount(link: Link): number
   countClick(link: Link): void
+  /** Email security scanners and time-of-click checks, judged by their networks' behaviour; absent: not judged. */
+  readonly scanners?: ScannerDetector
+  /** Takes back a human click counted earlier on this link (it was a scanner after all). */
+  uncountClick?(linkId: number): void
   /**
    * True while the fingerprint migration job rebuilds the engine's history: live clicks
    * are then stored with their signals and resolved by the job, in id order, after the
@@ -81,6 +86,10 @@ export interface ClickContext {
   legacyId: string | null
   setCookie: string | null
   rejected: SignalRejection[]
+  /** This click as the scanner detector remembers it (null when it was not judged there). */
+  scanner: TrackedClick | null
+  /** Earlier clicks this one revealed as scanners: the caller stores them as bots. */
+  reclassified: readonly TrackedClick[]
 }
 
 export type DropReason = 'link_expired' | 'link_exhausted'
@@ -89,9 +98,10 @@ export type DropReason = 'link_expired' | 'link_exhausted'
 export type ClickStep = (ctx: ClickContext, env: ClickEnvironment) => DropReason | void
 
 export type ClickOutcome =
-  | { readonly dropped: DropReason }
+  | { readonly dropped: DropReason; readonly reclassified: readonly TrackedClick[] }
   | {
       readonly dropped: null
+      readonly reclassified: readonly TrackedClick[]
       readonly record: ClickRecord
       readonly context: ClickContext
       readonly status: number
@@ -106,6 +116,7 @@ const MAX_ACCEPT = 256
 /** SDK hashes are hex or base64url digests; anything else is not from our SDK. */
 const SDK_HASH = /^[A-Za-z0-9_+/=-]{8,128}$/
 const DAY = 86_400_000
+const NO_CLICKS: readonly TrackedClick[] = Object.freeze([])
 const NO_EDGES: readonly StateEdge[] = Object.freeze([])
 
 /** The steps a click goes through, in order; reading this list tells what happens to a click. */
@@ -122,8 +133,6 @@ export const CLICK_PIPELINE: ReadonlyArray<readonly [string, ClickStep]> = [
     ctx.userAgent = ua === undefined ? null : ua.slice(0, MAX_USER_AGENT)
     ctx.bot = detectBot({ method: ctx.input.method, userAgent: ctx.userAgent ?? undefined, headers: ctx.input.headers })
   }],
-  // Bots do not count against the limit: a preview of an exhausted link gets its 410, but crawlers never use a limit up.
-  ['check_click_limit', (ctx, env) => (ctx.link.maxClicks !== null && env.clickCount(ctx.link) >= ctx.link.maxClicks ? 'link_exhausted' : undefined)],
   ['apply_privacy', (ctx, env) => {
     // Sec-GPC and DNT are the visitor saying no: the request is handled as strict whatever the server's mode.
     const h = ctx.input.headers
@@ -173,6 +182,31 @@ export const CLICK_PIPELINE: ReadonlyArray<readonly [string, ClickStep]> = [
     if (ctx.cookieId === null) ctx.newCookieId = env.deviceCookie.newId()
     ctx.setCookie = env.deviceCookie.header(ctx.cookieId ?? ctx.newCookieId!, ctx.input.secure)
   }],
+  ['detect_scanner', (ctx, env) => {
+    // Email gateways and time-of-click checks pass for browsers one request at a time; their networks give them away.
+    // Human evidence is what a scanner never has: a cookie it kept, or headers from our script it ran.
+    if (ctx.bot.bot || !env.scanners || ctx.mode === 'strict') return
+    const decision = env.scanners.observe({
+      ts: ctx.input.ts, linkId: ctx.link.id, network: ctx.prefixHash, address: ctx.ipHash, clientIp: ctx.clientIp, method: ctx.input.method,
+      userAgent: ctx.userAgent, humanEvidence: ctx.cookieId !== null || ctx.sdkDevice !== null || ctx.sdkBrowser !== null,
+      os: ctx.ua?.os.name ?? null, cookieId: ctx.cookieId, issuedCookieId: ctx.newCookieId,
+    })
+    ctx.scanner = decision.click
+    if (decision.reason) {
+      ctx.bot = botVerdict(decision.reason)
+      ctx.setCookie = null
+      ctx.newCookieId = null
+    }
+    // Taken back now, so that the limit below (this request's) sees the corrected count.
+    for (const c of decision.reclassified) {
+      if (!c.counted) continue
+      c.counted = false
+      env.uncountClick?.(c.linkId)
+    }
+    ctx.reclassified = decision.reclassified
+  }],
+  // Bots do not count against the limit: a preview of an exhausted link gets its 410, but crawlers never use a limit up.
+  ['check_click_limit', (ctx, env) => (ctx.link.maxClicks !== null && env.clickCount(ctx.link) >= ctx.link.maxClicks ? 'link_exhausted' : undefined)],
   ['resolve_identity', (ctx, env) => {
     if (ctx.bot.bot || !ctx.ua) return
     // The legacy algorithm (seed 002's "before"): the cookie, else address and user agent.
@@ -184,7 +218,9 @@ export const CLICK_PIPELINE: ReadonlyArray<readonly [string, ClickStep]> = [
     ctx.storedEdges = resolved.edges
   }],
   ['count_click', (ctx, env) => {
-    if (!ctx.bot.bot) env.countClick(ctx.link)
+    if (ctx.bot.bot) return
+    env.countClick(ctx.link)
+    if (ctx.scanner) ctx.scanner.counted = true
   }],
 ]
 
@@ -212,13 +248,15 @@ export function runClickPipeline(input: ClickInput, link: Link, env: ClickEnviro
     input, link, clientIp: input.peerIp, peerTrusted: false, ipHash: '', prefixHash: '', bot: { bot: false, reason: null },
     userAgent: null, referrerHost: null, mode: env.privacyMode, ua: null, language: null, languageRegion: null, timezone: null,
     sdkDevice: null, sdkBrowser: null, geo: null, cookieId: null, newCookieId: null, identity: null, storedEntity: null, storedEdges: NO_EDGES, legacyId: null, setCookie: null, rejected: [],
+    scanner: null, reclassified: NO_CLICKS,
   }
   for (const [, step] of CLICK_PIPELINE) {
     const dropped = step(ctx, env)
-    if (dropped) return { dropped }
+    if (dropped) return { dropped, reclassified: ctx.reclassified }
   }
   return {
     dropped: null,
+    reclassified: ctx.reclassified,
     record: clickRecordOf(ctx, env.algorithm()),
     context: ctx,
     status: link.redirectStatus,

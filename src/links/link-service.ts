@@ -74,6 +74,17 @@ export class LinkService {
     this.#clicksSinceLoad.set(link.id, (this.#clicksSinceLoad.get(link.id) ?? 0) + 1)
   }
 
+  /**
+   * Takes back a click counted with countClick that turned out to be a bot. The stored
+   * counter follows when the writer stores the reclassification; a link read again from
+   * the database starts from that counter and the writer's pending count, which already
+   * leaves the click out.
+   */
+  uncountClick(linkId: number): void {
+    const n = this.#clicksSinceLoad.get(linkId)
+    if (n !== undefined) this.#clicksSinceLoad.set(linkId, n - 1)
+  }
+
   /** `requestHost`: the host the request came in on, one more a link may not point back at. */
   async create(owner: User, input: LinkInput, requestHost?: string): Promise<Link> {
     const now = this.#clock.now()

@@ -37,6 +37,8 @@ interface Pending {
   deviceUnique: boolean
   bot: boolean
   botId: string
+  /** The scanner detector's handle of the click, when it judged it (reclassifications name it). */
+  seq: number | null
 }
 
 const BASE = 'http://replay.linkprint.invalid'
@@ -64,12 +66,26 @@ export async function replay(options: {
   const pending: Pending[] = []
   const summary: ReplaySummary = { lines: 0, links: 0, clicks: 0, redirected: 0, invalid: [], seconds: 0 }
   let last: Pending | null = null
+  // Clicks the scanner detector may still reclassify, by its handle: the final flag is written, not the first.
+  const bySeq = new Map<number, Pending>()
   linkprint.onClick = (outcome) => {
     const ctx = outcome.context
     last = {
       id: '', key: ctx.identity?.key ?? null, legacyId: ctx.legacyId, confidence: ctx.identity?.confidence ?? null,
       browserUnique: ctx.identity?.browserUnique ?? false, deviceUnique: ctx.identity?.deviceUnique ?? false, bot: outcome.bot,
-      botId: `bot:${ctx.ipHash}`,
+      botId: `bot:${ctx.ipHash}`, seq: ctx.scanner?.seq ?? null,
+    }
+  }
+  linkprint.onReclassify = (clicks) => {
+    for (const c of clicks) {
+      const p = bySeq.get(c.seq)
+      if (!p) continue
+      // A bot, as if flagged at once: no identity, no unique visit, the bot id.
+      p.bot = true
+      p.key = null
+      p.confidence = null
+      p.browserUnique = false
+      p.deviceUnique = false
     }
   }
 
@@ -98,9 +114,15 @@ export async function replay(options: {
     last = null
     const status = await send(app, clock, jars, event)
     if (status >= 300 && status < 400) summary.redirected++
-    if (last) pending.push({ ...(last as Pending), id: event.id })
+    const done = last as Pending | null
+    if (done) {
+      done.id = event.id
+      pending.push(done)
+      if (done.seq !== null && !done.bot) bySeq.set(done.seq, done)
+    }
   }
   linkprint.onClick = undefined
+  linkprint.onReclassify = undefined
   await linkprint.writer.flush()
 
   // Ids are written only now, after every merge the file caused: the final canonical clusters.

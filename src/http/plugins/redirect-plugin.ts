@@ -27,6 +27,8 @@ export async function redirectPlugin(app: FastifyInstance) {
       link,
       clickEnvironment,
     )
+    // Earlier clicks this request revealed as scanners (a burst recognised, a time-of-click check confirmed).
+    app.linkprint.reclassify(outcome.reclassified)
     if (outcome.dropped) {
       const expired = outcome.dropped === 'link_expired'
       ;(expired ? metrics.redirects.expired : metrics.redirects.exhausted).inc()
