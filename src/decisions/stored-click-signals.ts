@@ -1,6 +1,6 @@
 import type { IdentitySignals } from '../identity/identity-signals.js'
 import type { GeoResult, GeoSource } from '../signals/geo/geo-result.js'
-import { clientHintsOf, parseUserAgent } from '../signals/user-agent.js'
+import { clientHintsOf, HINT_HEADERS, parseUserAgent, type ClientHints } from '../signals/user-agent.js'
 import type { NewClick } from '../storage/storage.js'
 
 /** The columns of a stored click that a recomputation reads. */
@@ -41,8 +41,6 @@ export function identitySignalsOfStoredClick(click: StoredClick): IdentitySignal
   }
   if (typeof s !== 'object' || s === null) return null
   const cookie = cookieOf(click, s)
-  const hints: Record<string, string> = {}
-  for (const [name, value] of Object.entries(s.hints ?? {})) if (typeof value === 'string') hints[name] = value
   const userAgent = click.user_agent ?? ''
   return {
     ts: Number(click.ts),
@@ -54,7 +52,7 @@ export function identitySignalsOfStoredClick(click: StoredClick): IdentitySignal
     sdkDevice: click.sdk_device_hash,
     sdkBrowser: click.sdk_browser_hash,
     timezone: s.timezone ?? null,
-    ua: parseUserAgent(userAgent, clientHintsOf(hints)),
+    ua: parseUserAgent(userAgent, hintsOf(s.hints)),
     userAgent,
     language: s.language ?? null,
     accept: s.accept ?? null,
@@ -73,6 +71,19 @@ function cookieOf(click: StoredClick, s: SignalsJson): 'verified' | 'issued' | n
   if (s.cookie !== undefined) return s.cookie
   if (s.mode === 'strict') return null
   return click.identity_source === 'cookie' ? 'verified' : 'issued'
+}
+
+/**
+ * Client hints as stored: the parsed `ClientHints` (secChUa, …), or on older clicks the
+ * raw `sec-ch-ua*` headers. Only string values count, as when the request was read.
+ */
+function hintsOf(stored: Record<string, unknown> | undefined): ClientHints {
+  const strings: Record<string, string> = {}
+  for (const [name, value] of Object.entries(stored ?? {})) if (typeof value === 'string') strings[name] = value
+  if (Object.keys(strings).some((name) => name.startsWith('sec-ch-ua'))) return clientHintsOf(strings)
+  const hints: Record<string, string> = {}
+  for (const key of Object.keys(HINT_HEADERS)) if (strings[key] !== undefined) hints[key] = strings[key]
+  return hints
 }
 
 function geoOf(geo: SignalsJson['geo']): GeoResult | null {

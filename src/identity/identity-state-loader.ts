@@ -50,7 +50,9 @@ export interface IdentityStateLoad {
  *    happened, so whatever the state derives from the order of its puts is rebuilt by
  *    its own code.
  * 4. clicked — the (link, cluster) pairs of the lookback, so a returning visitor is not
- *    unique again.
+ *    unique again. Where a withdrawn merge split a cluster, the engine's own marks stay
+ *    with the root they were on and the reload's follow the click's cluster then: the
+ *    one place a decision may differ (a unique flag, never a count).
  *
  * `linkedFrom` comes back as the context's last address: the engine only re-links a
  * context that is alone in its device cluster, and such a context was linked from every
@@ -80,14 +82,19 @@ export async function loadIdentityState(storage: IdentityStorage, state: Identit
   const windowStart = await storage.firstClickIdFrom(lastTs - (options.sightingWindowMs ?? 3 * DAY), last)
   const lookbackStart = await storage.firstClickIdFrom(lastTs - (options.lookbackMs ?? 90 * DAY), last)
 
-  // Since when each context has had its geo: the stability rule lets an old answer go after a week.
-  const geoSince = new Map<string, { geo: string; since: number }>()
+  // What the engine accumulates per context over its clicks: since when it has had its geo
+  // (the stability rule lets an old answer go after a week) and its last addresses.
+  const history = new Map<string, { geo: string; since: number; addresses: Array<[string, number]> }>()
   const entityOf = (c: StoredContext): FingerprintEntity => {
     const geo = JSON.stringify(c.geo)
-    const known = geoSince.get(c.key)
-    const since = known && known.geo === geo ? known.since : c.lastSeen
-    geoSince.set(c.key, { geo, since })
-    return toEntity(c, since)
+    let h = history.get(c.key)
+    if (!h) history.set(c.key, (h = { geo, since: c.lastSeen, addresses: [] }))
+    else if (h.geo !== geo) {
+      h.geo = geo
+      h.since = c.lastSeen
+    }
+    rememberAddress(h.addresses, c.ipHash, c.lastSeen)
+    return toEntity(c, h.since, h.addresses.map(([ip, ts]) => [ip, ts]))
   }
   for (const context of await storage.latestContexts(lookbackStart, windowStart, options.maxContexts ?? 500_000)) {
     state.put(entityOf(context))
@@ -100,9 +107,11 @@ export async function loadIdentityState(storage: IdentityStorage, state: Identit
     if (rows.length < page) break
     after = rows.at(-1)!.clickId
   }
+  // Marked where the engine marked them, the cluster of the click's time, and found from
+  // there as unions carried the mark along; a merge withdrawn later does not carry it back.
   for (const c of await storage.clickedClusters(lookbackStart, last)) {
-    state.markClicked('browser', c.browserRoot, c.linkId)
-    state.markClicked('device', c.deviceRoot, c.linkId)
+    state.markClicked('browser', state.find('browser', c.browserThen ?? c.browserRoot), c.linkId)
+    state.markClicked('device', state.find('device', c.deviceThen ?? c.deviceRoot), c.linkId)
     summary.clicked++
   }
   summary.edges = await restoreEdges(storage, state, page)
@@ -140,11 +149,20 @@ async function restoreEdges(storage: IdentityStorage, state: IdentityState, page
   return restored
 }
 
-function toEntity(c: StoredContext, geoSince: number): FingerprintEntity {
+/** The engine's own rule for a context's last addresses (identity-engine.ts): newest first, each once, six at most. */
+const MAX_ADDRESSES = 6
+function rememberAddress(list: Array<[string, number]>, ipHash: string, ts: number): void {
+  const i = list.findIndex(([ip]) => ip === ipHash)
+  if (i !== -1) list.splice(i, 1)
+  list.unshift([ipHash, ts])
+  if (list.length > MAX_ADDRESSES) list.length = MAX_ADDRESSES
+}
+
+function toEntity(c: StoredContext, geoSince: number, addresses: Array<[string, number]>): FingerprintEntity {
   // Spread, so the entity takes these fields only while FingerprintEntity has them.
-  const geo = { geo: c.geo, geoSince }
+  const accumulated = { geo: c.geo, geoSince, addresses }
   return {
-    ...geo,
+    ...accumulated,
     key: c.key,
     firstSeen: c.firstSeen,
     lastSeen: c.lastSeen,

@@ -28,7 +28,8 @@ export class OverlayIdentityState implements IdentityState {
     if (own) return own
     const shared = this.#base.get(key)
     if (!shared) return undefined
-    const copy: FingerprintEntity = { ...shared, factors: [...shared.factors] }
+    // A deep copy: the engine changes entities in place, arrays included (factors, addresses).
+    const copy: FingerprintEntity = structuredClone(shared)
     this.#entities.set(key, copy)
     return copy
   }

@@ -136,8 +136,12 @@ export interface IdentityStorage {
   latestContexts(fromId: number, beforeId: number, limit: number): Promise<StoredContext[]>
   /** Every resolved human click with id in (afterId, upToId], in id order, as its context stood then. */
   contextSightings(afterId: number, upToId: number, limit: number): Promise<StoredContext[]>
-  /** (link, browser root, device root) of every resolved human click with id in [fromId, upToId], each once. */
-  clickedClusters(fromId: number, upToId: number): Promise<Array<{ linkId: number; browserRoot: string; deviceRoot: string }>>
+  /**
+   * For every resolved human click with id in [fromId, upToId], each combination once:
+   * its link, its browser and device as they stood at the click (null when it was stored
+   * under the legacy algorithm) and its clusters now.
+   */
+  clickedClusters(fromId: number, upToId: number): Promise<Array<{ linkId: number; browserThen: string | null; deviceThen: string | null; browserRoot: string; deviceRoot: string }>>
 
   /** Clicks after `afterId` in id order (bots included: the job counts them as processed). */
   clicksForRecompute(afterId: number, limit: number): Promise<ClickForRecompute[]>

@@ -129,13 +129,17 @@ export class KyselyIdentityStorage implements IdentityStorage {
     return rows.map(toContext)
   }
 
-  async clickedClusters(fromId: number, upToId: number): Promise<Array<{ linkId: number; browserRoot: string; deviceRoot: string }>> {
-    const { rows } = await sql<{ link_id: number; browser_cluster_id: string; device_cluster_id: string }>`
-      SELECT DISTINCT c.link_id, fc.browser_cluster_id, fc.device_cluster_id
+  async clickedClusters(fromId: number, upToId: number) {
+    // The click's own ids are its clusters as they stood then, unless it was stored under the legacy algorithm (then they are its legacy id).
+    const { rows } = await sql<{ link_id: number; browser_then: string | null; device_then: string | null; browser_cluster_id: string; device_cluster_id: string }>`
+      SELECT DISTINCT c.link_id,
+             CASE WHEN c.browser_id = c.legacy_id THEN NULL ELSE c.browser_id END AS browser_then,
+             CASE WHEN c.device_id = c.legacy_id THEN NULL ELSE c.device_id END AS device_then,
+             fc.browser_cluster_id, fc.device_cluster_id
       FROM clicks c JOIN fingerprint_correlations fc ON fc.fingerprint_id = c.fingerprint_id
       WHERE c.id >= ${fromId} AND c.id <= ${upToId} AND ${RESOLVED}
     `.execute(this.#db)
-    return rows.map((r) => ({ linkId: Number(r.link_id), browserRoot: r.browser_cluster_id, deviceRoot: r.device_cluster_id }))
+    return rows.map((r) => ({ linkId: Number(r.link_id), browserThen: r.browser_then, deviceThen: r.device_then, browserRoot: r.browser_cluster_id, deviceRoot: r.device_cluster_id }))
   }
 
   async clicksForRecompute(afterId: number, limit: number): Promise<ClickForRecompute[]> {

@@ -7,10 +7,16 @@ import { clusterPartition, openReplayService, simulatedFiles } from '../helpers/
 /** What must not depend on a restart: each click's decision (ids differ between runs: cookies are random). */
 const flags = (d: ReplayDecision) => ({ id: d.id, confidence: d.confidence, browserUnique: d.browserUnique, deviceUnique: d.deviceUnique, bot: d.bot })
 
-for (const dialect of DIALECTS) {
-  describe(`working state after a restart on ${dialect}`, () => {
-    // Mixed traffic over six days: merges (SDK hashes, shared networks, private windows) on both sides of the restart.
-    const files = simulatedFiles({ profile: 'mixed', seed: 17, sdkShare: 0.5, people: 300, days: 6 })
+// Mixed traffic over six days (merges from SDK hashes, shared networks, private windows on
+// both sides of the restart), and an office (crowded addresses, identical machines).
+const TRAFFIC = [
+  { profile: 'mixed', seed: 17, sdkShare: 0.5, people: 300, days: 6 },
+  { profile: 'office', seed: 5, sdkShare: 0.5, people: 200, days: 3 },
+] as const
+
+for (const dialect of DIALECTS) for (const traffic of TRAFFIC) {
+  describe(`working state after a restart on ${dialect}, ${traffic.profile} traffic`, () => {
+    const files = simulatedFiles(traffic)
     const dbs: TestDatabase[] = []
     let straight: { decisions: ReplayDecision[]; stats: unknown; partition: unknown }
     beforeAll(async () => {
@@ -68,7 +74,7 @@ for (const dialect of DIALECTS) {
         const after = await second.run(files.second, jars)
         const all = [...before, ...after].map(flags)
         const differing = all.filter((d, i) => JSON.stringify(d) !== JSON.stringify(flags(straight.decisions[i]!))).length
-        console.log(`${dialect}: 1-day sighting window: ${load.contexts} contexts + ${load.sightings} sightings reloaded in ${Math.round(load.ms)} ms; ${differing} of ${all.length} decisions differ from the uninterrupted run`)
+        console.log(`${dialect}, ${traffic.profile}: 1-day sighting window: ${load.contexts} contexts + ${load.sightings} sightings reloaded in ${Math.round(load.ms)} ms; ${differing} of ${all.length} decisions differ from the uninterrupted run`)
         expect(await second.stats()).toEqual(straight.stats)
       } finally {
         await second.close()

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { ClickWriter } from '../../src/storage/click-writer.js'
+import type { ClickRecord, Storage } from '../../src/storage/storage.js'
+
+function record(ts: number): ClickRecord {
+  return { click: { link_id: 1, ts, ip_hash: 'h', ip_prefix_hash: 'p', user_agent: null, referrer_host: null, method: 'GET', is_bot: 0, bot_reason: null, browser_id: null, device_id: null, confidence: null, identity_source: null, fingerprint_version: null, fingerprint_id: null, legacy_id: null, session_hash: null, device_hash: null, sdk_device_hash: null, sdk_browser_hash: null, signals: null } }
+}
+
+describe('click writer pause', () => {
+  it('holds writes, keeps the queue in order for the caller, and writes it all on resume', async () => {
+    const written: number[] = []
+    let release: () => void = () => {}
+    const slow = new Promise<void>((resolve) => (release = resolve))
+    let first = true
+    const storage = {
+      async insertClicks(records: readonly ClickRecord[]) {
+        if (first) {
+          first = false
+          await slow
+        }
+        written.push(...records.map((r) => r.click.ts))
+      },
+      async reclassifyClicks() {},
+    } as unknown as Storage
+    const writer = new ClickWriter(storage, { maxQueue: 100, maxBatch: 2, flushMs: 1 })
+    writer.enqueue(record(1))
+    writer.enqueue(record(2))
+    // A batch is in flight; pause() waits for it to be stored.
+    let paused = false
+    const pausing = writer.pause().then(() => (paused = true))
+    writer.enqueue(record(3))
+    writer.enqueue(record(4))
+    writer.enqueue(record(5))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(paused).toBe(false)
+    release()
+    await pausing
+    expect(written).toEqual([1, 2])
+    // Held: nothing more is written, whatever the queue's size or the timer.
+    writer.enqueue(record(6))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(written).toEqual([1, 2])
+    expect(writer.queued.map((r) => r.click.ts)).toEqual([3, 4, 5, 6])
+    writer.queued[0]!.click.identity_source = 'cookie'
+    // flush() waits for resume() rather than spinning.
+    const flushed = writer.flush()
+    writer.resume()
+    await flushed
+    expect(written).toEqual([1, 2, 3, 4, 5, 6])
+    expect(writer.queued).toHaveLength(0)
+  })
+})
