@@ -56,7 +56,8 @@
  *
  * Time comes from the requests themselves (the redirect's clock, or a replayed event's
  * timestamp), so the same code replays history. State is bounded: at most `maxLinks`
- * link windows, `maxNetworks` network records and `maxTracked` recent clicks, whatever
+ * link windows, `maxNetworks` prefix and as many block records, and `maxTracked` recent
+ * clicks (plus `maxCandidates` time-of-click candidates), whatever
  * the traffic; counters decay with `halfLifeMs`. It is per process: instances behind one
  * load balancer each see their share of a burst (a shared implementation would key the
  * same records in Redis).
@@ -214,8 +215,8 @@ export const SCANNER_DEFAULTS = {
 export class ScannerDetector {
   readonly #o: Required<ScannerDetectorOptions>
   readonly #links: Generations<number, TrackedClick[]>
-  /** Prefixes and blocks alike (blocks keyed with a prefix of their own). */
   readonly #networks: Generations<string, NetworkState>
+  readonly #blocks: Generations<string, NetworkState>
   /** Every remembered click, oldest first: what bounds the memory of recent clicks. */
   #tracked: TrackedClick[] = []
   #trackedHead = 0
@@ -230,6 +231,7 @@ export class ScannerDetector {
     this.#o = { ...SCANNER_DEFAULTS, ...options }
     this.#links = new Generations(this.#o.maxLinks)
     this.#networks = new Generations(this.#o.maxNetworks)
+    this.#blocks = new Generations(this.#o.maxNetworks)
   }
 
   /** How many clicks are remembered (bounded by maxTracked + maxCandidates), for tests and the debug API. */
@@ -237,9 +239,16 @@ export class ScannerDetector {
     return this.#tracked.length - this.#trackedHead + (this.#candidates.length - this.#candidatesHead)
   }
 
-  /** Prefixes and blocks known (bounded by maxNetworks). */
+  /** Clicks held in the per-link windows (what maxTracked bounds, with the candidates); walks every window: for tests and the debug API. */
+  get windowed(): number {
+    let n = 0
+    for (const window of this.#links.values()) n += window.length
+    return n
+  }
+
+  /** Prefixes and blocks known (each bounded by maxNetworks). */
   get networks(): number {
-    return this.#networks.size
+    return this.#networks.size + this.#blocks.size
   }
 
   /** Judges one request that passed the bot detector, and learns from it. */
@@ -324,7 +333,7 @@ export class ScannerDetector {
         if (first === undefined || this.#humanLike(first)) continue
         // On a busy link another network's click follows any request within seconds by chance: no evidence there.
         if (this.#busy(window, c, now)) break
-        for (const st of [first, this.#networks.peek(blockKey(c.block))]) {
+        for (const st of [first, this.#blocks.peek(c.block)]) {
           if (st === undefined || (st.level === 'block' && this.#humanLike(st))) continue
           this.#decay(st, now)
           this.#addCandidate(st, c, now)
@@ -372,18 +381,17 @@ export class ScannerDetector {
     const click = this.#issued.get(cookieId)
     if (click === undefined) return
     this.#issued.delete(cookieId)
-    for (const key of [click.network, blockKey(click.block)]) {
-      const st = this.#networks.peek(key)
+    for (const st of [this.#networks.peek(click.network), this.#blocks.peek(click.block)]) {
       if (st?.candidates) st.candidates = st.candidates.filter((c) => c !== click)
     }
   }
 
   #state(level: Level, id: string, now: number): NetworkState {
-    const k = level === 'block' ? blockKey(id) : id
-    let st = this.#networks.get(k)
+    const map = level === 'block' ? this.#blocks : this.#networks
+    let st = map.get(id)
     if (st === undefined) {
       st = { level, id, at: now, seen: 0, human: 0, flaggedAt: -Infinity, candidates: null, recent: null }
-      this.#networks.set(k, st)
+      map.set(id, st)
     } else {
       this.#decay(st, now)
     }
@@ -445,7 +453,17 @@ export class ScannerDetector {
     this.#compact()
   }
 
+  /**
+   * A click leaves the recent window: out of its link's and its networks' lists (it is the
+   * oldest there, as here, so this is a shift), and no longer reclassifiable unless it is a
+   * time-of-click candidate. This is what keeps those lists within maxTracked in total.
+   */
   #release(click: TrackedClick): void {
+    const window = this.#links.peek(click.linkId)
+    if (window !== undefined && window[0] === click) window.shift()
+    for (const st of [this.#networks.peek(click.network), this.#blocks.peek(click.block)]) {
+      if (st?.recent && st.recent[0] === click) st.recent.shift()
+    }
     if (!click.candidate) click.released = true
   }
 
@@ -472,10 +490,6 @@ function prune(list: TrackedClick[], horizon: number): void {
   let drop = 0
   while (drop < list.length && (list[drop]!.ts < horizon || list[drop]!.released)) drop++
   if (drop > 0) list.splice(0, drop)
-}
-
-function blockKey(block: string): string {
-  return `block:${block}`
 }
 
 /**
@@ -545,6 +559,12 @@ class Generations<K, V> {
     const old = this.#old.get(key)
     if (old !== undefined) this.set(key, old)
     return old
+  }
+
+  /** Each live value once (an entry brought back to the young generation is also still in the old one). */
+  *values(): IterableIterator<V> {
+    yield* this.#young.values()
+    for (const [key, value] of this.#old) if (!this.#young.has(key)) yield value
   }
 
   /** The value without bringing it back to the young generation. */

@@ -208,8 +208,21 @@ describe('ScannerDetector: bounded state', () => {
       const ip = `${1 + Math.floor(rand() * 220)}.${Math.floor(rand() * 256)}.${Math.floor(rand() * 256)}.${Math.floor(rand() * 256)}`
       detector.observe(req({ ip, ts: T0 + i * 50, linkId: Math.floor(rand() * 5000), humanEvidence: rand() < 0.3 }))
     }
-    expect(detector.networks).toBeLessThanOrEqual(500)
+    expect(detector.networks).toBeLessThanOrEqual(1000)
     expect(detector.remembered).toBeLessThanOrEqual(1050)
+    expect(detector.windowed).toBeLessThanOrEqual(1050)
+  })
+
+  it('lets go of quiet links\' windows: a burst on each of many links, then silence elsewhere', () => {
+    const detector = new ScannerDetector({ maxTracked: 2000 })
+    // 2 000 links, 60 cookieless requests each within a minute, from people's homes.
+    let t = T0
+    for (let link = 0; link < 2000; link++) {
+      for (let i = 0; i < 60; i++) detector.observe(req({ ip: `${80 + (i % 50)}.${link % 200}.${i}.9`, ts: (t += 10), linkId: link, humanEvidence: i % 3 === 0 }))
+    }
+    // Later traffic on one link only: every other link's window empties as its clicks leave the recent window.
+    for (let i = 0; i < 3000; i++) detector.observe(req({ ip: `151.20.${i % 250}.9`, ts: T0 + 10 * MIN + i * 100, linkId: 999_999, humanEvidence: true }))
+    expect(detector.windowed).toBeLessThanOrEqual(2000 + 4096)
   })
 
   it('keeps a burst of one link at its bound and stays fast on a flood', () => {
