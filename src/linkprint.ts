@@ -70,8 +70,8 @@ export interface LinkprintOptions {
   onError?: (error: unknown) => void
   /** An engine with its own state (replay, tests); by default one with a bounded in-memory state. */
   identity?: IdentityEngine
-  /** How the engine's state is reloaded from storage at start (identity-state-loader.ts). */
-  restore?: IdentityStateLoadOptions
+  /** How the engine's state is reloaded from storage at start (identity-state-loader.ts); false: not at all (commands that resolve no click). */
+  restore?: IdentityStateLoadOptions | false
   /** Clicks per transaction of the fingerprint migration job (1 000). */
   migrationChunkSize?: number
 }
@@ -196,7 +196,9 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   })
   // The engine's memory as the last process left it (or as an interrupted migration job
   // left it, at its cursor): a restart changes no decision.
-  const identityLoad = await loadIdentityState(storage.identity, identity.state, { ...options.restore, upToClickId: fingerprintMigration.resumeCursor ?? options.restore?.upToClickId })
+  const identityLoad = options.restore === false
+    ? { upToClickId: 0, memberships: 0, contexts: 0, sightings: 0, clicked: 0, edges: 0, ms: 0 }
+    : await loadIdentityState(storage.identity, identity.state, { ...options.restore, upToClickId: fingerprintMigration.resumeCursor ?? options.restore?.upToClickId })
 
   return {
     config, clock, storage, keys, links, writer, metrics, clickEnvironment, identity, geoDatabase, fingerprintMigration, identityLoad, sessions, sourceMonitor,

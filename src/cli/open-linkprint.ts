@@ -5,7 +5,8 @@ import type { User } from '../storage/storage.js'
 
 /** Runs a command against the configured database and always closes it. */
 export async function withLinkprint<T>(env: NodeJS.ProcessEnv, run: (linkprint: Linkprint) => Promise<T>): Promise<T> {
-  const linkprint = await createLinkprint(loadConfig(env))
+  // These commands resolve no click: the identity engine's memory is not reloaded for them.
+  const linkprint = await createLinkprint(loadConfig(env), { restore: false })
   try {
     return await run(linkprint)
   } finally {

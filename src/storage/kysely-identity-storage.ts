@@ -5,6 +5,10 @@ import type {
   ClickForRecompute, ClusterMembership, IdentityOverview, IdentityStorage, RecentCluster, RecentFingerprint, RecomputedClick, StoredContext,
 } from './identity-storage.js'
 
+/** Clicks per UPDATE (9 parameters each; SQLite allows 32 766 a statement) and contexts per upsert (16 each). */
+const UPDATE_SLICE = 500
+const UPSERT_SLICE = 500
+
 /** A human click the engine resolved (a deferred one, while the migration job runs, is not yet). */
 const RESOLVED = sql`c.is_bot = 0 AND c.fingerprint_id IS NOT NULL AND c.identity_source IS NOT NULL`
 
@@ -155,14 +159,33 @@ export class KyselyIdentityStorage implements IdentityStorage {
 
   async writeRecomputed(clicks: readonly RecomputedClick[], progress: { key: string; value: string }): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
-      for (const { id, columns } of clicks) await trx.updateTable('clicks').set(columns).where('id', '=', id).execute()
-      for (const { effects } of clicks) {
-        const f = effects.fingerprint
-        if (!f) continue
-        await trx.insertInto('enhanced_fingerprints').values(f.row)
+      // One statement per slice of clicks: UPDATE … FROM (VALUES …), which both databases
+      // run; every value is cast so PostgreSQL knows the types of the derived table.
+      for (let i = 0; i < clicks.length; i += UPDATE_SLICE) {
+        const slice = clicks.slice(i, i + UPDATE_SLICE)
+        const rows = sql.join(slice.map(({ id, columns: c }) => sql`(${sql.join([
+          sql`CAST(${id} AS bigint)`, sql`CAST(${c.browser_id} AS text)`, sql`CAST(${c.device_id} AS text)`, sql`CAST(${c.confidence} AS real)`,
+          sql`CAST(${c.identity_source} AS text)`, sql`CAST(${c.fingerprint_version} AS integer)`, sql`CAST(${c.fingerprint_id} AS text)`,
+          sql`CAST(${c.session_hash} AS text)`, sql`CAST(${c.device_hash} AS text)`,
+        ])})`))
+        await sql`
+          UPDATE clicks SET browser_id = v.browser_id, device_id = v.device_id, confidence = v.confidence, identity_source = v.identity_source,
+            fingerprint_version = v.fingerprint_version, fingerprint_id = v.fingerprint_id, session_hash = v.session_hash, device_hash = v.device_hash
+          FROM (SELECT column1 AS id, column2 AS browser_id, column3 AS device_id, column4 AS confidence, column5 AS identity_source,
+                       column6 AS fingerprint_version, column7 AS fingerprint_id, column8 AS session_hash, column9 AS device_hash
+                FROM (VALUES ${rows}) AS t) AS v
+          WHERE clicks.id = v.id
+        `.execute(trx)
+      }
+      // One row per context, the last (a context placed anew later in the chunk comes twice):
+      // what upserting them one by one would leave, in one statement each.
+      const stored = [...new Map(clicks.flatMap(({ effects: e }) => (e.fingerprint ? [[e.fingerprint.row.id, e.fingerprint] as const] : []))).values()]
+      for (let i = 0; i < stored.length; i += UPSERT_SLICE) {
+        const slice = stored.slice(i, i + UPSERT_SLICE)
+        await trx.insertInto('enhanced_fingerprints').values(slice.map((f) => f.row))
           .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ last_seen: eb.ref('excluded.last_seen'), confidence: eb.ref('excluded.confidence'), correlation_factors: eb.ref('excluded.correlation_factors') })))
           .execute()
-        await trx.insertInto('fingerprint_correlations').values(f.correlation)
+        await trx.insertInto('fingerprint_correlations').values(slice.map((f) => ({ ...f.correlation, edges: f.correlation.edges ?? null })))
           .onConflict((oc) => oc.column('fingerprint_id').doUpdateSet((eb) => ({
             browser_cluster_id: eb.ref('excluded.browser_cluster_id'), device_cluster_id: eb.ref('excluded.device_cluster_id'),
             correlation_type: eb.ref('excluded.correlation_type'), confidence_score: eb.ref('excluded.confidence_score'), updated_at: eb.ref('excluded.updated_at'),
