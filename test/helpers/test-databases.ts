@@ -49,6 +49,14 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
       const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL })
       await client.connect()
       try {
+        // A closed pool's connections may still be saying goodbye (pg-pool resolves end()
+        // before the sockets close); FORCE would kill them mid-way and their clients throw
+        // 57P01 into whatever test runs next. Give them a moment, then force what is left.
+        for (let i = 0; i < 40; i++) {
+          const { rows } = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = $1', [name])
+          if (Number(rows[0]?.n ?? 0) === 0) break
+          await new Promise((resolve) => setTimeout(resolve, 25))
+        }
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
       } finally {
         await client.end()
