@@ -48,7 +48,8 @@ export class LinkService {
   }) {
     this.#storage = options.storage
     this.#clock = options.clock
-    this.#cache = new LruCache({ max: options.cacheMax, ttl: options.cacheTtlMs, now: () => options.clock.now() })
+    // Staleness is a wall-clock matter even in replay, where the service clock runs on the events' own time.
+    this.#cache = new LruCache({ max: options.cacheMax, ttl: options.cacheTtlMs, now: Date.now })
     this.#ownHosts = options.ownHosts
     this.#pendingClicks = options.pendingClicks
   }

@@ -89,6 +89,21 @@ export async function replay(options: {
     }
   }
 
+  const pendingLinks: Array<{ slug: string; url: string; line: number }> = []
+  const createLinks = async () => {
+    for (const link of pendingLinks.splice(0)) {
+      try {
+        if (!(await linkprint.storage.findLinkBySlug(link.slug))) {
+          await linkprint.links.create(owner, { url: link.url, slug: link.slug })
+          summary.links++
+        }
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error
+        summary.invalid.push({ line: link.line, error: `${error.code}: ${error.message}` })
+      }
+    }
+  }
+
   const lines = createInterface({ input: createReadStream(options.file), crlfDelay: Infinity })
   for await (const line of lines) {
     summary.lines++
@@ -99,16 +114,13 @@ export async function replay(options: {
       continue
     }
     if (event.type === 'link') {
-      try {
-        if (!(await linkprint.storage.findLinkBySlug(event.slug))) {
-          await linkprint.links.create(owner, { url: event.url, slug: event.slug })
-          summary.links++
-        }
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error
-        summary.invalid.push({ line: summary.lines, error: `${error.code}: ${error.message}` })
-      }
+      // Created when the first click comes, so that the link is as old as its history.
+      pendingLinks.push({ ...event, line: summary.lines })
       continue
+    }
+    if (pendingLinks.length > 0) {
+      clock.set(event.ts)
+      await createLinks()
     }
     summary.clicks++
     last = null
@@ -121,6 +133,7 @@ export async function replay(options: {
       if (done.seq !== null && !done.bot) bySeq.set(done.seq, done)
     }
   }
+  await createLinks()
   linkprint.onClick = undefined
   linkprint.onReclassify = undefined
   await linkprint.writer.flush()
