@@ -9,12 +9,12 @@
  * - `rollback` then `migrate` (POST /api/admin/migrate-fingerprinting): the job's clicks
  *   per second from start to done, and that the rebuilt numbers equal the live ones.
  */
-import { randomBytes } from 'node:crypto'
+import type { DialectName } from '../src/storage/storage.js'
+import { createTestDatabase } from '../test/helpers/test-databases.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import pg from 'pg'
 import { simulate, writeSimulation } from './accuracy/simulate.js'
 import { loadConfig } from '../src/config/config.js'
 import { buildApp } from '../src/http/app.js'
@@ -29,7 +29,6 @@ const { values } = parseArgs({
     days: { type: 'string', default: '28' },
     chunk: { type: 'string', default: '1000' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
-    postgres: { type: 'string', default: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 })
 const dir = mkdtempSync(join(tmpdir(), 'linkprint-migration-bench-'))
@@ -54,25 +53,8 @@ async function stats(lp: Awaited<ReturnType<typeof open>>['linkprint']) {
 
 const rows: string[][] = []
 for (const dialect of values.dialects!.split(',')) {
-  let url: string
-  let drop = async () => {}
-  if (dialect === 'sqlite') url = `sqlite:${join(dir, `${dialect}.db`)}`
-  else {
-    const name = `linkprint_migration_${randomBytes(4).toString('hex')}`
-    const admin = new pg.Client({ connectionString: values.postgres })
-    await admin.connect()
-    await admin.query(`CREATE DATABASE ${name}`)
-    await admin.end()
-    const u = new URL(values.postgres!)
-    u.pathname = `/${name}`
-    url = u.toString()
-    drop = async () => {
-      const c = new pg.Client({ connectionString: values.postgres })
-      await c.connect()
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await c.end()
-    }
-  }
+  // A database of its own, dropped after (TEST_POSTGRES_URL names the server, as for the tests).
+  const { url, drop } = await createTestDatabase(dialect as DialectName)
   try {
     const first = await open(url)
     const owner = await first.linkprint.auth.createUser('bench@localhost', 'bench password', true)

@@ -5,14 +5,11 @@
  * same run, alternating rounds so both see the same machine load. Prints throughput,
  * p50/p99 latency and the ratio, then checks that every answered redirect became a click.
  */
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import pg from 'pg'
 import { openStorage } from '../src/storage/open-storage.js'
+import type { DialectName } from '../src/storage/storage.js'
+import { createTestDatabase } from '../test/helpers/test-databases.js'
 import { spawnServer } from './lib/spawn-server.js'
 
 const { values } = parseArgs({
@@ -21,7 +18,6 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
-    postgres: { type: 'string', default: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' },
   },
 })
 const duration = Number(values.duration)
@@ -37,29 +33,6 @@ async function load(url: string): Promise<Run> {
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, answered, errors: result.errors + result.timeouts + result.non2xx - answered }
 }
 
-async function database(dialect: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (dialect === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'linkprint-bench-'))
-    return { url: `sqlite:${join(dir, 'bench.db')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) }
-  }
-  const name = `linkprint_bench_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: values.postgres })
-  await admin.connect()
-  await admin.query(`CREATE DATABASE ${name}`)
-  await admin.end()
-  const url = new URL(values.postgres!)
-  url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    async drop() {
-      const c = new pg.Client({ connectionString: values.postgres })
-      await c.connect()
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await c.end()
-    },
-  }
-}
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.floor(s.length / 2)] ?? NaN
@@ -69,7 +42,7 @@ const bare = await spawnServer(['--import', 'tsx', 'bench/lib/bare-302-server.ts
 const table: string[][] = []
 try {
   for (const dialect of values.dialects!.split(',')) {
-    const db = await database(dialect)
+    const db = await createTestDatabase(dialect as DialectName)
     const service = await spawnServer(['bin/linkprint.js', 'serve'], { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn' })
     const key = /API key:\s+(\S+)/.exec(service.output())?.[1]
     const created = await fetch(`${service.url}/api/links`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.org/', slug: 'bench' }) })

@@ -7,16 +7,16 @@
  * and prints events per second as the command reports them, beside a plain read of the
  * same file (the floor no replay can beat) measured in the same run.
  */
+import type { DialectName } from '../src/storage/storage.js'
+import { createTestDatabase } from '../test/helpers/test-databases.js'
 import { spawnSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import pg from 'pg'
 import { simulate, writeSimulation } from './accuracy/simulate.js'
 
-const { values } = parseArgs({ options: { people: { type: 'string', default: '3000' }, dialects: { type: 'string', default: 'sqlite,postgres' }, postgres: { type: 'string', default: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test' } } })
+const { values } = parseArgs({ options: { people: { type: 'string', default: '3000' }, dialects: { type: 'string', default: 'sqlite,postgres' } } })
 const dir = mkdtempSync(join(tmpdir(), 'linkprint-replay-bench-'))
 const sim = simulate({ profile: 'mixed', seed: 11, sdkShare: 0.8, people: Number(values.people), days: 28 })
 const { events } = writeSimulation(sim, dir)
@@ -28,25 +28,8 @@ const parseRate = parsed / ((performance.now() - t) / 1000)
 
 const rows: string[][] = []
 for (const dialect of values.dialects!.split(',')) {
-  let url: string
-  let drop = async () => {}
-  if (dialect === 'sqlite') url = `sqlite:${join(dir, 'replay.db')}`
-  else {
-    const name = `linkprint_replay_${randomBytes(4).toString('hex')}`
-    const admin = new pg.Client({ connectionString: values.postgres })
-    await admin.connect()
-    await admin.query(`CREATE DATABASE ${name}`)
-    await admin.end()
-    const u = new URL(values.postgres!)
-    u.pathname = `/${name}`
-    url = u.toString()
-    drop = async () => {
-      const c = new pg.Client({ connectionString: values.postgres })
-      await c.connect()
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-      await c.end()
-    }
-  }
+  // A database of its own, dropped after (TEST_POSTGRES_URL names the server, as for the tests).
+  const { url, drop } = await createTestDatabase(dialect as DialectName)
   t = performance.now()
   const res = spawnSync(process.execPath, ['bin/linkprint.js', 'replay', events, '--json'], { env: { ...process.env, DATABASE_URL: url, PRIVACY_MODE: 'full' }, encoding: 'utf8' })
   const wall = (performance.now() - t) / 1000
