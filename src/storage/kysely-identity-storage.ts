@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { GeoResult } from '../signals/geo/geo-result.js'
-import type { Database } from './database.js'
+import type { ClicksTable, Database, EnhancedFingerprintsTable } from './database.js'
 import type {
   ClickForRecompute, ClusterMembership, IdentityOverview, IdentityStorage, RecentCluster, RecentFingerprint, RecomputedClick, StoredContext,
 } from './identity-storage.js'
@@ -12,28 +12,9 @@ const UPSERT_SLICE = 500
 /** A human click the engine resolved (a deferred one, while the migration job runs, is not yet). */
 const RESOLVED = sql`c.is_bot = 0 AND c.fingerprint_id IS NOT NULL AND c.identity_source IS NOT NULL`
 
-interface ContextRow {
-  click_id: number
-  ts: number
-  ip_hash: string
-  ip_prefix_hash: string
-  session_hash: string | null
-  signals: string | null
-  id: string
-  device_fingerprint: string
-  browser_fingerprint: string
-  session_fingerprint: string
-  primary_fingerprint: string
-  sdk_device_hash: string | null
-  sdk_browser_hash: string | null
-  browser_name: string | null
-  os_name: string | null
-  device_type: string
-  confidence: number
-  correlation_factors: string
-  created_at: number
-  correlation_type: string | null
-}
+/** One row of CONTEXT_COLUMNS: the click, its context as enhanced_fingerprints stores it, and its correlation type. */
+type ContextRow = Pick<ClicksTable, 'ts' | 'ip_hash' | 'ip_prefix_hash' | 'session_hash' | 'signals'> &
+  Omit<EnhancedFingerprintsTable, 'fingerprint_version' | 'last_seen'> & { click_id: number; correlation_type: string | null }
 
 const CONTEXT_COLUMNS = sql`c.id AS click_id, c.ts, c.ip_hash, c.ip_prefix_hash, c.session_hash, c.signals,
   ef.id, ef.device_fingerprint, ef.browser_fingerprint, ef.session_fingerprint, ef.primary_fingerprint, ef.sdk_device_hash, ef.sdk_browser_hash,
