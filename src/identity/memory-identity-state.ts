@@ -19,11 +19,27 @@ const MAX_CONTEXTS_PER_DEVICE = 12
 const MAX_EDGES_PER_CONTEXT = 64
 /** Private windows come one or two at a time; four fresh contexts within minutes are several devices. */
 const MAX_NEW_CONTEXTS_AT_ONCE = 4
+/**
+ * New storage contexts (cookie jars) are born where a device is used: a cleared or
+ * purged jar, a private window, another browser. One device is used in a few places;
+ * a hash whose new contexts keep appearing on this many networks belongs to a kind of
+ * device (a popular model with default settings), not to one.
+ */
+const MAX_BIRTH_NETWORKS = 3
 
 interface Edge {
   other: string
   level: ClusterLevel
   provisionalOn: string | null
+}
+
+interface SdkHashInfo {
+  keys: Set<string>
+  recent: Sighting[]
+  prefixes: string[]
+  /** Networks (prefix hashes) on which new contexts with the hash were first seen, up to MAX_BIRTH_NETWORKS. */
+  births: string[]
+  ambiguous: boolean
 }
 
 interface Sighting {
@@ -86,7 +102,7 @@ export class MemoryIdentityState implements IdentityState {
   /** Storage contexts joined by merges that rest on an SDK hash alone. */
   readonly #provisional = new Map<string, Set<string>>()
   #withdrawn: Array<{ key: string; browserRoot: string; deviceRoot: string }> = []
-  readonly #sdkHashes = new Map<string, { keys: Set<string>; recent: Sighting[]; prefixes: string[]; ambiguous: boolean }>()
+  readonly #sdkHashes = new Map<string, SdkHashInfo>()
 
   constructor(options: MemoryIdentityStateOptions = {}) {
     this.#maxEntities = options.maxEntities ?? 500_000
@@ -260,13 +276,15 @@ export class MemoryIdentityState implements IdentityState {
    * SIMULTANEITY_MS are taken as two devices, and the hash (a popular model with default
    * settings) proves nothing from then on: the merges that rested on it are withdrawn. So
    * does a hash carried by more storage contexts than one device plausibly has, in all or
-   * within minutes (identical laptops of one office image behind one address).
+   * within minutes (identical laptops of one office image behind one address), or whose
+   * new contexts have appeared on MAX_BIRTH_NETWORKS networks (a popular model with
+   * default settings, clicking from many homes).
    */
   #observeSdkHash(entity: FingerprintEntity): void {
     const hash = entity.sdkDevice!
     let info = this.#sdkHashes.get(hash)
     if (!info) {
-      info = { keys: new Set(), recent: [], prefixes: [], ambiguous: false }
+      info = { keys: new Set(), recent: [], prefixes: [], births: [], ambiguous: false }
       this.#sdkHashes.set(hash, info)
       if (this.#sdkHashes.size > this.#maxEntities) this.#sdkHashes.delete(this.#sdkHashes.keys().next().value!)
     }
@@ -276,7 +294,12 @@ export class MemoryIdentityState implements IdentityState {
     if (!wasAmbiguous && info.ambiguous) this.#withdraw(hash)
   }
 
-  #updateAmbiguity(info: { keys: Set<string>; recent: Sighting[]; prefixes: string[]; ambiguous: boolean }, entity: FingerprintEntity): void {
+  #updateAmbiguity(info: SdkHashInfo, entity: FingerprintEntity): void {
+    // A context is born to the hash where it first shows it (usually its first click; later when the SDK ran late).
+    if (!info.keys.has(entity.key) && !info.births.includes(entity.prefixHash)) {
+      info.births.push(entity.prefixHash)
+      if (info.births.length >= MAX_BIRTH_NETWORKS) info.ambiguous = true
+    }
     if (info.keys.size < MAX_CONTEXTS_PER_DEVICE) info.keys.add(entity.key)
     else if (!info.keys.has(entity.key)) info.ambiguous = true
     const burst = new Set([entity.key])

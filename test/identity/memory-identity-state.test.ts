@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { IdentityEngine } from '../../src/identity/identity-engine.js'
+import type { IdentitySignals } from '../../src/identity/identity-signals.js'
+import { MemoryIdentityState } from '../../src/identity/memory-identity-state.js'
+import { parseUserAgent } from '../../src/signals/user-agent.js'
+
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1'
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+
+function engine() {
+  return new IdentityEngine({ state: new MemoryIdentityState(), sessionWindowMs: 6 * HOUR, minConfidence: 50 })
+}
+
+function at(place: string, over: Partial<IdentitySignals> & { ts: number }): IdentitySignals {
+  return {
+    linkId: 1, ipHash: `ip-${place}`, prefixHash: `net-${place}`, cookieId: null, newCookieId: null,
+    sdkDevice: 'hash-iphone-15-it', sdkBrowser: null, timezone: 'Europe/Rome',
+    ua: parseUserAgent(IPHONE), userAgent: IPHONE, language: 'it', accept: 'text/html', geo: null,
+    ...over,
+  }
+}
+
+describe('SDK device hashes shared by a kind of device', () => {
+  it('a hash whose new storage contexts are born in three places, never at the same time, proves nothing', () => {
+    // Three phones of one popular model with default settings, in three homes, clicking days apart:
+    // no two are ever seen at once, so only where their contexts appear tells them apart.
+    const e = engine()
+    const anna = e.resolve(at('anna-home', { ts: 0, newCookieId: 'anna' }))
+    const bruno = e.resolve(at('bruno-home', { ts: 3 * DAY, newCookieId: 'bruno' }))
+    expect(bruno.deviceId).toBe(anna.deviceId) // taken, for now, to be Anna's phone on the move
+    e.resolve(at('carla-home', { ts: 6 * DAY, newCookieId: 'carla' }))
+    expect(e.state.sdkDeviceAmbiguous('hash-iphone-15-it')).toBe(true)
+    expect(new Set(['anna', 'bruno', 'carla'].map((k) => e.state.find('device', k))).size).toBe(3)
+  })
+
+  it('one device whose contexts are born at home and at the office keeps its hash', () => {
+    const e = engine()
+    const home = e.resolve(at('home', { ts: 0, newCookieId: 'safari' }))
+    // A private window at the office the next day, then Safari again at home: two birth places, one device.
+    const office = e.resolve(at('office', { ts: DAY, newCookieId: 'private' }))
+    e.resolve(at('home', { ts: 2 * DAY, cookieId: 'safari' }))
+    expect(office.deviceId).toBe(home.deviceId)
+    expect(e.state.sdkDeviceAmbiguous('hash-iphone-15-it')).toBe(false)
+    // A new context on a network it was already born on is no evidence of another device.
+    e.resolve(at('home', { ts: 3 * DAY, newCookieId: 'private-2' }))
+    expect(e.state.sdkDeviceAmbiguous('hash-iphone-15-it')).toBe(false)
+  })
+})
