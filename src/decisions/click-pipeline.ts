@@ -179,7 +179,7 @@ export const CLICK_PIPELINE: ReadonlyArray<readonly [string, ClickStep]> = [
     const raw = readCookie(ctx.input.headers.cookie, DEVICE_COOKIE)
     ctx.cookieId = env.deviceCookie.verify(raw)
     if (raw !== undefined && ctx.cookieId === null) ctx.rejected.push({ signal: DEVICE_COOKIE, reason: 'invalid_signature' })
-    if (ctx.cookieId === null) ctx.newCookieId = env.deviceCookie.newId()
+    if (ctx.cookieId === null) ctx.newCookieId = env.deviceCookie.newId(ctx.input.ts)
     ctx.setCookie = env.deviceCookie.header(ctx.cookieId ?? ctx.newCookieId!, ctx.input.secure)
   }],
   ['detect_scanner', (ctx, env) => {

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest'
+import { DeviceCookie } from '../../src/identity/device-cookie.js'
+
+const cookie = new DeviceCookie(Buffer.from('device-cookie-test-key-device-cookie'))
+const T = Date.parse('2026-11-22T05:00:00Z')
+
+describe('device_fp ids', () => {
+  it('are 22 cookie-safe characters and never repeat', () => {
+    const ids = new Set<string>()
+    for (let i = 0; i < 5_000; i++) ids.add(cookie.newId(T))
+    expect(ids.size).toBe(5_000)
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/)
+  })
+
+  it('sort as text in the order they were issued, so their index rows grow at the end', () => {
+    const times = [0, 1, 63, 64, 4095, T - 86_400_000, T, T + 1, T + 3_600_000, 2 ** 48 - 1]
+    const ids = times.map((t) => cookie.newId(t))
+    expect([...ids].sort()).toEqual(ids)
+  })
+
+  it('issues a valid id for a clock that is not a number', () => {
+    const id = cookie.newId(Number.NaN)
+    expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/)
+    expect(cookie.verify(cookie.sign(id))).toBe(id)
+  })
+
+  it('verifies its own signature and nothing else', () => {
+    const id = cookie.newId(T)
+    const signed = cookie.sign(id)
+    expect(cookie.verify(signed)).toBe(id)
+    const other = new DeviceCookie(Buffer.from('another-key-another-key-another-key'))
+    expect(other.verify(signed)).toBeNull()
+    const flipped = signed.slice(0, -1) + (signed.endsWith('A') ? 'B' : 'A')
+    expect(cookie.verify(flipped)).toBeNull()
+    expect(cookie.verify(`${id}.`)).toBeNull()
+  })
+})
