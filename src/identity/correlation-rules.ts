@@ -16,6 +16,8 @@ export interface RuleInput {
   readonly contextsOnAddress: number
   /** Whether the observation's SDK device hash is known to be carried by several devices. */
   readonly sdkAmbiguous: boolean
+  /** Whether the candidate's device cluster has clicked the observation's link (asked only of candidates seen within REOPEN_MS). */
+  readonly candidateClickedLink: boolean
 }
 
 export interface Evidence {
@@ -64,6 +66,14 @@ function networkScore(input: RuleInput): number {
   return best
 }
 
+/**
+ * "Open in browser": an in-app view (Instagram, Facebook, Gmail) hands the link to the
+ * default browser, or the user pastes it into another browser, within seconds to minutes.
+ */
+export const REOPEN_MS = 5 * 60_000
+/** A quiet address only: a home router, not an office or a carrier NAT, where strangers on one OS click one link at once. */
+const REOPEN_MAX_CONTEXTS = 3
+
 /** Models that name a kind of device shared by millions ("iPhone", Chrome's reduced Android "K"). */
 const GENERIC_MODELS = new Set(['iphone', 'ipad', 'macintosh', 'k', 'mac', 'pc'])
 
@@ -105,6 +115,20 @@ export const CORRELATION_RULES: readonly CorrelationRule[] = [
       if (!s.sdkDevice || input.sdkAmbiguous || c.sdkDevice !== s.sdkDevice || c.osName !== s.ua.os.name || c.deviceType !== s.ua.device.type) return null
       const sameBrowser = !!s.sdkBrowser && c.sdkBrowser === s.sdkBrowser
       return { level: sameBrowser ? 'browser' : 'device', factor: 'sdk_roaming', score: ROAMING_SCORE, exact: false, provisional: true }
+    },
+  },
+  {
+    // The same link from another browser of the same OS and device class, on the same quiet
+    // address, minutes after the candidate clicked it: the link reopened on the same device.
+    // Server-side evidence only, so it holds for plain redirects; two people of one home
+    // opening one link within minutes on one OS in two different browsers is the rare
+    // exception it gets wrong.
+    name: 'reopen',
+    evaluate(input) {
+      const { signals: s, fingerprints: fp, candidate: c } = input
+      if (!input.candidateClickedLink || c.ipHash !== s.ipHash || s.ts - c.lastSeen > REOPEN_MS || input.contextsOnAddress > REOPEN_MAX_CONTEXTS) return null
+      if (c.browserHash === fp.browserComponent || c.osName !== s.ua.os.name || c.deviceType !== s.ua.device.type) return null
+      return { level: 'device', factor: 'reopen', score: 70, exact: false }
     },
   },
   {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { CORRELATION_RULES, crowdPenalty, MAX_CROWD_PENALTY, type CorrelationRule, type Evidence } from './correlation-rules.js'
+import { CORRELATION_RULES, crowdPenalty, MAX_CROWD_PENALTY, REOPEN_MS, type CorrelationRule, type Evidence } from './correlation-rules.js'
 import type { ClusterLevel, CorrelationType, FingerprintEntity } from './fingerprint-entity.js'
 import { computeFingerprints, FINGERPRINT_VERSION, type Fingerprints } from './fingerprints.js'
 import { stabilise } from '../signals/geo/geo-resolver.js'
@@ -169,8 +169,9 @@ export class IdentityEngine {
       for (const candidate of candidates) {
         if (seen.has(candidate.key)) continue
         seen.add(candidate.key)
+        const candidateClickedLink = signals.ts - candidate.lastSeen <= REOPEN_MS && state.hasClicked('device', state.find('device', candidate.key), signals.linkId)
         for (const rule of this.#rules) {
-          const evidence = rule.evaluate({ signals, fingerprints, candidate, contextsOnAddress, sdkAmbiguous })
+          const evidence = rule.evaluate({ signals, fingerprints, candidate, contextsOnAddress, sdkAmbiguous, candidateClickedLink })
           if (evidence && evidence.score >= this.#minConfidence && (best[evidence.level]?.evidence.score ?? -1) < evidence.score) best[evidence.level] = { evidence, candidate }
         }
       }
