@@ -10,7 +10,12 @@ export interface LruCacheOptions {
 interface Entry<V> {
   value: V
   expiresAt: number
+  /** The cache's tick when the entry last moved to the back. */
+  stamp: number
 }
+
+/** Caches up to this size keep exact recency; bigger ones move an entry back only when it has drifted. */
+const EXACT_UP_TO = 64
 
 /**
  * A bounded least-recently-used map. Every per-request cache in the signals stage (user
@@ -20,12 +25,20 @@ interface Entry<V> {
  * A Map keeps insertion order, so "touch" is delete + set and the oldest key is the
  * first one: no linked list to maintain. Expired entries are dropped when read or when
  * they reach the front; they never outlive `max`.
+ *
+ * A hit in a big cache moves its entry back only when it sits in the older seven eighths:
+ * delete + set on every hit is most of a hit's cost (the Map's holes are compacted by
+ * rehashing), and an entry read at least once per 7/8·max insertions is never evicted
+ * either way. Small caches keep exact recency.
  */
 export class LruCache<K, V> {
   readonly max: number
   readonly ttl: number
   private readonly now: () => number
   private readonly map = new Map<K, Entry<V>>()
+  /** Counts moves to the back; an entry's place from the front is about max − (tick − stamp). */
+  private tick = 0
+  private readonly drift: number
 
   constructor(options: LruCacheOptions) {
     if (!Number.isInteger(options.max) || options.max < 1) throw new RangeError(`LruCache max must be a positive integer, got ${options.max}`)
@@ -34,6 +47,7 @@ export class LruCache<K, V> {
     this.max = options.max
     this.ttl = ttl
     this.now = options.now ?? Date.now
+    this.drift = options.max <= EXACT_UP_TO ? 0 : options.max >> 3
   }
 
   get size(): number {
@@ -48,8 +62,11 @@ export class LruCache<K, V> {
       this.map.delete(key)
       return undefined
     }
-    this.map.delete(key)
-    this.map.set(key, entry)
+    if (this.tick - entry.stamp >= this.drift) {
+      this.map.delete(key)
+      entry.stamp = ++this.tick
+      this.map.set(key, entry)
+    }
     return entry.value
   }
 
@@ -75,10 +92,11 @@ export class LruCache<K, V> {
       this.map.delete(key)
       existing.value = value
       existing.expiresAt = expiresAt
+      existing.stamp = ++this.tick
       this.map.set(key, existing)
       return this
     }
-    this.map.set(key, { value, expiresAt })
+    this.map.set(key, { value, expiresAt, stamp: ++this.tick })
     if (this.map.size > this.max) this.evict()
     return this
   }

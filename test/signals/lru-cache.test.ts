@@ -93,6 +93,19 @@ describe('LruCache', () => {
     expect(cache.get('k0')).toBeUndefined()
   })
 
+  it('keeps a key read now and then in a big cache, whatever the flood around it', () => {
+    const cache = new LruCache<string, number>({ max: 1_000 })
+    cache.set('hot', 1)
+    for (let i = 0; i < 100_000; i++) {
+      cache.set(`k${i}`, i)
+      // Once per 800 insertions: within the 7/8 of max the cache promises to keep.
+      if (i % 800 === 0) expect(cache.get('hot')).toBe(1)
+    }
+    expect(cache.get('hot')).toBe(1)
+    expect(cache.size).toBe(1_000)
+    expect(cache.get('k0')).toBeUndefined()
+  })
+
   it('refuses nonsense limits', () => {
     expect(() => new LruCache({ max: 0 })).toThrow(RangeError)
     expect(() => new LruCache({ max: 1.5 })).toThrow(RangeError)
