@@ -162,7 +162,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     const recheck = options.recheckMs ?? 5_000
     this.#live = new LruCache({ max: 100_000, ttl: recheck, now })
     this.#users = new LruCache({ max: 10_000, ttl: recheck, now })
-    this.identifier = new VisitorIdentifier({ deviceCookie: options.deviceCookie, privacy: options.privacy ?? defaultPrivacy, networkOf: this.#networkOf })
+    this.identifier = new VisitorIdentifier({ deviceCookie: options.deviceCookie, privacy: options.privacy ?? defaultPrivacy, networkOf: this.#networkOf, now })
   }
 
   /** Cases 1 and 3: who is asking. Throws INVALID_TOKEN / TOKEN_EXPIRED for a bad bearer. */

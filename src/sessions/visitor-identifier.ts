@@ -45,6 +45,8 @@ export interface VisitorIdentifierOptions {
   readonly privacy: (request: PlainRequest) => PrivacyChoice
   /** A keyed hash of the client's network: the server-generated key where no cookie may be set. */
   readonly networkOf: (ip: string) => string
+  /** When a new device_fp id is issued (ids begin with it); `Date.now` by default. */
+  readonly now?: () => number
 }
 
 /** The same rule as the click pipeline's read_client_fingerprint: SDK hashes are hex or base64(url) digests. */
@@ -104,7 +106,7 @@ export class VisitorIdentifier {
       const id = cookies.verify(raw)
       if (id !== null) return { identity: { source: 'cookie', deviceKey: id, browserKey: null, timezone: null, rejected }, fingerprint: null, setCookie: null }
       if (raw !== undefined) rejected.push({ signal: DEVICE_COOKIE, reason: 'invalid_signature' })
-      const fresh = cookies.newId()
+      const fresh = cookies.newId((this.#options.now ?? Date.now)())
       return {
         identity: { source: 'server_generated', deviceKey: fresh, browserKey: null, timezone: null, rejected },
         fingerprint: null,

@@ -16,7 +16,7 @@ const req = (headers: Record<string, string | string[]>, ip = '203.0.113.9'): Pl
 
 describe('visitor identity tiers (seed 000)', () => {
   it('tier 2: a valid X-Device-Fingerprint is the identity as it is, nothing generated', () => {
-    const id = identifier().identify(req({ 'x-device-fingerprint': FP, 'x-browser-fingerprint': BFP, 'x-timezone': 'Europe/Rome', cookie: `device_fp=${cookie.sign(cookie.newId())}` }))
+    const id = identifier().identify(req({ 'x-device-fingerprint': FP, 'x-browser-fingerprint': BFP, 'x-timezone': 'Europe/Rome', cookie: `device_fp=${cookie.sign(cookie.newId(Date.now()))}` }))
     expect(id.identity).toEqual({ source: 'client_header', deviceKey: FP, browserKey: BFP, timezone: 'Europe/Rome', rejected: [] })
     expect(id.fingerprint).toBe(FP)
     expect(id.setCookie).toBeNull()
@@ -33,7 +33,7 @@ describe('visitor identity tiers (seed 000)', () => {
   })
 
   it('tier 3: the signed device_fp cookie when there is no header', () => {
-    const browserId = cookie.newId()
+    const browserId = cookie.newId(Date.now())
     const id = identifier().identify(req({ cookie: `theme=dark; device_fp=${cookie.sign(browserId)}` }))
     expect(id.identity).toMatchObject({ source: 'cookie', deviceKey: browserId })
     expect(id.setCookie).toBeNull()
@@ -89,7 +89,7 @@ describe('visitor identity tiers (seed 000)', () => {
   })
 
   it('skips the cookie tier without a DeviceCookie', () => {
-    const id = identifier(allowAll, false).identify(req({ cookie: `device_fp=${cookie.sign(cookie.newId())}` }))
+    const id = identifier(allowAll, false).identify(req({ cookie: `device_fp=${cookie.sign(cookie.newId(Date.now()))}` }))
     expect(id.identity.source).toBe('server_generated')
     expect(id.setCookie).toBeNull()
   })
