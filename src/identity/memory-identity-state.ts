@@ -97,6 +97,8 @@ export class MemoryIdentityState implements IdentityState {
   readonly #bySdkDevice: Index
   readonly #bySdkBrowser: Index
   readonly #maxEntities: number
+  /** Cluster bookkeeping size that triggers the next sweep. */
+  #sweepAt: number
   /** The evidence behind every merge, so a cluster can be rebuilt without a withdrawn one. */
   readonly #edges = new Map<string, Edge[]>()
   /** Storage contexts joined by merges that rest on an SDK hash alone. */
@@ -106,6 +108,7 @@ export class MemoryIdentityState implements IdentityState {
 
   constructor(options: MemoryIdentityStateOptions = {}) {
     this.#maxEntities = options.maxEntities ?? 500_000
+    this.#sweepAt = 2 * this.#maxEntities
     const perIndex = options.maxPerIndex ?? 256
     const indexKeys = this.#maxEntities * 2
     this.#byAddress = new Index(perIndex, indexKeys)
@@ -124,7 +127,7 @@ export class MemoryIdentityState implements IdentityState {
     this.#entities.set(entity.key, entity)
     if (!known) {
       this.#firstSeen.set(entity.key, entity.firstSeen)
-      if (this.#entities.size > this.#maxEntities) this.#entities.delete(this.#entities.keys().next().value!)
+      if (this.#entities.size > this.#maxEntities) this.#evict(this.#entities.keys().next().value!)
     }
     this.#byAddress.add(entity.ipHash, entity.key, entity.lastSeen, !known)
     this.#byPrefix.add(entity.prefixHash, entity.key, entity.lastSeen, !known)
@@ -133,6 +136,52 @@ export class MemoryIdentityState implements IdentityState {
       this.#observeSdkHash(entity)
     }
     if (entity.sdkBrowser) this.#bySdkBrowser.add(entity.sdkBrowser, entity.key, entity.lastSeen, !known)
+  }
+
+  /**
+   * The least recently seen context leaves. Never merged (no parent, no cluster of its
+   * own), nothing refers to it: its bookkeeping goes with it, so a flood of one-time
+   * visitors costs no memory once they are out. Merged ones stay until the cluster
+   * bookkeeping outgrows the entities, then one sweep keeps only what live contexts'
+   * clusters need.
+   */
+  #evict(key: string): void {
+    this.#entities.delete(key)
+    const { browser, device } = this.#parent
+    if (!browser.has(key) && !device.has(key) && !this.#size.browser.has(key) && !this.#size.device.has(key)) {
+      this.#firstSeen.delete(key)
+      this.#clicked.browser.delete(key)
+      this.#clicked.device.delete(key)
+      this.#edges.delete(key)
+    }
+    if (this.#firstSeen.size > this.#sweepAt) this.#sweep()
+  }
+
+  #sweep(): void {
+    // find() compresses paths: afterwards every live context points straight at its root.
+    const keep = new Set<string>()
+    for (const key of this.#entities.keys()) keep.add(key).add(this.find('browser', key)).add(this.find('device', key))
+    const drop = <V>(map: Map<string, V>) => {
+      for (const key of map.keys()) if (!keep.has(key)) map.delete(key)
+    }
+    for (const level of ['browser', 'device'] as const) {
+      drop(this.#parent[level])
+      drop(this.#size[level])
+      drop(this.#clicked[level])
+    }
+    drop(this.#firstSeen)
+    drop(this.#edges)
+    for (const [hash, keys] of this.#provisional) {
+      for (const key of keys) if (!keep.has(key)) keys.delete(key)
+      if (keys.size === 0) this.#provisional.delete(hash)
+    }
+    // Live clusters may need more than twice the entities (roots that left): sweep again only once that much has been added.
+    this.#sweepAt = Math.max(2 * this.#maxEntities, 2 * this.#firstSeen.size)
+  }
+
+  /** How many contexts the cluster bookkeeping remembers (live ones and those their clusters need). */
+  get remembered(): number {
+    return this.#firstSeen.size
   }
 
   find(level: ClusterLevel, key: string): string {

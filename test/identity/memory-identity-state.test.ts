@@ -47,3 +47,39 @@ describe('SDK device hashes shared by a kind of device', () => {
     expect(e.state.sdkDeviceAmbiguous('hash-iphone-15-it')).toBe(false)
   })
 })
+
+describe('bounded working state', () => {
+  const small = () => new IdentityEngine({ state: new MemoryIdentityState({ maxEntities: 100 }), sessionWindowMs: 6 * HOUR, minConfidence: 50 })
+
+  it('forgets one-time visitors entirely once they leave, however many come', () => {
+    const e = small()
+    for (let i = 0; i < 20_000; i++) e.resolve(at(`home-${i}`, { ts: i * 1000, newCookieId: `once-${i}`, sdkDevice: null }))
+    const state = e.state as MemoryIdentityState
+    expect(state.remembered).toBeLessThanOrEqual(100)
+    expect(state.get('once-0')).toBeUndefined()
+    expect(state.get('once-19999')).toBeDefined()
+  })
+
+  it('keeps the clusters of contexts still live through a flood that sweeps the rest', () => {
+    const e = small()
+    const phone = e.resolve(at('home', { ts: 0, newCookieId: 'safari', sdkBrowser: 'browser-hash-safari-1' }))
+    const again = e.resolve(at('home', { ts: HOUR, newCookieId: 'safari-private', sdkBrowser: 'browser-hash-safari-1' }))
+    expect(again.deviceId).toBe(phone.deviceId)
+    for (let i = 0; i < 5_000; i++) {
+      // Merged pairs fill the bookkeeping beyond the entities; the live pair is seen now and then.
+      const ts = 2 * HOUR + i * 1000
+      e.resolve(at(`flat-${i}`, { ts, newCookieId: `a-${i}`, sdkDevice: null, sdkBrowser: `pair-${i}-browser` }))
+      e.resolve(at(`flat-${i}`, { ts: ts + 1, newCookieId: `b-${i}`, sdkDevice: null, sdkBrowser: `pair-${i}-browser` }))
+      if (i % 20 === 0) {
+        e.resolve(at('home', { ts: ts + 2, cookieId: 'safari' }))
+        e.resolve(at('home', { ts: ts + 3, cookieId: 'safari-private' }))
+      }
+    }
+    const state = e.state as MemoryIdentityState
+    expect(state.remembered).toBeLessThanOrEqual(2 * 100 * 2)
+    expect(state.find('device', 'safari-private')).toBe(state.find('device', 'safari'))
+    expect(state.find('browser', 'b-4999')).toBe(state.find('browser', 'a-4999'))
+    // Seen again on a link it clicked: not unique. Its cluster's clicked links survived the sweeps.
+    expect(e.resolve(at('home', { ts: 10 * DAY, cookieId: 'safari' })).deviceUnique).toBe(false)
+  })
+})
