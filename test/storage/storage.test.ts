@@ -94,6 +94,34 @@ for (const dialect of DIALECTS) {
       expect(ranged).toMatchObject({ clicks: 9, botClicks: 1 })
     })
 
+    it('writes a flood of new visitors with their fingerprints, past the protocol\'s parameter limit, text intact', async () => {
+      const link = await storage.createLink(newLink('flood'))
+      // Quotes, backslashes, commas, braces, line separators, astral characters: whatever array or JSON encoding is used must round-trip.
+      const awkward = 'Mozilla/5.0 "quoted" \\ back\\slash, {brace} [x] \u2028 line ü 😀 NULL null \'single\''
+      const records: ClickRecord[] = Array.from({ length: 6_000 }, (_, i) => {
+        const key = `ctx-${String(i).padStart(5, '0')}`
+        const record = click(link.id, 20_000 + i, { user_agent: awkward, fingerprint_id: key, browser_id: key, device_id: key, signals: JSON.stringify({ accept: '"*/*"', i }) })
+        record.fingerprint = {
+          row: {
+            id: key, device_fingerprint: 'd', browser_fingerprint: 'b', session_fingerprint: 's', primary_fingerprint: 'p', sdk_device_hash: null, sdk_browser_hash: null,
+            browser_name: 'Chrome', os_name: awkward, device_type: 'desktop', confidence: 60, correlation_factors: '["level:device"]', fingerprint_version: 1, created_at: 20_000 + i, last_seen: 20_000 + i,
+          },
+          correlation: { fingerprint_id: key, browser_cluster_id: key, device_cluster_id: i % 2 === 0 ? key : `ctx-${String(i - 1).padStart(5, '0')}`, correlation_type: i % 2 === 0 ? null : 'partial', confidence_score: 60, updated_at: 20_000 + i, edges: null },
+        }
+        return record
+      })
+      await storage.insertClicks(records)
+      expect(await storage.countClicks(link.id)).toBe(6_000)
+      expect(await storage.linkStats(link.id, {})).toMatchObject({ clicks: 6_000, browserUniqueClicks: 6_000, deviceUniqueClicks: 3_000 })
+      const [first] = await storage.clicksPage(link.id, {}, 0, 1)
+      expect(first).toMatchObject({ user_agent: awkward, fingerprint_id: 'ctx-00000', ts: 20_000 })
+      expect(JSON.parse(first!.signals!)).toEqual({ accept: '"*/*"', i: 0 })
+      // Written again (a context placed anew): the rows are updated, not duplicated.
+      await storage.insertClicks(records.slice(0, 10).map((r) => ({ ...r, click: { ...r.click, ts: r.click.ts + 1 } })))
+      expect(await storage.countClicks(link.id)).toBe(6_010)
+      expect(await storage.linkStats(link.id, {})).toMatchObject({ browserUniqueClicks: 6_000, deviceUniqueClicks: 3_000 })
+    })
+
     it('buckets a time series and breaks clicks down', async () => {
       const link = await storage.createLink(newLink('series'))
       const hour = 3_600_000

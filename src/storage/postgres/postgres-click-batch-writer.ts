@@ -1,20 +1,29 @@
 import { sql, type Kysely } from 'kysely'
-import { CLICK_COLUMNS, collapsedMerges, humanClicksByLink } from '../click-columns.js'
+import { CLICK_COLUMNS, collapsedMerges, CORRELATION_COLUMNS, FINGERPRINT_COLUMNS, humanClicksByLink } from '../click-columns.js'
 import type { Database } from '../database.js'
 import type { ClickBatchWriter } from '../linkprint-dialect.js'
 import type { ClickRecord } from '../storage.js'
 
 /**
- * PostgreSQL's bulk path: one array parameter per column and `unnest`, so a batch of any
- * size is one short statement instead of one parameter per value.
+ * `INSERT … SELECT` from one JSON parameter per table: PostgreSQL reads the rows with the
+ * table's own column types (json_populate_recordset), so a batch of any size is three
+ * short statements, and the node side only runs the native JSON.stringify. (Per-column
+ * arrays went through pg's JavaScript array serialiser, and multi-row VALUES through one
+ * bind parameter per value, up to the protocol's 65 535: a batch of new visitors near
+ * CLICK_BATCH_MAX could not be written at all.)
  */
+function insertFromJson(table: 'clicks' | 'enhanced_fingerprints' | 'fingerprint_correlations', columns: readonly string[], rows: readonly object[], conflict: ReturnType<typeof sql> = sql``) {
+  const list = sql.join(columns.map((c) => sql.ref(c)))
+  return sql`INSERT INTO ${sql.table(table)} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${sql.table(table)}, ${JSON.stringify(rows)}::json) ${conflict}`
+}
+
+const CLICK_NAMES = CLICK_COLUMNS.map(([name]) => name)
+
 export const postgresClickBatchWriter: ClickBatchWriter = {
   close: async () => {},
   write: (db: Kysely<Database>, records: readonly ClickRecord[]) =>
     db.transaction().execute(async (trx) => {
-      const columns = sql.join(CLICK_COLUMNS.map(([name]) => sql.ref(name)))
-      const arrays = sql.join(CLICK_COLUMNS.map(([name, type]) => sql`${records.map((r) => r.click[name])}::${sql.raw(type)}[]`))
-      await sql`INSERT INTO clicks (${columns}) SELECT * FROM unnest(${arrays})`.execute(trx)
+      await insertFromJson('clicks', CLICK_NAMES, records.map((r) => r.click)).execute(trx)
       for (const [linkId, n] of humanClicksByLink(records)) {
         await trx.updateTable('links').set((eb) => ({ click_count: eb('click_count', '+', n) })).where('id', '=', linkId).execute()
       }
@@ -22,16 +31,11 @@ export const postgresClickBatchWriter: ClickBatchWriter = {
       // and one INSERT … ON CONFLICT may not touch a row twice; the last is the state after the batch.
       const fingerprints = [...new Map(records.flatMap((r) => (r.fingerprint ? [[r.fingerprint.row.id, r.fingerprint] as const] : []))).values()]
       if (fingerprints.length > 0) {
-        await trx.insertInto('enhanced_fingerprints').values(fingerprints.map((f) => f.row))
-          .onConflict((oc) => oc.column('id').doUpdateSet((eb) => ({ last_seen: eb.ref('excluded.last_seen'), confidence: eb.ref('excluded.confidence'), correlation_factors: eb.ref('excluded.correlation_factors') })))
-          .execute()
-        await trx.insertInto('fingerprint_correlations').values(fingerprints.map((f) => f.correlation))
-          .onConflict((oc) => oc.column('fingerprint_id').doUpdateSet((eb) => ({
-            browser_cluster_id: eb.ref('excluded.browser_cluster_id'), device_cluster_id: eb.ref('excluded.device_cluster_id'),
-            correlation_type: eb.ref('excluded.correlation_type'), confidence_score: eb.ref('excluded.confidence_score'), updated_at: eb.ref('excluded.updated_at'),
-            edges: eb.ref('excluded.edges'),
-          })))
-          .execute()
+        await insertFromJson('enhanced_fingerprints', FINGERPRINT_COLUMNS, fingerprints.map((f) => f.row), sql`
+          ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, confidence = excluded.confidence, correlation_factors = excluded.correlation_factors`).execute(trx)
+        await insertFromJson('fingerprint_correlations', CORRELATION_COLUMNS, fingerprints.map((f) => f.correlation), sql`
+          ON CONFLICT (fingerprint_id) DO UPDATE SET browser_cluster_id = excluded.browser_cluster_id, device_cluster_id = excluded.device_cluster_id,
+            correlation_type = excluded.correlation_type, confidence_score = excluded.confidence_score, updated_at = excluded.updated_at, edges = excluded.edges`).execute(trx)
       }
       if (records.some((r) => r.reassignments)) {
         // Rare (evidence withdrawn): order matters between merges and reassignments, so one statement each, in order.
