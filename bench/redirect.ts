@@ -3,8 +3,10 @@
  *
  * The real service (built, click recording on) against a bare node:http 302 server, in the
  * same run, alternating rounds so both see the same machine load. Prints throughput,
- * p50/p99 latency and the ratio, then checks that every answered redirect became a click.
+ * p50/p99 latency and the ratio, the server's CPU time per request, then checks that every
+ * answered redirect became a click.
  */
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { openStorage } from '../src/storage/open-storage.js'
@@ -25,12 +27,30 @@ const rounds = Number(values.rounds)
 const connections = Number(values.connections)
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 
-interface Run { rps: number; p50: number; p99: number; answered: number; errors: number }
+interface Run { rps: number; p50: number; p99: number; answered: number; errors: number; cpuUs: number }
 
-async function load(url: string): Promise<Run> {
+/**
+ * CPU time (user + system, all threads) the server process has used, in µs; NaN off Linux.
+ * Per request it is the figure a busy machine does not distort: throughput on these
+ * shared 2-core machines moves with whatever else runs, the work a redirect costs does not.
+ */
+function cpuMicros(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100 // clock ticks (USER_HZ = 100 on Linux)
+  } catch {
+    return Number.NaN
+  }
+}
+
+async function load(url: string, pid: number | undefined): Promise<Run> {
+  const before = cpuMicros(pid)
   const result = await autocannon({ url, connections, duration, headers: { 'user-agent': UA, 'accept-language': 'it-IT,it;q=0.9' } })
+  // The writer finishes the last batch after the last answer: its work belongs to these requests.
+  await new Promise((resolve) => setTimeout(resolve, 200))
   const answered = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => code === '302').reduce((n, [, s]) => n + (s.count ?? 0), 0)
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, answered, errors: result.errors + result.timeouts + result.non2xx - answered }
+  const cpuUs = (cpuMicros(pid) - before) / Math.max(1, result.requests.total)
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, answered, errors: result.errors + result.timeouts + result.non2xx - answered, cpuUs }
 }
 
 function median(xs: number[]): number {
@@ -47,12 +67,12 @@ try {
     const key = /API key:\s+(\S+)/.exec(service.output())?.[1]
     const created = await fetch(`${service.url}/api/links`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.org/', slug: 'bench' }) })
     if (created.status !== 201) throw new Error(`could not create the link: ${await created.text()}`)
-    await load(`${service.url}/bench`) // warm-up
+    await load(`${service.url}/bench`, service.child.pid) // warm-up
     const bareRuns: Run[] = []
     const serviceRuns: Run[] = []
     for (let round = 0; round < rounds; round++) {
-      bareRuns.push(await load(`${bare.url}/bench`))
-      serviceRuns.push(await load(`${service.url}/bench`))
+      bareRuns.push(await load(`${bare.url}/bench`, bare.child.pid))
+      serviceRuns.push(await load(`${service.url}/bench`, service.child.pid))
       process.stderr.write(`  ${dialect} round ${round + 1}/${rounds}: bare ${Math.round(bareRuns.at(-1)!.rps)} req/s, service ${Math.round(serviceRuns.at(-1)!.rps)} req/s\n`)
     }
     // The server's own count: autocannon does not count the requests still in flight when it stops.
@@ -63,10 +83,12 @@ try {
     const clicks = await storage.countClicks()
     await storage.close()
     await db.drop()
-    const b = { rps: median(bareRuns.map((r) => r.rps)), p50: median(bareRuns.map((r) => r.p50)), p99: median(bareRuns.map((r) => r.p99)) }
-    const s = { rps: median(serviceRuns.map((r) => r.rps)), p50: median(serviceRuns.map((r) => r.p50)), p99: median(serviceRuns.map((r) => r.p99)) }
+    const summary = (runs: Run[]) => ({ rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), cpu: median(runs.map((r) => r.cpuUs)) })
+    const b = summary(bareRuns)
+    const s = summary(serviceRuns)
     table.push([
       dialect, `${Math.round(b.rps)}`, `${b.p50}/${b.p99}`, `${Math.round(s.rps)}`, `${s.p50}/${s.p99}`, (s.rps / b.rps).toFixed(2),
+      `${b.cpu.toFixed(1)}/${s.cpu.toFixed(1)}`, (b.cpu / s.cpu).toFixed(2),
       `${answered}`, `${clicks}`, clicks === answered ? 'yes' : 'NO', `${exit}`,
     ])
   }
@@ -74,10 +96,11 @@ try {
   await bare.stop()
 }
 
-const headers = ['db', 'bare req/s', 'bare p50/p99 ms', 'service req/s', 'service p50/p99 ms', 'ratio', 'answered', 'clicks stored', 'equal', 'exit']
+const headers = ['db', 'bare req/s', 'bare p50/p99 ms', 'service req/s', 'service p50/p99 ms', 'ratio', 'cpu µs/req bare/service', 'cpu ratio', 'answered', 'clicks stored', 'equal', 'exit']
 const widths = headers.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)))
 const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ')
 console.log(`\nredirect benchmark: ${connections} connections, ${rounds} alternating rounds of ${duration}s each (medians)`)
 console.log(line(headers))
 for (const row of table) console.log(line(row))
 console.log('targets: ratio >= 0.6, service p99 < 10 ms, clicks stored = redirects answered')
+console.log("cpu: the server process's CPU time (all threads, user + system) per request, and bare/service: the work a redirect costs, which unlike throughput does not move with whatever else runs on the machine (PostgreSQL's own processes not counted)")
