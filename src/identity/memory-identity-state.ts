@@ -91,7 +91,8 @@ export class MemoryIdentityState implements IdentityState {
   readonly #parent: Record<ClusterLevel, Map<string, string>> = { browser: new Map(), device: new Map() }
   readonly #size: Record<ClusterLevel, Map<string, number>> = { browser: new Map(), device: new Map() }
   readonly #firstSeen = new Map<string, number>()
-  readonly #clicked: Record<ClusterLevel, Map<string, Set<number>>> = { browser: new Map(), device: new Map() }
+  /** Links each cluster has clicked: one link id as it is (most visitors follow one link), a Set from the second on. */
+  readonly #clicked: Record<ClusterLevel, Map<string, number | Set<number>>> = { browser: new Map(), device: new Map() }
   readonly #byAddress: Index
   readonly #byPrefix: Index
   readonly #bySdkDevice: Index
@@ -211,10 +212,10 @@ export class MemoryIdentityState implements IdentityState {
     sizes.delete(absorbed)
     const clicked = this.#clicked[level]
     const from = clicked.get(absorbed)
-    if (from) {
-      const into = clicked.get(survivor)
-      if (!into) clicked.set(survivor, from)
-      else for (const link of from) into.add(link)
+    if (from !== undefined) {
+      if (!clicked.has(survivor)) clicked.set(survivor, from)
+      else if (typeof from === 'number') this.markClicked(level, survivor, from)
+      else for (const link of from) this.markClicked(level, survivor, link)
       clicked.delete(absorbed)
     }
     return [absorbed, survivor]
@@ -368,14 +369,17 @@ export class MemoryIdentityState implements IdentityState {
   }
 
   hasClicked(level: ClusterLevel, root: string, linkId: number): boolean {
-    return this.#clicked[level].get(root)?.has(linkId) ?? false
+    const links = this.#clicked[level].get(root)
+    return links === linkId || (typeof links === 'object' && links.has(linkId))
   }
 
   markClicked(level: ClusterLevel, root: string, linkId: number): void {
     const clicked = this.#clicked[level]
-    let links = clicked.get(root)
-    if (!links) clicked.set(root, (links = new Set()))
-    links.add(linkId)
+    const links = clicked.get(root)
+    if (links === undefined) clicked.set(root, linkId)
+    else if (typeof links === 'number') {
+      if (links !== linkId) clicked.set(root, new Set([links, linkId]))
+    } else links.add(linkId)
   }
 
   edgesOf(key: string): readonly StateEdge[] {

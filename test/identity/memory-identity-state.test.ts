@@ -83,3 +83,28 @@ describe('bounded working state', () => {
     expect(e.resolve(at('home', { ts: 10 * DAY, cookieId: 'safari' })).deviceUnique).toBe(false)
   })
 })
+
+describe('links clicked per cluster', () => {
+  it('a merge leaves the surviving cluster with the links of both, one link or many on either side', () => {
+    const state = new MemoryIdentityState()
+    const put = (key: string, firstSeen: number) =>
+      state.put({
+        key, firstSeen, lastSeen: firstSeen, deviceHash: 'd', browserHash: 'b', primaryHash: 'p', sessionHash: 's', sdkDevice: null, sdkBrowser: null,
+        browserName: 'Safari', osName: 'iOS', deviceType: 'mobile', ipHash: 'ip-home', prefixHash: 'net-home', confidence: 60, correlationType: null,
+        factors: [], linkedFrom: null, geo: null, geoSince: firstSeen,
+      })
+    put('old', 1)
+    put('young', 2)
+    put('third', 3)
+    state.markClicked('device', 'old', 1)
+    state.markClicked('device', 'young', 2)
+    state.markClicked('device', 'young', 3)
+    state.markClicked('device', 'young', 3)
+    state.markClicked('device', 'third', 1)
+    expect(state.union('device', 'young', 'old')).toEqual(['young', 'old'])
+    expect([1, 2, 3, 4].map((link) => state.hasClicked('device', 'old', link))).toEqual([true, true, true, false])
+    expect(state.union('device', 'third', 'old')).toEqual(['third', 'old'])
+    expect(state.hasClicked('device', 'old', 1)).toBe(true)
+    expect(state.hasClicked('device', 'third', 1)).toBe(false)
+  })
+})
