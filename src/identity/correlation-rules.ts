@@ -16,7 +16,7 @@ export interface RuleInput {
   readonly contextsOnAddress: number
   /** Whether the observation's SDK device hash is known to be carried by several devices. */
   readonly sdkAmbiguous: boolean
-  /** Whether the candidate's device cluster has clicked the observation's link (asked only of candidates seen within REOPEN_MS). */
+  /** Whether the candidate's browser cluster has clicked the observation's link (asked only of candidates seen within REOPEN_MS). */
   readonly candidateClickedLink: boolean
 }
 

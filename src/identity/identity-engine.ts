@@ -169,7 +169,7 @@ export class IdentityEngine {
       for (const candidate of candidates) {
         if (seen.has(candidate.key)) continue
         seen.add(candidate.key)
-        const candidateClickedLink = signals.ts - candidate.lastSeen <= REOPEN_MS && state.hasClicked('device', state.find('device', candidate.key), signals.linkId)
+        const candidateClickedLink = signals.ts - candidate.lastSeen <= REOPEN_MS && state.hasClicked('browser', state.find('browser', candidate.key), signals.linkId)
         for (const rule of this.#rules) {
           const evidence = rule.evaluate({ signals, fingerprints, candidate, contextsOnAddress, sdkAmbiguous, candidateClickedLink })
           if (evidence && evidence.score >= this.#minConfidence && (best[evidence.level]?.evidence.score ?? -1) < evidence.score) best[evidence.level] = { evidence, candidate }
