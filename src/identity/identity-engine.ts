@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { CORRELATION_RULES, crowdPenalty, MAX_CROWD_PENALTY, REOPEN_MS, type CorrelationRule, type Evidence } from './correlation-rules.js'
 import type { ClusterLevel, CorrelationType, FingerprintEntity } from './fingerprint-entity.js'
 import { computeFingerprints, FINGERPRINT_VERSION, type Fingerprints } from './fingerprints.js'
@@ -153,7 +153,7 @@ export class IdentityEngine {
     if (s.newCookieId) return { key: s.newCookieId, source: s.sdkDevice ? 'client_header' : 'server_generated' }
     // No cookie may be set (strict privacy): the browser on this network within the
     // session window stands in for the storage context.
-    const session = createHash('sha256').update([s.prefixHash, s.userAgent, s.language, s.accept, Math.floor(s.ts / this.#sessionWindowMs)].join('\u0001')).digest('base64url')
+    const session = hash('sha256', [s.prefixHash, s.userAgent, s.language, s.accept, Math.floor(s.ts / this.#sessionWindowMs)].join('\u0001'), 'base64url')
     return { key: `s_${session.slice(0, 20)}`, source: s.sdkDevice ? 'client_header' : 'request_cache' }
   }
 

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { DeviceCookie } from '../../src/identity/device-cookie.js'
 
-const cookie = new DeviceCookie(Buffer.from('device-cookie-test-key-device-cookie'))
+const KEY = Buffer.from('device-cookie-test-key-device-cookie')
+const cookie = new DeviceCookie(KEY)
 const T = Date.parse('2026-11-22T05:00:00Z')
 
 describe('device_fp ids', () => {
@@ -22,6 +24,15 @@ describe('device_fp ids', () => {
     const id = cookie.newId(Number.NaN)
     expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/)
     expect(cookie.verify(cookie.sign(id))).toBe(id)
+  })
+
+  it('signs with SHA-256(key ‖ id), so cookies issued by earlier versions stay valid', () => {
+    for (const id of ['M-byifw64YReruhnoTJKQQ', cookie.newId(T), 'ünïcødé-ids-are-forged']) {
+      const mac = createHash('sha256').update(KEY).update(id).digest('base64url').slice(0, 22)
+      expect(cookie.sign(id)).toBe(`${id}.${mac}`)
+    }
+    const long = 'x'.repeat(40)
+    expect(cookie.sign(long)).toBe(`${long}.${createHash('sha256').update(KEY).update(long).digest('base64url').slice(0, 22)}`)
   })
 
   it('verifies its own signature and nothing else', () => {
