@@ -30,11 +30,11 @@ export function encodeClickBatch(records: readonly ClickRecord[]): EncodedClickB
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ')
 
 /**
- * One prepared statement run per row, all in one transaction (about 3 µs a click).
- * Fingerprints and correlations are inserted before the merges and reassignments of the
- * same batch, which then move them, in the order the engine made them.
+ * One prepared statement run per row, the parts of a batch (consecutive slices of it) all
+ * in one transaction. Within a part, fingerprints and correlations are inserted before
+ * its merges and reassignments, which then move them, in the order the engine made them.
  */
-export function sqliteClickInserter(database: Database.Database): (batch: EncodedClickBatch) => void {
+export function sqliteClickInserter(database: Database.Database): (parts: readonly EncodedClickBatch[]) => void {
   const insertClick = database.prepare(`INSERT INTO clicks (${CLICK_COLUMNS.map(([c]) => c).join(', ')}) VALUES (${placeholders(CLICK_COLUMNS.length)})`)
   const bump = database.prepare('UPDATE links SET click_count = click_count + ? WHERE id = ?')
   const upsertFingerprint = database.prepare(
@@ -49,14 +49,16 @@ export function sqliteClickInserter(database: Database.Database): (batch: Encode
   const mergeBrowser = database.prepare('UPDATE fingerprint_correlations SET browser_cluster_id = ?, updated_at = ? WHERE browser_cluster_id = ?')
   const mergeDevice = database.prepare('UPDATE fingerprint_correlations SET device_cluster_id = ?, updated_at = ? WHERE device_cluster_id = ?')
   const reassign = database.prepare('UPDATE fingerprint_correlations SET browser_cluster_id = ?, device_cluster_id = ?, updated_at = ? WHERE fingerprint_id = ?')
-  return database.transaction((batch: EncodedClickBatch) => {
-    for (const row of batch.clicks) insertClick.run(row)
-    for (const [linkId, n] of batch.humanClicks) bump.run(n, linkId)
-    for (const row of batch.fingerprints) upsertFingerprint.run(row)
-    for (const row of batch.correlations) upsertCorrelation.run(row)
-    for (const move of batch.moves) {
-      if (move[0] === 'reassign') reassign.run(move[2], move[3], move[4], move[1])
-      else (move[0] === 'browser' ? mergeBrowser : mergeDevice).run(move[2], move[3], move[1])
+  return database.transaction((batches: readonly EncodedClickBatch[]) => {
+    for (const batch of batches) {
+      for (const row of batch.clicks) insertClick.run(row)
+      for (const [linkId, n] of batch.humanClicks) bump.run(n, linkId)
+      for (const row of batch.fingerprints) upsertFingerprint.run(row)
+      for (const row of batch.correlations) upsertCorrelation.run(row)
+      for (const move of batch.moves) {
+        if (move[0] === 'reassign') reassign.run(move[2], move[3], move[4], move[1])
+        else (move[0] === 'browser' ? mergeBrowser : mergeDevice).run(move[2], move[3], move[1])
+      }
     }
   })
 }

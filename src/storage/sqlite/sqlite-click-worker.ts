@@ -5,9 +5,9 @@ import { sqliteClickInserter, type EncodedClickBatch } from './sqlite-click-inse
 // The click writer's thread: its own connection to the same file, so a batch's ~3 µs a
 // click of SQLite work never runs on the thread that answers redirects.
 const database = openSqliteDatabase((workerData as { path: string }).path)
-let insert: ((batch: EncodedClickBatch) => void) | undefined
+let insert: ((parts: readonly EncodedClickBatch[]) => void) | undefined
 
-parentPort!.on('message', (message: { id: number; batch: string } | 'close') => {
+parentPort!.on('message', (message: { id: number; parts: string[] } | 'close') => {
   if (message === 'close') {
     database.close()
     parentPort!.close()
@@ -16,7 +16,7 @@ parentPort!.on('message', (message: { id: number; batch: string } | 'close') => 
   try {
     // Prepared on first use: the main thread runs the migrations before the first click.
     insert ??= sqliteClickInserter(database)
-    insert(JSON.parse(message.batch) as EncodedClickBatch)
+    insert(message.parts.map((part) => JSON.parse(part) as EncodedClickBatch))
     parentPort!.postMessage({ id: message.id, error: null })
   } catch (error) {
     parentPort!.postMessage({ id: message.id, error: error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error) })
