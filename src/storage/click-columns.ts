@@ -55,3 +55,20 @@ export function collapsedMerges(records: readonly ClickRecord[]): Record<'browse
   }
   return out
 }
+
+/** Records encoded between two turns of the event loop: ~1 ms of work. */
+const ENCODE_PART = 250
+
+/**
+ * Encodes a batch in consecutive parts, letting the redirects that arrived meanwhile in
+ * between: encoding costs a few µs a click on the thread that answers redirects, and a
+ * batch of thousands encoded at once would hold every one of them for milliseconds.
+ */
+export async function encodeInParts<T>(records: readonly ClickRecord[], encode: (part: readonly ClickRecord[]) => T): Promise<T[]> {
+  const parts: T[] = []
+  for (let i = 0; i < records.length; i += ENCODE_PART) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve))
+    parts.push(encode(records.slice(i, i + ENCODE_PART)))
+  }
+  return parts
+}

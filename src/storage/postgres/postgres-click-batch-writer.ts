@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import { CLICK_COLUMNS, collapsedMerges, CORRELATION_COLUMNS, FINGERPRINT_COLUMNS, humanClicksByLink } from '../click-columns.js'
+import { CLICK_COLUMNS, collapsedMerges, CORRELATION_COLUMNS, encodeInParts, FINGERPRINT_COLUMNS, humanClicksByLink } from '../click-columns.js'
 import type { Database } from '../database.js'
 import type { ClickBatchWriter } from '../linkprint-dialect.js'
 import type { ClickRecord } from '../storage.js'
@@ -12,28 +12,39 @@ import type { ClickRecord } from '../storage.js'
  * bind parameter per value, up to the protocol's 65 535: a batch of new visitors near
  * CLICK_BATCH_MAX could not be written at all.)
  */
-function insertFromJson(table: 'clicks' | 'enhanced_fingerprints' | 'fingerprint_correlations', columns: readonly string[], rows: readonly object[], conflict: ReturnType<typeof sql> = sql``) {
+function insertFromJson(table: 'clicks' | 'enhanced_fingerprints' | 'fingerprint_correlations', columns: readonly string[], json: string, conflict: ReturnType<typeof sql> = sql``) {
   const list = sql.join(columns.map((c) => sql.ref(c)))
-  return sql`INSERT INTO ${sql.table(table)} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${sql.table(table)}, ${JSON.stringify(rows)}::json) ${conflict}`
+  return sql`INSERT INTO ${sql.table(table)} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${sql.table(table)}, ${json}::json) ${conflict}`
+}
+
+/** A JSON array of the rows each record yields, encoded in parts (click-columns.ts). */
+async function jsonRows(records: readonly ClickRecord[], rowsOf: (record: ClickRecord) => readonly object[]): Promise<string> {
+  const parts = await encodeInParts(records, (part) => JSON.stringify(part.flatMap(rowsOf)).slice(1, -1))
+  return `[${parts.filter((p) => p !== '').join(',')}]`
 }
 
 const CLICK_NAMES = CLICK_COLUMNS.map(([name]) => name)
 
 export const postgresClickBatchWriter: ClickBatchWriter = {
   close: async () => {},
-  write: (db: Kysely<Database>, records: readonly ClickRecord[]) =>
-    db.transaction().execute(async (trx) => {
-      await insertFromJson('clicks', CLICK_NAMES, records.map((r) => r.click)).execute(trx)
+  async write(db: Kysely<Database>, records: readonly ClickRecord[]) {
+    // One row per context: a context placed anew later in the batch (resolve-identity.ts) comes twice,
+    // and one INSERT … ON CONFLICT may not touch a row twice; the last is the state after the batch.
+    const last = new Map<string, ClickRecord>()
+    for (const r of records) if (r.fingerprint) last.set(r.fingerprint.row.id, r)
+    const latest = [...last.values()]
+    const clicks = await jsonRows(records, (r) => [r.click])
+    const fingerprints = await jsonRows(latest, (r) => [r.fingerprint!.row])
+    const correlations = await jsonRows(latest, (r) => [r.fingerprint!.correlation])
+    await db.transaction().execute(async (trx) => {
+      await insertFromJson('clicks', CLICK_NAMES, clicks).execute(trx)
       for (const [linkId, n] of humanClicksByLink(records)) {
         await trx.updateTable('links').set((eb) => ({ click_count: eb('click_count', '+', n) })).where('id', '=', linkId).execute()
       }
-      // One row per context: a context placed anew later in the batch (resolve-identity.ts) comes twice,
-      // and one INSERT … ON CONFLICT may not touch a row twice; the last is the state after the batch.
-      const fingerprints = [...new Map(records.flatMap((r) => (r.fingerprint ? [[r.fingerprint.row.id, r.fingerprint] as const] : []))).values()]
-      if (fingerprints.length > 0) {
-        await insertFromJson('enhanced_fingerprints', FINGERPRINT_COLUMNS, fingerprints.map((f) => f.row), sql`
+      if (latest.length > 0) {
+        await insertFromJson('enhanced_fingerprints', FINGERPRINT_COLUMNS, fingerprints, sql`
           ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, confidence = excluded.confidence, correlation_factors = excluded.correlation_factors`).execute(trx)
-        await insertFromJson('fingerprint_correlations', CORRELATION_COLUMNS, fingerprints.map((f) => f.correlation), sql`
+        await insertFromJson('fingerprint_correlations', CORRELATION_COLUMNS, correlations, sql`
           ON CONFLICT (fingerprint_id) DO UPDATE SET browser_cluster_id = excluded.browser_cluster_id, device_cluster_id = excluded.device_cluster_id,
             correlation_type = excluded.correlation_type, confidence_score = excluded.confidence_score, updated_at = excluded.updated_at, edges = excluded.edges`).execute(trx)
       }
@@ -58,5 +69,6 @@ export const postgresClickBatchWriter: ClickBatchWriter = {
                   FROM unnest(${[...moves.keys()]}::text[], ${[...moves.values()]}::text[]) AS m(absorbed_id, into_id)
                   WHERE fc.${column} = m.absorbed_id`.execute(trx)
       }
-    }),
+    })
+  },
 }

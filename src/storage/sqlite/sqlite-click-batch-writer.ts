@@ -3,11 +3,9 @@ import { Worker } from 'node:worker_threads'
 import type Database from 'better-sqlite3'
 import type { Kysely } from 'kysely'
 import type { Database as Tables } from '../database.js'
+import { encodeInParts } from '../click-columns.js'
 import type { ClickBatchWriter } from '../linkprint-dialect.js'
 import { encodeClickBatch, sqliteClickInserter, type EncodedClickBatch } from './sqlite-click-inserter.js'
-
-/** Clicks encoded between two turns of the event loop: ~1 ms of work. */
-const PART = 250
 
 function spawnWorker(path: string): Worker {
   const self = new URL(import.meta.url)
@@ -58,13 +56,7 @@ export function sqliteClickBatchWriter(path: string, database: Database.Database
     async write(_db, records) {
       worker ??= start()
       const target = worker
-      // Encoding costs ~4 µs a click on the thread that answers redirects: a batch of
-      // thousands is encoded in parts, with the redirects waiting meanwhile let in between.
-      const parts: string[] = []
-      for (let i = 0; i < records.length; i += PART) {
-        if (i > 0) await new Promise((resolve) => setImmediate(resolve))
-        parts.push(JSON.stringify(encodeClickBatch(records.slice(i, i + PART))))
-      }
+      const parts = await encodeInParts(records, (part) => JSON.stringify(encodeClickBatch(part)))
       const id = nextId++
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject })
