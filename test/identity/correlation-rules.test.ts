@@ -1,28 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { IdentityEngine } from '../../src/identity/identity-engine.js'
-import type { IdentitySignals } from '../../src/identity/identity-signals.js'
-import { MemoryIdentityState } from '../../src/identity/memory-identity-state.js'
-import { parseUserAgent } from '../../src/signals/user-agent.js'
+import { MINUTE, signalsOf, testEngine as engine } from '../helpers/identity-fixtures.js'
 
 const INSTAGRAM = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 399.0.0.23.99 (iPhone11,8; iOS 26_2; it_IT; it; scale=2.00; 828x1792; 800389823; IABMV/1)'
 const SAFARI = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_7 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/26.2 Mobile/15E148 Safari/604.1'
 const ANDROID_CHROME = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36'
-const MINUTE = 60_000
-const HOUR = 60 * MINUTE
-
-function engine() {
-  return new IdentityEngine({ state: new MemoryIdentityState(), sessionWindowMs: 6 * HOUR, minConfidence: 50 })
-}
-
 /** A plain redirect (no SDK) from a home router. */
-function click(userAgent: string, over: Partial<IdentitySignals> & { ts: number }): IdentitySignals {
-  return {
-    linkId: 1, ipHash: 'ip-home', prefixHash: 'net-home', cookieId: null, newCookieId: null,
-    sdkDevice: null, sdkBrowser: null, timezone: null,
-    ua: parseUserAgent(userAgent), userAgent, language: 'it', accept: 'text/html', geo: null,
-    ...over,
-  }
-}
+const click = signalsOf
 
 describe('reopen: the same link opened again in another browser of the device', () => {
   it('joins the in-app view and the browser it hands the link to, without the SDK', () => {

@@ -2,22 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { IdentityEngine } from '../../src/identity/identity-engine.js'
 import type { IdentitySignals } from '../../src/identity/identity-signals.js'
 import { MemoryIdentityState } from '../../src/identity/memory-identity-state.js'
-import { parseUserAgent } from '../../src/signals/user-agent.js'
+import { HOUR, signalsOf, testEngine as engine } from '../helpers/identity-fixtures.js'
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1'
-const HOUR = 3_600_000
-
-function engine() {
-  return new IdentityEngine({ state: new MemoryIdentityState(), sessionWindowMs: 6 * HOUR, minConfidence: 50 })
-}
-
-function signals(over: Partial<IdentitySignals> & { ts: number; newCookieId?: string | null }): IdentitySignals {
-  return {
-    linkId: 1, ipHash: 'ip-home', prefixHash: 'net-home', cookieId: null, newCookieId: null,
-    sdkDevice: 'hash-iphone-15-it', sdkBrowser: 'hash-safari-18', timezone: 'Europe/Rome',
-    ua: parseUserAgent(IPHONE), userAgent: IPHONE, language: 'it', accept: 'text/html', geo: null,
-    ...over,
-  }
+function signals(over: Partial<IdentitySignals> & { ts: number }): IdentitySignals {
+  return signalsOf(IPHONE, { sdkDevice: 'hash-iphone-15-it', sdkBrowser: 'hash-safari-18', timezone: 'Europe/Rome', ...over })
 }
 
 describe('identity engine', () => {

@@ -1,29 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import type { FingerprintEntity } from '../../src/identity/fingerprint-entity.js'
 import { IdentityEngine } from '../../src/identity/identity-engine.js'
 import type { IdentitySignals } from '../../src/identity/identity-signals.js'
 import { MemoryIdentityState } from '../../src/identity/memory-identity-state.js'
 import { OverlayIdentityState } from '../../src/identity/overlay-identity-state.js'
 import { replaceableIdentityState } from '../../src/identity/replaceable-identity-state.js'
-import { parseUserAgent } from '../../src/signals/user-agent.js'
+import { entityOf as entity, HOUR, signalsOf } from '../helpers/identity-fixtures.js'
 
 const MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
-const HOUR = 3_600_000
 const SDK = { sdkDevice: 'a1b2c3d4e5f6a7b8c9d0', sdkBrowser: 'f0e1d2c3b4a5f6e7d8c9' }
 
 function signals(over: Partial<IdentitySignals> & { ts: number }): IdentitySignals {
-  return {
-    linkId: 1, ipHash: 'ip-home', prefixHash: 'net-home', cookieId: null, newCookieId: null, sdkDevice: null, sdkBrowser: null,
-    timezone: 'Europe/Rome', ua: parseUserAgent(MAC), userAgent: MAC, language: 'it', accept: 'text/html', geo: null, ...over,
-  }
-}
-
-function entity(key: string, firstSeen: number): FingerprintEntity {
-  return {
-    key, firstSeen, lastSeen: firstSeen, deviceHash: 'd', browserHash: 'b', primaryHash: 'p', sessionHash: 's', sdkDevice: null, sdkBrowser: null,
-    browserName: 'Chrome', osName: 'Mac OS', deviceType: 'desktop', ipHash: 'ip', prefixHash: 'net', confidence: 60, correlationType: null, factors: [], linkedFrom: 'ip',
-    geo: null, geoSince: firstSeen,
-  }
+  return signalsOf(MAC, { timezone: 'Europe/Rome', ...over })
 }
 
 describe('MemoryIdentityState.restoreMembership', () => {

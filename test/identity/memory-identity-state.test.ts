@@ -1,24 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { IdentityEngine } from '../../src/identity/identity-engine.js'
 import type { IdentitySignals } from '../../src/identity/identity-signals.js'
 import { MemoryIdentityState } from '../../src/identity/memory-identity-state.js'
-import { parseUserAgent } from '../../src/signals/user-agent.js'
+import { DAY, entityOf, HOUR, signalsOf, testEngine as engine } from '../helpers/identity-fixtures.js'
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1'
-const HOUR = 3_600_000
-const DAY = 24 * HOUR
-
-function engine() {
-  return new IdentityEngine({ state: new MemoryIdentityState(), sessionWindowMs: 6 * HOUR, minConfidence: 50 })
-}
 
 function at(place: string, over: Partial<IdentitySignals> & { ts: number }): IdentitySignals {
-  return {
-    linkId: 1, ipHash: `ip-${place}`, prefixHash: `net-${place}`, cookieId: null, newCookieId: null,
-    sdkDevice: 'hash-iphone-15-it', sdkBrowser: null, timezone: 'Europe/Rome',
-    ua: parseUserAgent(IPHONE), userAgent: IPHONE, language: 'it', accept: 'text/html', geo: null,
-    ...over,
-  }
+  return signalsOf(IPHONE, { ipHash: `ip-${place}`, prefixHash: `net-${place}`, sdkDevice: 'hash-iphone-15-it', timezone: 'Europe/Rome', ...over })
 }
 
 describe('SDK device hashes shared by a kind of device', () => {
@@ -49,7 +37,7 @@ describe('SDK device hashes shared by a kind of device', () => {
 })
 
 describe('bounded working state', () => {
-  const small = () => new IdentityEngine({ state: new MemoryIdentityState({ maxEntities: 100 }), sessionWindowMs: 6 * HOUR, minConfidence: 50 })
+  const small = () => engine(new MemoryIdentityState({ maxEntities: 100 }))
 
   it('forgets one-time visitors entirely once they leave, however many come', () => {
     const e = small()
@@ -87,12 +75,7 @@ describe('bounded working state', () => {
 describe('links clicked per cluster', () => {
   it('a merge leaves the surviving cluster with the links of both, one link or many on either side', () => {
     const state = new MemoryIdentityState()
-    const put = (key: string, firstSeen: number) =>
-      state.put({
-        key, firstSeen, lastSeen: firstSeen, deviceHash: 'd', browserHash: 'b', primaryHash: 'p', sessionHash: 's', sdkDevice: null, sdkBrowser: null,
-        browserName: 'Safari', osName: 'iOS', deviceType: 'mobile', ipHash: 'ip-home', prefixHash: 'net-home', confidence: 60, correlationType: null,
-        factors: [], linkedFrom: null, geo: null, geoSince: firstSeen,
-      })
+    const put = (key: string, firstSeen: number) => state.put(entityOf(key, firstSeen))
     put('old', 1)
     put('young', 2)
     put('third', 3)
