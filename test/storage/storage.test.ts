@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/errors.js'
 import { openStorage } from '../../src/storage/open-storage.js'
-import type { ClickRecord, NewClick, Storage } from '../../src/storage/storage.js'
+import type { ClickRecord, Storage } from '../../src/storage/storage.js'
+import { clickRecord } from '../helpers/click-records.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
 
-function click(linkId: number, ts: number, over: Partial<NewClick> = {}): ClickRecord {
-  return {
-    click: {
-      link_id: linkId, ts, ip_hash: 'ip', ip_prefix_hash: 'pre', user_agent: 'UA', referrer_host: null, method: 'GET',
-      is_bot: 0, bot_reason: null, browser_id: 'b1', device_id: 'd1', confidence: 80, identity_source: 'cookie', fingerprint_version: 1,
-      fingerprint_id: null, legacy_id: null, session_hash: null, device_hash: null, sdk_device_hash: null, sdk_browser_hash: null, signals: null,
-      ...over,
-    },
-  }
-}
+const click = clickRecord
 
 for (const dialect of DIALECTS) {
   describe(`storage on ${dialect}`, () => {
