@@ -1,5 +1,10 @@
 /**
- * npm run bench:redirect [-- --duration 5 --rounds 3 --connections 50 --dialects sqlite,postgres]
+ * npm run bench:redirect [-- --duration 5 --rounds 3 --connections 50 --dialects sqlite,postgres --visitors new,returning]
+ *
+ * Visitors: `new` sends no cookie, so every request is a first visit (a new device_fp,
+ * a new identity context and its rows): the worst case, a viral link. `returning` sends
+ * the 2 000 cookies the service issued before the run, each connection cycling through
+ * them (prebuilt requests, so the load generator is not slowed): people coming back.
  *
  * The real service (built, click recording on) against a bare node:http 302 server, in the
  * same run, alternating rounds so both see the same machine load. Prints throughput,
@@ -7,6 +12,7 @@
  * answered redirect became a click.
  */
 import { readFileSync } from 'node:fs'
+import { get } from 'node:http'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { openStorage } from '../src/storage/open-storage.js'
@@ -20,6 +26,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '50' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
+    visitors: { type: 'string', default: 'new,returning' },
   },
 })
 const duration = Number(values.duration)
@@ -43,9 +50,32 @@ function cpuMicros(pid: number | undefined): number {
   }
 }
 
-async function load(url: string, pid: number | undefined): Promise<Run> {
+const RETURNING = 2_000
+
+/** Cookies the service set on first visits, as browsers would send them back. */
+async function issueCookies(url: string): Promise<string[]> {
+  const cookies: string[] = []
+  // node:http, not fetch: fetch adds Sec-Fetch-Mode without Client Hints, which the bot detector rightly calls a script.
+  for (let i = 0; i < RETURNING; i++) {
+    const setCookie = await new Promise<string[] | undefined>((resolve, reject) =>
+      get(url, { headers: { 'user-agent': UA, 'accept-language': 'it-IT,it;q=0.9' } }, (response) => {
+        response.resume()
+        resolve(response.headers['set-cookie'])
+      }).on('error', reject),
+    )
+    const cookie = setCookie?.[0]?.split(';')[0]
+    if (!cookie) throw new Error('no cookie issued')
+    cookies.push(cookie)
+  }
+  return cookies
+}
+
+async function load(url: string, pid: number | undefined, cookies: readonly string[] | null = null): Promise<Run> {
   const before = cpuMicros(pid)
-  const result = await autocannon({ url, connections, duration, headers: { 'user-agent': UA, 'accept-language': 'it-IT,it;q=0.9' } })
+  const result = await autocannon({
+    url, connections, duration, headers: { 'user-agent': UA, 'accept-language': 'it-IT,it;q=0.9' },
+    ...(cookies && { requests: cookies.map((cookie) => ({ headers: { 'user-agent': UA, 'accept-language': 'it-IT,it;q=0.9', cookie } })) }),
+  })
   // The writer finishes the last batch after the last answer: its work belongs to these requests.
   await new Promise((resolve) => setTimeout(resolve, 200))
   const answered = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => code === '302').reduce((n, [, s]) => n + (s.count ?? 0), 0)
@@ -62,41 +92,45 @@ const bare = await spawnServer(['--import', 'tsx', 'bench/lib/bare-302-server.ts
 const table: string[][] = []
 try {
   for (const dialect of values.dialects!.split(',')) {
-    const db = await createTestDatabase(dialect as DialectName)
-    const service = await spawnServer(['bin/linkprint.js', 'serve'], { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn' })
-    const key = /API key:\s+(\S+)/.exec(service.output())?.[1]
-    const created = await fetch(`${service.url}/api/links`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.org/', slug: 'bench' }) })
-    if (created.status !== 201) throw new Error(`could not create the link: ${await created.text()}`)
-    await load(`${service.url}/bench`, service.child.pid) // warm-up
-    const bareRuns: Run[] = []
-    const serviceRuns: Run[] = []
-    for (let round = 0; round < rounds; round++) {
-      bareRuns.push(await load(`${bare.url}/bench`, bare.child.pid))
-      serviceRuns.push(await load(`${service.url}/bench`, service.child.pid))
-      process.stderr.write(`  ${dialect} round ${round + 1}/${rounds}: bare ${Math.round(bareRuns.at(-1)!.rps)} req/s, service ${Math.round(serviceRuns.at(-1)!.rps)} req/s\n`)
+    for (const visitors of values.visitors!.split(',')) {
+      if (visitors !== 'new' && visitors !== 'returning') throw new Error(`--visitors: new or returning, not ${visitors}`)
+      const db = await createTestDatabase(dialect as DialectName)
+      const service = await spawnServer(['bin/linkprint.js', 'serve'], { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn' })
+      const key = /API key:\s+(\S+)/.exec(service.output())?.[1]
+      const created = await fetch(`${service.url}/api/links`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.org/', slug: 'bench' }) })
+      if (created.status !== 201) throw new Error(`could not create the link: ${await created.text()}`)
+      const cookies = visitors === 'returning' ? await issueCookies(`${service.url}/bench`) : null
+      await load(`${service.url}/bench`, service.child.pid, cookies) // warm-up
+      const bareRuns: Run[] = []
+      const serviceRuns: Run[] = []
+      for (let round = 0; round < rounds; round++) {
+        bareRuns.push(await load(`${bare.url}/bench`, bare.child.pid, cookies))
+        serviceRuns.push(await load(`${service.url}/bench`, service.child.pid, cookies))
+        process.stderr.write(`  ${dialect} ${visitors} round ${round + 1}/${rounds}: bare ${Math.round(bareRuns.at(-1)!.rps)} req/s, service ${Math.round(serviceRuns.at(-1)!.rps)} req/s\n`)
+      }
+      // The server's own count: autocannon does not count the requests still in flight when it stops.
+      const metrics = await (await fetch(`${service.url}/metrics`)).text()
+      const answered = [...metrics.matchAll(/^linkprint_redirects_total\{outcome="(?:redirect|bot)"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
+      const exit = await service.stop()
+      const storage = openStorage(db.url)
+      const clicks = await storage.countClicks()
+      await storage.close()
+      await db.drop()
+      const summary = (runs: Run[]) => ({ rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), cpu: median(runs.map((r) => r.cpuUs)) })
+      const b = summary(bareRuns)
+      const s = summary(serviceRuns)
+      table.push([
+        dialect, visitors, `${Math.round(b.rps)}`, `${b.p50}/${b.p99}`, `${Math.round(s.rps)}`, `${s.p50}/${s.p99}`, (s.rps / b.rps).toFixed(2),
+        `${b.cpu.toFixed(1)}/${s.cpu.toFixed(1)}`, (b.cpu / s.cpu).toFixed(2),
+        `${answered}`, `${clicks}`, clicks === answered ? 'yes' : 'NO', `${exit}`,
+      ])
     }
-    // The server's own count: autocannon does not count the requests still in flight when it stops.
-    const metrics = await (await fetch(`${service.url}/metrics`)).text()
-    const answered = [...metrics.matchAll(/^linkprint_redirects_total\{outcome="(?:redirect|bot)"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
-    const exit = await service.stop()
-    const storage = openStorage(db.url)
-    const clicks = await storage.countClicks()
-    await storage.close()
-    await db.drop()
-    const summary = (runs: Run[]) => ({ rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), cpu: median(runs.map((r) => r.cpuUs)) })
-    const b = summary(bareRuns)
-    const s = summary(serviceRuns)
-    table.push([
-      dialect, `${Math.round(b.rps)}`, `${b.p50}/${b.p99}`, `${Math.round(s.rps)}`, `${s.p50}/${s.p99}`, (s.rps / b.rps).toFixed(2),
-      `${b.cpu.toFixed(1)}/${s.cpu.toFixed(1)}`, (b.cpu / s.cpu).toFixed(2),
-      `${answered}`, `${clicks}`, clicks === answered ? 'yes' : 'NO', `${exit}`,
-    ])
   }
 } finally {
   await bare.stop()
 }
 
-const headers = ['db', 'bare req/s', 'bare p50/p99 ms', 'service req/s', 'service p50/p99 ms', 'ratio', 'cpu µs/req bare/service', 'cpu ratio', 'answered', 'clicks stored', 'equal', 'exit']
+const headers = ['db', 'visitors', 'bare req/s', 'bare p50/p99 ms', 'service req/s', 'service p50/p99 ms', 'ratio', 'cpu µs/req bare/service', 'cpu ratio', 'answered', 'clicks stored', 'equal', 'exit']
 const widths = headers.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)))
 const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ')
 console.log(`\nredirect benchmark: ${connections} connections, ${rounds} alternating rounds of ${duration}s each (medians)`)
