@@ -56,6 +56,20 @@ describe('identity engine', () => {
     expect(new Set(split.reassigned.map((r) => r.deviceRoot)).size).toBe(2)
   })
 
+  it('without a cookie (strict privacy, DNT, GPC) counts a browser once a UTC day and never follows it into the next', () => {
+    const e = engine()
+    const day = Date.parse('2026-11-20T00:00:00Z')
+    const strict = (ts: number, linkId = 1) => e.resolve(signals({ ts, linkId, sdkDevice: null, sdkBrowser: null }))
+    const morning = strict(day + HOUR)
+    const evening = strict(day + 20 * HOUR)
+    expect(evening.key).toBe(morning.key)
+    expect([morning.browserUnique, evening.browserUnique]).toEqual([true, false])
+    expect(morning.source).toBe('request_cache')
+    const tomorrow = strict(day + 25 * HOUR)
+    expect(tomorrow.key).not.toBe(morning.key)
+    expect(tomorrow.browserUnique).toBe(true)
+  })
+
   it('keeps working state bounded', () => {
     const state = new MemoryIdentityState({ maxEntities: 100, maxPerIndex: 8 })
     const e = new IdentityEngine({ state, sessionWindowMs: 6 * HOUR, minConfidence: 50 })
