@@ -24,6 +24,9 @@ import { identityEngineDevices } from './sessions/device-matcher.js'
 import { openSessionBackend } from './sessions/session-backend.js'
 import { SessionCore } from './sessions/session-core.js'
 import { SourceMonitor } from './sessions/source-monitor.js'
+import type { RateLimiter } from './sessions/rate-limiter.js'
+import { RetentionJob } from './privacy/retention-job.js'
+import { VisitorData } from './privacy/visitor-data.js'
 import { ClickWriter } from './storage/click-writer.js'
 import { openStorage } from './storage/open-storage.js'
 import type { FingerprintingAlgorithm, Storage, User } from './storage/storage.js'
@@ -58,7 +61,13 @@ export interface Linkprint {
   reclassify(clicks: readonly TrackedClick[]): void
   /** Called with every reclassification (replay listens here: its decisions report the final bot flag). */
   onReclassify: ((clicks: readonly TrackedClick[]) => void) | undefined
-  /** Writes every queued click, then closes storage. */
+  /** RETENTION_DAYS (privacy/retention-job.ts); the server runs it (http/plugins/retention-plugin.ts), `linkprint retention` once. */
+  readonly retention: RetentionJob
+  /** Per-visitor export and deletion (privacy/visitor-data.ts; routes: http/plugins/visitor-data-plugin.ts, admin-visitors-plugin.ts). */
+  readonly visitorData: VisitorData
+  /** The sessions' rate limiter (Redis when REDIS_URL is set), for other routes that need one. */
+  readonly rateLimiter: RateLimiter
+  /** Stops the retention job, writes every queued click, then closes storage. */
   close(): Promise<void>
 }
 
@@ -74,6 +83,8 @@ export interface LinkprintOptions {
   restore?: IdentityStateLoadOptions | false
   /** Clicks per transaction of the fingerprint migration job (1 000). */
   migrationChunkSize?: number
+  /** Rows per statement of retention and visitor deletion (5 000), and time between retention runs (1 h). */
+  retention?: { batchSize?: number; intervalMs?: number }
 }
 
 const geoDatabases = new Map<string, Promise<DatabaseGeo | null>>()
@@ -200,7 +211,17 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     ? { upToClickId: 0, memberships: 0, contexts: 0, sightings: 0, clicked: 0, edges: 0, ms: 0 }
     : await loadIdentityState(storage.identity, identity.state, { ...options.restore, upToClickId: fingerprintMigration.resumeCursor ?? options.restore?.upToClickId })
 
+  const retention = new RetentionJob({
+    storage, clock, days: config.retentionDays,
+    batchSize: options.retention?.batchSize,
+    intervalMs: options.retention?.intervalMs,
+    onDeleted: (table, count) => metrics?.retentionDeleted.labels(table).inc(count),
+    onError: options.onError,
+  })
+  const visitorData = new VisitorData({ storage, writer, state: () => identity.state, batchSize: options.retention?.batchSize })
+
   return {
+    retention, visitorData, rateLimiter: sessionBackend.limiter,
     config, clock, storage, keys, links, writer, metrics, clickEnvironment, identity, geoDatabase, fingerprintMigration, identityLoad, sessions, sourceMonitor,
     onClick: undefined,
     scanners: clickEnvironment.scanners!,
@@ -216,6 +237,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     async close() {
       // Left to resume at the next start (its progress is stored chunk by chunk).
       await fingerprintMigration.stop()
+      // Stops at its next batch; the next run goes on from there.
+      await retention.stop()
       await sessionBackend.close()
       await writer.close()
       await storage.close()

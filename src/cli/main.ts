@@ -2,6 +2,7 @@ import { AppError } from '../errors.js'
 import { linksCommand } from './links-command.js'
 import { migrateCommand } from './migrate-command.js'
 import { replayCommand } from './replay-command.js'
+import { retentionCommand } from './retention-command.js'
 import { serveCommand } from './serve-command.js'
 import { statsCommand } from './stats-command.js'
 import { userCommand } from './user-command.js'
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   user: userCommand,
   stats: statsCommand,
   replay: replayCommand,
+  retention: retentionCommand,
 }
 
 const USAGE = `Usage: linkprint <command> [options]
@@ -34,6 +36,8 @@ Commands:
   stats [<slug>] [--json]       clicks and unique visitors per link
   replay <events.ndjson> [--decisions out.ndjson]
                                 feed recorded requests through the click pipeline
+  retention [--dry-run] [--days N] [--json]
+                                delete clicks and identity rows older than RETENTION_DAYS
 
 Environment variables are listed in the README.`
 

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Linkprint } from '../linkprint.js'
+import { adminVisitorsPlugin } from './plugins/admin-visitors-plugin.js'
 import { analyticsPlugin } from './plugins/analytics-plugin.js'
 import { fingerprintMigrationPlugin } from './plugins/fingerprint-migration-plugin.js'
 import { robustFingerprintDebugPlugin } from './plugins/robust-fingerprint-debug-plugin.js'
@@ -11,6 +12,8 @@ import { healthPlugin } from './plugins/health-plugin.js'
 import { linksPlugin } from './plugins/links-plugin.js'
 import { metricsPlugin } from './plugins/metrics-plugin.js'
 import { redirectPlugin } from './plugins/redirect-plugin.js'
+import { retentionPlugin } from './plugins/retention-plugin.js'
+import { visitorDataPlugin } from './plugins/visitor-data-plugin.js'
 import { visitorSessionsPlugin } from './plugins/visitor-sessions-plugin.js'
 import { requestValidatorCompiler } from './request-validator.js'
 
@@ -48,6 +51,9 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   await app.register(fingerprintMigrationPlugin)
   await app.register(robustFingerprintDebugPlugin)
   await app.register(robustFingerprintMonitorPlugin)
+  await app.register(visitorDataPlugin)
+  await app.register(adminVisitorsPlugin)
+  await app.register(retentionPlugin)
   await app.register(redirectPlugin)
   return app
 }

@@ -70,6 +70,11 @@ export class DeviceCookie {
     return `${DEVICE_COOKIE}=${this.sign(id)}; Max-Age=${MAX_AGE_SECONDS}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
   }
 
+  /** Tells the browser to drop the cookie (after its visitor data was deleted); the same attributes, so it replaces the one set. */
+  clearHeader(secure: boolean): string {
+    return `${DEVICE_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+  }
+
   /**
    * SHA-256(key ‖ id), not HMAC: ids have one fixed length, so the length-extension
    * weakness HMAC guards against cannot yield a valid cookie, and this costs half as

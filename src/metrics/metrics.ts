@@ -29,6 +29,8 @@ export function createMetrics(options: { queueDepth: () => number; defaultMetric
     clicksWritten: new Counter({ name: 'linkprint_clicks_written_total', help: 'Clicks committed to storage', registers: [registry] }),
     clicksDropped: new Counter({ name: 'linkprint_clicks_dropped_total', help: 'Clicks lost, by reason (queue_full, write_failed)', labelNames: ['reason'] as const, registers: [registry] }),
     flushSeconds: new Histogram({ name: 'linkprint_click_flush_seconds', help: 'Time to write one batch of clicks', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [registry] }),
+    retentionDeleted: new Counter({ name: 'linkprint_retention_deleted_rows_total', help: 'Rows RETENTION_DAYS deleted, by table (clicks, enhanced_fingerprints, fingerprint_correlations)', labelNames: ['table'] as const, registers: [registry] }),
+    visitorErasures: new Counter({ name: 'linkprint_visitor_erasures_total', help: 'Per-visitor deletions, by who asked (visitor, admin)', labelNames: ['by'] as const, registers: [registry] }),
     queueDepth: new Gauge({ name: 'linkprint_click_queue_depth', help: 'Clicks waiting to be written', registers: [registry], collect() { this.set(options.queueDepth()) } }),
   }
 }

@@ -6,8 +6,8 @@ import { KyselyIdentityStorage } from './kysely-identity-storage.js'
 import { migrationContext } from './migrations/migration-context.js'
 import { MIGRATIONS } from './migrations/index.js'
 import type {
-  ApiKey, Breakdown, Bucket, ClickRow, Link, LinkPatch, LinkQuery, LinkStats, MigrationState, ClickRecord,
-  NewLink, RedirectStatus, Session, Storage, TimeRange, User,
+  ApiKey, Breakdown, Bucket, ClickRow, ContextCursor, Link, LinkPatch, LinkQuery, LinkStats, MigrationState, ClickRecord,
+  NewLink, RedirectStatus, RetentionCounts, Session, Storage, TimeRange, User, VisitorClickRow, VisitorContext,
 } from './storage.js'
 import type { ClickReclassification } from './storage.js'
 
@@ -382,6 +382,141 @@ export class KyselyStorage implements Storage {
     return (await q.execute()) as ClickRow[]
   }
 
+  async deleteExpiredClicks(before: number, afterId: number, limit: number): Promise<{ deleted: number; scannedTo: number | null }> {
+    // A window of the primary key, whatever the clicks' times: exact even where ids and
+    // times disagree (replayed history, two instances' clocks), and no statement reads more
+    // than `limit` rows. No index on ts: one more index on the hottest table would cost
+    // every click written to spare an hourly job a pass over the key.
+    const window = await this.#db
+      .selectFrom((eb) => eb.selectFrom('clicks').select('id').where('id', '>', afterId).orderBy('id').limit(limit).as('w'))
+      .select((eb) => eb.fn.max('w.id').as('last'))
+      .executeTakeFirst()
+    if (window?.last === null || window?.last === undefined) return { deleted: 0, scannedTo: null }
+    const scannedTo = Number(window.last)
+    const result = await this.#db.deleteFrom('clicks').where('id', '>', afterId).where('id', '<=', scannedTo).where('ts', '<', before).executeTakeFirst()
+    return { deleted: Number(result.numDeletedRows), scannedTo }
+  }
+
+  async deleteExpiredIdentities(before: number, after: ContextCursor | null, limit: number): Promise<Omit<RetentionCounts, 'clicks'> & { scannedTo: ContextCursor | null }> {
+    return this.#db.transaction().execute(async (trx) => {
+      // A window of candidates in last_seen order, deleted or not: last_seen changes only
+      // when a context's rows are rewritten, so many contexts that still click look old, and
+      // a query for "the next deletable ones" would walk past all of them every batch.
+      let window = trx.selectFrom('enhanced_fingerprints').select(['id', 'last_seen']).where('last_seen', '<', before)
+      if (after) window = window.where('last_seen', '>=', after.lastSeen).where((eb) => eb.or([eb('last_seen', '>', after.lastSeen), eb('id', '>', after.id)]))
+      const candidates = await window.orderBy('last_seen').orderBy('id').limit(limit).execute()
+      const last = candidates.at(-1)
+      if (!last) return { fingerprints: 0, correlations: 0, scannedTo: null }
+      const scannedTo = { lastSeen: Number(last.last_seen), id: last.id }
+      // A root still naming another context's cluster stays (the restart reload reads its
+      // first-seen time to settle later unions); a later pass takes it once its members are gone.
+      // Rows of the two tables are written together (click writers, migration job), so the
+      // candidates come from enhanced_fingerprints alone.
+      const { rows } = await sql<{ id: string }>`
+        DELETE FROM enhanced_fingerprints
+        WHERE id IN (${sql.join(candidates.map((c) => c.id))})
+          AND NOT EXISTS (SELECT 1 FROM clicks c WHERE c.fingerprint_id = enhanced_fingerprints.id)
+          AND NOT EXISTS (SELECT 1 FROM fingerprint_correlations f WHERE f.device_cluster_id = enhanced_fingerprints.id AND f.fingerprint_id <> enhanced_fingerprints.id)
+          AND NOT EXISTS (SELECT 1 FROM fingerprint_correlations f WHERE f.browser_cluster_id = enhanced_fingerprints.id AND f.fingerprint_id <> enhanced_fingerprints.id)
+        RETURNING id
+      `.execute(trx)
+      if (rows.length === 0) return { fingerprints: 0, correlations: 0, scannedTo }
+      const result = await trx.deleteFrom('fingerprint_correlations').where('fingerprint_id', 'in', rows.map((r) => r.id)).executeTakeFirst()
+      return { fingerprints: rows.length, correlations: Number(result.numDeletedRows), scannedTo }
+    })
+  }
+
+  async countExpired(before: number): Promise<RetentionCounts> {
+    // A context stays when it was seen since `before` or keeps a click from then on, and so
+    // does the root of such a context's clusters (and of a context with no row, which
+    // retention never deletes).
+    const { rows } = await sql<{ clicks: number; fingerprints: number; correlations: number }>`
+      WITH live AS (
+        SELECT ef.id FROM enhanced_fingerprints ef
+        WHERE ef.last_seen >= ${before} OR EXISTS (SELECT 1 FROM clicks c WHERE c.fingerprint_id = ef.id AND c.ts >= ${before})
+      ),
+      doomed AS (
+        SELECT ef.id FROM enhanced_fingerprints ef
+        WHERE ef.id NOT IN (SELECT id FROM live)
+          AND NOT EXISTS (
+            SELECT 1 FROM fingerprint_correlations f
+            WHERE (f.browser_cluster_id = ef.id OR f.device_cluster_id = ef.id) AND f.fingerprint_id <> ef.id
+              AND (f.fingerprint_id IN (SELECT id FROM live) OR NOT EXISTS (SELECT 1 FROM enhanced_fingerprints m WHERE m.id = f.fingerprint_id))
+          )
+      )
+      SELECT (SELECT COUNT(*) FROM clicks WHERE ts < ${before}) AS clicks,
+             (SELECT COUNT(*) FROM doomed) AS fingerprints,
+             (SELECT COUNT(*) FROM fingerprint_correlations WHERE fingerprint_id IN (SELECT id FROM doomed)) AS correlations
+    `.execute(this.#db)
+    const r = rows[0]
+    return { clicks: Number(r?.clicks ?? 0), fingerprints: Number(r?.fingerprints ?? 0), correlations: Number(r?.correlations ?? 0) }
+  }
+
+  async deviceClusterOf(key: string): Promise<string | undefined> {
+    const row = await this.#db.selectFrom('fingerprint_correlations').select('device_cluster_id').where('fingerprint_id', '=', key).executeTakeFirst()
+    return row?.device_cluster_id
+  }
+
+  async clusterContexts(deviceCluster: string): Promise<string[]> {
+    const rows = await this.#db.selectFrom('fingerprint_correlations').select('fingerprint_id').where('device_cluster_id', '=', deviceCluster).orderBy('fingerprint_id').execute()
+    return rows.map((r) => r.fingerprint_id)
+  }
+
+  async visitorContexts(keys: readonly string[]): Promise<VisitorContext[]> {
+    const out = new Map<string, VisitorContext>()
+    for (const slice of slices(keys)) {
+      const [fingerprints, correlations] = await Promise.all([
+        this.#db.selectFrom('enhanced_fingerprints').select(['id', 'browser_name', 'os_name', 'device_type', 'created_at', 'last_seen']).where('id', 'in', slice).execute(),
+        this.#db.selectFrom('fingerprint_correlations').select(['fingerprint_id', 'browser_cluster_id', 'device_cluster_id', 'correlation_type']).where('fingerprint_id', 'in', slice).execute(),
+      ])
+      const empty = (key: string): VisitorContext => ({ key, browserName: null, osName: null, deviceType: null, createdAt: null, lastSeen: null, browserCluster: null, deviceCluster: null, correlationType: null })
+      for (const f of fingerprints) {
+        out.set(f.id, { ...empty(f.id), browserName: f.browser_name, osName: f.os_name, deviceType: f.device_type, createdAt: Number(f.created_at), lastSeen: Number(f.last_seen) })
+      }
+      for (const c of correlations) {
+        out.set(c.fingerprint_id, { ...(out.get(c.fingerprint_id) ?? empty(c.fingerprint_id)), browserCluster: c.browser_cluster_id, deviceCluster: c.device_cluster_id, correlationType: c.correlation_type })
+      }
+    }
+    return [...out.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  }
+
+  async visitorClicksPage(keys: readonly string[], afterId: number, limit: number): Promise<VisitorClickRow[]> {
+    if (keys.length === 0) return []
+    // clicks_fingerprint_idx finds them: a visitor is a handful of contexts, never a scan.
+    const rows = await this.#db
+      .selectFrom('clicks as c')
+      .leftJoin('links as l', 'l.id', 'c.link_id')
+      .selectAll('c')
+      .select('l.slug')
+      .where('c.fingerprint_id', 'in', keys)
+      .where('c.id', '>', afterId)
+      .orderBy('c.id')
+      .limit(limit)
+      .execute()
+    return rows as VisitorClickRow[]
+  }
+
+  async deleteVisitorData(keys: readonly string[], limit: number): Promise<RetentionCounts> {
+    const counts: RetentionCounts = { clicks: 0, fingerprints: 0, correlations: 0 }
+    for (const slice of slices(keys)) {
+      // Bounded statements, as retention's: a wrongly merged giant cluster must not hold the database.
+      for (;;) {
+        const result = await this.#db
+          .deleteFrom('clicks')
+          .where('id', 'in', (eb) => eb.selectFrom('clicks').select('id').where('fingerprint_id', 'in', slice).orderBy('id').limit(limit))
+          .executeTakeFirst()
+        const n = Number(result.numDeletedRows)
+        counts.clicks += n
+        if (n < limit) break
+      }
+      await this.#db.transaction().execute(async (trx) => {
+        counts.correlations += Number((await trx.deleteFrom('fingerprint_correlations').where('fingerprint_id', 'in', slice).executeTakeFirst()).numDeletedRows)
+        counts.fingerprints += Number((await trx.deleteFrom('enhanced_fingerprints').where('id', 'in', slice).executeTakeFirst()).numDeletedRows)
+      })
+    }
+    return counts
+  }
+
   async close(): Promise<void> {
     await this.#clickBatchWriter.close()
     await this.#db.destroy()
@@ -394,6 +529,15 @@ function withRange<Q extends { where: (...args: any[]) => any }>(q: Q, range: Ti
   let out = q
   if (range.from !== undefined) out = out.where('c.ts', '>=', range.from)
   if (range.to !== undefined) out = out.where('c.ts', '<', range.to)
+  return out
+}
+
+/** Keys per IN list: far below either database's parameter limit. */
+const KEY_SLICE = 500
+
+function slices(keys: readonly string[]): string[][] {
+  const out: string[][] = []
+  for (let i = 0; i < keys.length; i += KEY_SLICE) out.push(keys.slice(i, i + KEY_SLICE))
   return out
 }
 

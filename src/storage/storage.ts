@@ -131,6 +131,37 @@ export interface Breakdown {
   clicks: number
 }
 
+/** Rows a retention run deleted (or, dry, would delete). */
+export interface RetentionCounts {
+  clicks: number
+  /** enhanced_fingerprints rows. */
+  fingerprints: number
+  /** fingerprint_correlations rows. */
+  correlations: number
+}
+
+/** A place in enhanced_fingerprints' (last_seen, id) order. */
+export interface ContextCursor {
+  lastSeen: number
+  id: string
+}
+
+/** A click of one visitor, with the slug of the link it followed (null: the link is gone). */
+export type VisitorClickRow = ClickRow & { slug: string | null }
+
+/** A storage context (enhanced_fingerprints row) with its clusters, as a visitor export shows it. */
+export interface VisitorContext {
+  key: string
+  browserName: string | null
+  osName: string | null
+  deviceType: string | null
+  createdAt: number | null
+  lastSeen: number | null
+  browserCluster: string | null
+  deviceCluster: string | null
+  correlationType: string | null
+}
+
 export interface MigrationState {
   name: string
   executedAt: number | null
@@ -200,6 +231,38 @@ export interface Storage {
   breakdown(linkId: number, range: TimeRange, column: 'referrer_host' | 'identity_source' | 'bot_reason'): Promise<Breakdown[]>
   /** Pages through a link's clicks in id order, for exports that never hold them all in memory. */
   clicksPage(linkId: number, range: TimeRange, afterId: number, limit: number): Promise<ClickRow[]>
+
+  /**
+   * Retention (privacy/retention-job.ts): of the next `limit` clicks after `afterId` in id
+   * order, deletes those with `ts < before`; `scannedTo` is the last id looked at (null: no
+   * click after `afterId`). Links' click_count is left alone: it counts clicks ever made
+   * against the limit.
+   */
+  deleteExpiredClicks(before: number, afterId: number, limit: number): Promise<{ deleted: number; scannedTo: number | null }>
+  /**
+   * Retention: of the next `limit` storage contexts last seen before `before`, in
+   * (last_seen, id) order after `after`, deletes those that no click references and that
+   * are not the browser or device root of another context: both their rows
+   * (enhanced_fingerprints, fingerprint_correlations), in one transaction. `scannedTo` is
+   * the last context looked at (null: none after `after`).
+   */
+  deleteExpiredIdentities(before: number, after: ContextCursor | null, limit: number): Promise<Omit<RetentionCounts, 'clicks'> & { scannedTo: ContextCursor | null }>
+  /** What deleteExpiredClicks and deleteExpiredIdentities, repeated until nothing is left, would delete; deletes nothing. */
+  countExpired(before: number): Promise<RetentionCounts>
+
+  /** Per-visitor export and deletion (privacy/visitor-data.ts): the device cluster a context is in, as fingerprint_correlations stores it. */
+  deviceClusterOf(key: string): Promise<string | undefined>
+  /** The storage contexts fingerprint_correlations places in this device cluster. */
+  clusterContexts(deviceCluster: string): Promise<string[]>
+  /** The contexts' identity rows (those that exist), in key order. */
+  visitorContexts(keys: readonly string[]): Promise<VisitorContext[]>
+  /** Pages through the clicks of these storage contexts (clicks.fingerprint_id) in id order. */
+  visitorClicksPage(keys: readonly string[], afterId: number, limit: number): Promise<VisitorClickRow[]>
+  /**
+   * Deletes the clicks of these storage contexts, at most `limit` a statement, then their
+   * identity rows. Links' click_count is left alone, as retention leaves it.
+   */
+  deleteVisitorData(keys: readonly string[], limit: number): Promise<RetentionCounts>
 
   close(): Promise<void>
 }

@@ -1,0 +1,35 @@
+import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { AppError } from '../../errors.js'
+import { erasureJson, sendVisitorExport } from '../visitor-export.js'
+
+/** A device cluster id or a storage context (cookie) id, as exports and the debug API show them. */
+const VisitorParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_+/=.:-]+$' }) }, { additionalProperties: false })
+const ExportQuery = Type.Object({ format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('ndjson')])) }, { additionalProperties: false })
+const NoQuery = Type.Object({}, { additionalProperties: false })
+
+/**
+ * `GET|DELETE /api/admin/visitors/:id` (admin only): the same export and deletion as
+ * `/api/visitor/data`, for a request that reached the operator another way (email, a
+ * support form) and an id the operator found in an export or the debug API.
+ */
+export async function adminVisitorsPlugin(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  app.addHook('onRequest', app.requireAdmin)
+
+  app.get('/api/admin/visitors/:id', { schema: { params: VisitorParams, querystring: ExportQuery } }, async (request, reply) => {
+    const visitor = await app.linkprint.visitorData.find(request.params.id)
+    if (!visitor) throw new AppError('VISITOR_NOT_FOUND')
+    return sendVisitorExport(reply, app.linkprint.visitorData, visitor, request.query.format ?? 'json')
+  })
+
+  app.delete('/api/admin/visitors/:id', { schema: { params: VisitorParams, querystring: NoQuery } }, async (request, reply) => {
+    const lp = app.linkprint
+    const visitor = await lp.visitorData.find(request.params.id)
+    if (!visitor) throw new AppError('VISITOR_NOT_FOUND')
+    const deleted = await lp.visitorData.erase(visitor)
+    lp.metrics.visitorErasures.labels('admin').inc()
+    request.log.info({ event: 'visitor_erased', by: request.principal?.user.id, deviceCluster: visitor.deviceCluster, ...deleted }, 'visitor data deleted by an admin')
+    return reply.header('cache-control', 'no-store').send(erasureJson(visitor, deleted))
+  })
+}

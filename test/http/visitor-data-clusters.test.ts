@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DIALECTS } from '../helpers/test-databases.js'
+import { bearer, startTestService, type TestService } from '../helpers/test-service.js'
+
+const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+const FIREFOX_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:132.0) Gecko/20100101 Firefox/132.0'
+const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1'
+
+interface Export { visitor: { deviceCluster: string }; contexts: Array<{ id: string }>; clicks: Array<{ userAgent: string; deviceId: string }> }
+
+for (const dialect of DIALECTS) {
+  describe(`visitor data of a device cluster on ${dialect}`, () => {
+    let svc: TestService
+    beforeAll(async () => {
+      svc = await startTestService(dialect, { PRIVACY_MODE: 'full', GEOIP_DB: 'off' })
+      await svc.app.inject({ method: 'POST', url: '/api/links', headers: bearer(svc.adminKey), payload: { url: 'https://example.org/', slug: 'cluster' } })
+    })
+    afterAll(() => svc.close())
+
+    async function visit(ua: string, ip: string, sdk: { device: string; browser: string }): Promise<string> {
+      const res = await svc.app.inject({
+        method: 'GET', url: '/cluster', remoteAddress: ip,
+        headers: { 'user-agent': ua, accept: 'text/html', 'accept-language': 'it-IT,it;q=0.9', 'x-device-fingerprint': sdk.device, 'x-browser-fingerprint': sdk.browser, 'x-timezone': 'Europe/Rome' },
+      })
+      expect(res.statusCode).toBe(302)
+      return String(res.headers['set-cookie']).split(';')[0]!
+    }
+
+    it('one person\'s browsers are one visitor: the cookie of one exports and deletes them all, another device stays', async () => {
+      const mac = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6'
+      const chrome = await visit(CHROME_MAC, '93.45.12.7', { device: mac, browser: 'c0000000000000000000000000000001' })
+      await visit(FIREFOX_MAC, '93.45.12.7', { device: mac, browser: 'f0000000000000000000000000000001' })
+      const phone = await visit(IPHONE, '93.45.12.7', { device: 'd1000000000000000000000000000001', browser: 'e1000000000000000000000000000001' })
+      await svc.linkprint.writer.flush()
+      expect((await svc.linkprint.storage.allLinkStats({}))[0]).toMatchObject({ clicks: 3, browserUniqueClicks: 3, deviceUniqueClicks: 2 })
+
+      const data = (await svc.app.inject({ method: 'GET', url: '/api/visitor/data', remoteAddress: '93.45.12.7', headers: { cookie: chrome } })).json() as Export
+      expect(data.clicks.map((c) => c.userAgent).sort()).toEqual([CHROME_MAC, FIREFOX_MAC].sort())
+      expect(data.contexts).toHaveLength(2)
+      const del = await svc.app.inject({ method: 'DELETE', url: '/api/visitor/data', remoteAddress: '93.45.12.7', headers: { cookie: chrome } })
+      expect(del.json().deleted).toEqual({ clicks: 2, fingerprints: 2, correlations: 2 })
+
+      const left = (await svc.app.inject({ method: 'GET', url: '/api/visitor/data', remoteAddress: '93.45.12.7', headers: { cookie: phone } })).json() as Export
+      expect(left.clicks.map((c) => c.userAgent)).toEqual([IPHONE])
+      expect((await svc.linkprint.storage.allLinkStats({}))[0]).toMatchObject({ clicks: 1, browserUniqueClicks: 1, deviceUniqueClicks: 1 })
+      expect((await svc.linkprint.storage.findLinkBySlug('cluster'))!.clickCount).toBe(3)
+    })
+  })
+}
