@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEVICE_COOKIE } from '../../src/identity/device-cookie.js'
 import { VISITOR_DATA_LIMIT } from '../../src/http/plugins/visitor-data-plugin.js'
+import { clickRecord } from '../helpers/click-records.js'
 import { DIALECTS } from '../helpers/test-databases.js'
 import { bearer, startTestService, type TestService } from '../helpers/test-service.js'
 
@@ -145,6 +146,36 @@ for (const dialect of DIALECTS) {
       expect((await browser(CHROME, '100.65.7.7').data('GET')).statusCode).toBe(401)
       now += VISITOR_DATA_LIMIT.windowMs + 1
       expect((await eve.data('GET')).statusCode).toBe(401)
+    })
+
+    it('finds a visitor the engine\'s memory does not know: by storage\'s clusters, else by the cookie id alone', async () => {
+      const { storage, clickEnvironment } = svc.linkprint
+      const linkId = (await storage.findLinkBySlug('v-one'))!.id
+      const ts = now
+      // Written by an earlier process (the engine here never saw them): a member and its root, and a deferred click with no rows.
+      const placed = (key: string, root: string) => ({
+        ...clickRecord(linkId, ts, { fingerprint_id: key, browser_id: key, device_id: root }),
+        fingerprint: {
+          row: { id: key, device_fingerprint: 'd', browser_fingerprint: `b-${key}`, session_fingerprint: 's', primary_fingerprint: `p-${key}`, sdk_device_hash: null, sdk_browser_hash: null, browser_name: 'Firefox', os_name: 'Linux', device_type: 'desktop', confidence: 70, correlation_factors: '[]', fingerprint_version: 1, created_at: ts, last_seen: ts },
+          correlation: { fingerprint_id: key, browser_cluster_id: key, device_cluster_id: root, correlation_type: key === root ? null : 'partial', confidence_score: 70, updated_at: ts },
+        },
+      })
+      const root = clickEnvironment.deviceCookie.newId(ts)
+      const member = clickEnvironment.deviceCookie.newId(ts)
+      const deferred = clickEnvironment.deviceCookie.newId(ts)
+      await storage.insertClicks([placed(root, root), placed(member, root), clickRecord(linkId, ts, { fingerprint_id: deferred, identity_source: null })])
+      const ask = (id: string, method: 'GET' | 'DELETE' = 'GET') =>
+        svc.app.inject({ method, url: '/api/visitor/data', remoteAddress: '192.0.2.60', headers: { cookie: `${DEVICE_COOKIE}=${clickEnvironment.deviceCookie.sign(id)}` } })
+
+      const cluster = (await ask(member)).json() as { visitor: { deviceCluster: string }; clicks: ExportedClick[] }
+      expect(cluster.visitor.deviceCluster).toBe(root)
+      expect(cluster.clicks.map((c) => c.fingerprintId).sort()).toEqual([root, member].sort())
+      const alone = (await ask(deferred)).json() as { visitor: { deviceCluster: string | null }; clicks: ExportedClick[] }
+      expect(alone.visitor.deviceCluster).toBeNull()
+      expect(alone.clicks.map((c) => c.fingerprintId)).toEqual([deferred])
+      expect((await ask(root, 'DELETE')).json().deleted).toEqual({ clicks: 2, fingerprints: 2, correlations: 2 })
+      expect((await ask(deferred, 'DELETE')).json().deleted).toEqual({ clicks: 1, fingerprints: 0, correlations: 0 })
+      await statsAgree()
     })
 
     it('lets an admin export and delete a visitor by device or cookie id', async () => {
