@@ -42,6 +42,7 @@ export class RetentionJob {
   readonly #intervalMs: number
   #timer: NodeJS.Timeout | null = null
   #running: Promise<RetentionReport> | null = null
+  #runningDry = false
   #stopping = false
   #last: RetentionReport | null = null
 
@@ -87,15 +88,20 @@ export class RetentionJob {
   }
 
   /**
-   * One run (the CLI's, or the schedule's). A dry run only counts. A call while a run is
-   * in progress waits for it and reports that run, so two never delete side by side.
+   * One run (the CLI's, or the schedule's). A dry run only counts. A call while a run of
+   * the same kind is in progress reports that run; of the other kind, waits for it first:
+   * two never delete side by side.
    */
   run(options: { dryRun?: boolean } = {}): Promise<RetentionReport> {
-    if (this.#running) return this.#running
+    const dryRun = options.dryRun === true
+    if (this.#running) {
+      return this.#runningDry === dryRun ? this.#running : this.#running.catch(() => undefined).then(() => this.run(options))
+    }
     this.#stopping = false
+    this.#runningDry = dryRun
     const cutoff = this.cutoff()
     if (cutoff === null) return Promise.reject(new Error('RETENTION_DAYS is not set'))
-    const run = (options.dryRun ? this.#count(cutoff) : this.#delete(cutoff)).then((report) => {
+    const run = (dryRun ? this.#count(cutoff) : this.#delete(cutoff)).then((report) => {
       if (!report.dryRun) this.#last = report
       return report
     })

@@ -29,7 +29,8 @@ export async function adminVisitorsPlugin(fastify: FastifyInstance) {
     if (!visitor) throw new AppError('VISITOR_NOT_FOUND')
     const deleted = await lp.visitorData.erase(visitor)
     lp.metrics.visitorErasures.labels('admin').inc()
-    request.log.info({ event: 'visitor_erased', by: request.principal?.user.id, deviceCluster: visitor.deviceCluster, ...deleted }, 'visitor data deleted by an admin')
+    // An audit line without the visitor's ids: a log that outlives the deletion must not name them.
+    request.log.info({ event: 'visitor_erased', by: request.principal?.user.id, ...deleted }, 'visitor data deleted by an admin')
     return reply.header('cache-control', 'no-store').send(erasureJson(visitor, deleted))
   })
 }
