@@ -119,7 +119,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     onDropped: (reason, count) => metrics?.clicksDropped.labels(reason).inc(count),
     onError: options.onError,
   })
-  metrics = createMetrics({ queueDepth: () => writer.pending })
+  // retention is made further down; the gauge reads it only when /metrics is scraped, long after.
+  metrics = createMetrics({ queueDepth: () => writer.pending, retentionLastRun: () => retention.lastCompletedAt })
 
   const publicHost = config.publicUrl ? new URL(config.publicUrl).host : undefined
   const links = new LinkService({

@@ -4,7 +4,7 @@ import type { IdentitySource } from '../identity/identity-engine.js'
 const IDENTITY_SOURCES: readonly IdentitySource[] = ['request_cache', 'client_header', 'cookie', 'server_generated']
 
 /** One registry per service instance, so tests can run several side by side. */
-export function createMetrics(options: { queueDepth: () => number; defaultMetrics?: boolean }) {
+export function createMetrics(options: { queueDepth: () => number; retentionLastRun?: () => number | null; defaultMetrics?: boolean }) {
   const registry = new Registry()
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'linkprint_' })
   const redirects = new Counter({ name: 'linkprint_redirects_total', help: 'Answers of GET/HEAD /:slug by outcome', labelNames: ['outcome'] as const, registers: [registry] })
@@ -30,6 +30,11 @@ export function createMetrics(options: { queueDepth: () => number; defaultMetric
     clicksDropped: new Counter({ name: 'linkprint_clicks_dropped_total', help: 'Clicks lost, by reason (queue_full, write_failed)', labelNames: ['reason'] as const, registers: [registry] }),
     flushSeconds: new Histogram({ name: 'linkprint_click_flush_seconds', help: 'Time to write one batch of clicks', buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1], registers: [registry] }),
     retentionDeleted: new Counter({ name: 'linkprint_retention_deleted_rows_total', help: 'Rows RETENTION_DAYS deleted, by table (clicks, enhanced_fingerprints, fingerprint_correlations)', labelNames: ['table'] as const, registers: [registry] }),
+    // Something to alert on: with RETENTION_DAYS set, a value older than a few hours means nothing is being deleted.
+    retentionLastRun: new Gauge({
+      name: 'linkprint_retention_last_run_seconds', help: 'When the last complete retention run ended (Unix seconds; 0: none yet)', registers: [registry],
+      collect() { const at = options.retentionLastRun?.() ?? null; this.set(at === null ? 0 : at / 1000) },
+    }),
     visitorErasures: new Counter({ name: 'linkprint_visitor_erasures_total', help: 'Per-visitor deletions, by who asked (visitor, admin)', labelNames: ['by'] as const, registers: [registry] }),
     queueDepth: new Gauge({ name: 'linkprint_click_queue_depth', help: 'Clicks waiting to be written', registers: [registry], collect() { this.set(options.queueDepth()) } }),
   }

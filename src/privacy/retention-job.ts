@@ -45,6 +45,7 @@ export class RetentionJob {
   #runningDry = false
   #stopping = false
   #last: RetentionReport | null = null
+  #lastCompletedAt: number | null = null
 
   constructor(options: RetentionJobOptions) {
     this.#o = options
@@ -59,6 +60,11 @@ export class RetentionJob {
   /** The last finished run, null before the first. */
   get lastReport(): RetentionReport | null {
     return this.#last
+  }
+
+  /** When the last complete (not stopped, not dry) run ended, by the job's clock; null before one. */
+  get lastCompletedAt(): number | null {
+    return this.#lastCompletedAt
   }
 
   /** The cutoff a run now would use, null when retention is off. */
@@ -103,6 +109,7 @@ export class RetentionJob {
     if (cutoff === null) return Promise.reject(new Error('RETENTION_DAYS is not set'))
     const run = (dryRun ? this.#count(cutoff) : this.#delete(cutoff)).then((report) => {
       if (!report.dryRun) this.#last = report
+      if (!report.dryRun && report.complete) this.#lastCompletedAt = this.#o.clock.now()
       return report
     })
     this.#running = run.finally(() => {

@@ -40,6 +40,7 @@ for (const dialect of DIALECTS) {
       const metrics = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body
       expect(metrics).toContain('linkprint_retention_deleted_rows_total{table="clicks"} 2')
       expect(metrics).toContain('linkprint_retention_deleted_rows_total{table="enhanced_fingerprints"} 2')
+      expect(metrics).toContain(`linkprint_retention_last_run_seconds ${now / 1000}`)
     })
   })
 }
