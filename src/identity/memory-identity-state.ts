@@ -1,5 +1,6 @@
 import type { ClusterLevel, FingerprintEntity } from './fingerprint-entity.js'
 import type { IdentityState, StateEdge } from './identity-state.js'
+import { OldestFirst } from '../signals/oldest-first.js'
 
 export interface MemoryIdentityStateOptions {
   /** Most entities kept; the least recently seen leave first (their clusters stay). */
@@ -50,6 +51,7 @@ interface Sighting {
 /** Recent sightings per id, newest last (appending is O(1); the list is trimmed in bulk). */
 class Index {
   readonly #map = new Map<string, Sighting[]>()
+  readonly #oldest = new OldestFirst(this.#map)
   readonly #max: number
   readonly #maxKeys: number
 
@@ -64,7 +66,7 @@ class Index {
     if (!list) {
       list = []
       this.#map.set(id, list)
-      if (this.#map.size > this.#maxKeys) this.#map.delete(this.#map.keys().next().value!)
+      if (this.#map.size > this.#maxKeys) this.#oldest.evict()
     }
     if (!fresh) {
       const existing = list.findIndex((s) => s.key === key)
@@ -88,6 +90,7 @@ class Index {
  */
 export class MemoryIdentityState implements IdentityState {
   readonly #entities = new Map<string, FingerprintEntity>()
+  readonly #oldestEntity = new OldestFirst(this.#entities)
   readonly #parent: Record<ClusterLevel, Map<string, string>> = { browser: new Map(), device: new Map() }
   readonly #size: Record<ClusterLevel, Map<string, number>> = { browser: new Map(), device: new Map() }
   readonly #firstSeen = new Map<string, number>()
@@ -106,6 +109,7 @@ export class MemoryIdentityState implements IdentityState {
   readonly #provisional = new Map<string, Set<string>>()
   #withdrawn: Array<{ key: string; browserRoot: string; deviceRoot: string }> = []
   readonly #sdkHashes = new Map<string, SdkHashInfo>()
+  readonly #oldestSdkHash = new OldestFirst(this.#sdkHashes)
 
   constructor(options: MemoryIdentityStateOptions = {}) {
     this.#maxEntities = options.maxEntities ?? 500_000
@@ -128,7 +132,7 @@ export class MemoryIdentityState implements IdentityState {
     this.#entities.set(entity.key, entity)
     if (!known) {
       this.#firstSeen.set(entity.key, entity.firstSeen)
-      if (this.#entities.size > this.#maxEntities) this.#evict(this.#entities.keys().next().value!)
+      if (this.#entities.size > this.#maxEntities) this.#evict(this.#oldestEntity.evict()!)
     }
     this.#byAddress.add(entity.ipHash, entity.key, entity.lastSeen, !known)
     this.#byPrefix.add(entity.prefixHash, entity.key, entity.lastSeen, !known)
@@ -336,7 +340,7 @@ export class MemoryIdentityState implements IdentityState {
     if (!info) {
       info = { keys: new Set(), recent: [], prefixes: [], births: [], ambiguous: false }
       this.#sdkHashes.set(hash, info)
-      if (this.#sdkHashes.size > this.#maxEntities) this.#sdkHashes.delete(this.#sdkHashes.keys().next().value!)
+      if (this.#sdkHashes.size > this.#maxEntities) this.#oldestSdkHash.evict()
     }
     if (info.ambiguous) return
     const wasAmbiguous = info.ambiguous

@@ -1,3 +1,5 @@
+import { OldestFirst } from './oldest-first.js'
+
 export interface LruCacheOptions {
   /** Most entries kept; the least recently used goes first. */
   readonly max: number
@@ -36,6 +38,7 @@ export class LruCache<K, V> {
   readonly ttl: number
   private readonly now: () => number
   private readonly map = new Map<K, Entry<V>>()
+  private readonly oldest = new OldestFirst(this.map)
   /** Counts moves to the back; an entry's place from the front is about max − (tick − stamp). */
   private tick = 0
   private readonly drift: number
@@ -118,7 +121,6 @@ export class LruCache<K, V> {
   private evict(): void {
     // The front of the Map is the least recently used entry. Scanning for expired ones
     // instead would make a set O(n); they go when they reach the front or are read.
-    const first = this.map.keys().next()
-    if (!first.done) this.map.delete(first.value)
+    this.oldest.evict()
   }
 }
