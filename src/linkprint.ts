@@ -133,7 +133,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   })
 
   // Replaceable so the migration job can start the engine's memory afresh under everyone holding it.
-  const replaceable = options.identity ? null : replaceableIdentityState(new MemoryIdentityState())
+  const newState = () => new MemoryIdentityState({ maxEntities: config.identityMaxContexts })
+  const replaceable = options.identity ? null : replaceableIdentityState(newState())
   const identity = options.identity ?? new IdentityEngine({ state: replaceable!.state, sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })
   const geoDatabase = await openGeoDatabase(config.geoipDb)
   let algorithm: FingerprintingAlgorithm = (await storage.ensureSetting('fingerprinting_algorithm', 'robust')) === 'legacy' ? 'legacy' : 'robust'
@@ -202,7 +203,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   }
   const fingerprintMigration = await FingerprintMigration.open({
     storage, writer, clock, engine: identity, fingerprinting,
-    resetState: replaceable && (() => replaceable.replace(new MemoryIdentityState())),
+    resetState: replaceable && (() => replaceable.replace(newState())),
     chunkSize: options.migrationChunkSize,
     onError: options.onError,
   })

@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8'
 import { AppError } from '../errors.js'
 
 export type PrivacyMode = 'strict' | 'balanced' | 'full'
@@ -28,6 +29,8 @@ export interface Config {
   readonly minConfidence: number
   readonly privacyMode: PrivacyMode
   readonly retentionDays: number | undefined
+  /** Storage contexts (cookie jars) the identity engine keeps in memory; the least recently seen leave first. */
+  readonly identityMaxContexts: number
   readonly clickFlushMs: number
   readonly clickQueueMax: number
   readonly clickBatchMax: number
@@ -37,6 +40,16 @@ export interface Config {
 }
 
 const HOUR = 3_600_000
+/** Heap one context costs the identity engine with its indexes and clusters (measured: ~0.9 KB). */
+const CONTEXT_BYTES = 1_024
+
+/**
+ * As many contexts as a quarter of the heap holds, at most 500 000: on a small machine a
+ * fixed 500 000 (~450 MB) would outgrow V8's default heap limit and crash the service.
+ */
+export function defaultIdentityContexts(heapLimitBytes: number): number {
+  return Math.max(10_000, Math.min(500_000, Math.floor(heapLimitBytes / 4 / CONTEXT_BYTES)))
+}
 
 /** Environment names are the seeds' (DESIGN.md); unknown values fail at start, not at the first click. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -61,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     minConfidence: int(env, 'MIN_CONFIDENCE', 50, 0, 100),
     privacyMode: oneOf(env, 'PRIVACY_MODE', ['balanced', 'strict', 'full'] as const),
     retentionDays: optional(env.RETENTION_DAYS) === undefined ? undefined : int(env, 'RETENTION_DAYS', 0, 1),
+    identityMaxContexts: int(env, 'IDENTITY_MAX_CONTEXTS', defaultIdentityContexts(getHeapStatistics().heap_size_limit), 1_000),
     // 50 ms is the most a kill -9 may lose (issue 2); 25 keeps well inside it.
     clickFlushMs: int(env, 'CLICK_FLUSH_MS', 25, 1, 50),
     clickQueueMax: int(env, 'CLICK_QUEUE_MAX', 100_000, 1),
