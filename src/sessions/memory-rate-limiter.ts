@@ -2,8 +2,9 @@ import type { RateLimiter, RateWindow } from './rate-limiter.js'
 
 /**
  * The single-instance RateLimiter. Bounded: past `maxKeys`, expired windows are swept,
- * then the oldest keys dropped (an attacker cycling keys gains nothing from that: each
- * new key starts at zero anyway).
+ * then the keys hit longest ago dropped down to 90 % of it (an attacker cycling keys gains
+ * nothing from that: each new key starts at zero, and the key it hammers is never the one
+ * dropped).
  */
 export class MemoryRateLimiter implements RateLimiter {
   readonly #windows = new Map<string, { count: number; resetAt: number }>()
@@ -15,12 +16,12 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async hit(key: string, windowMs: number, now: number): Promise<RateWindow> {
     let w = this.#windows.get(key)
-    if (!w || w.resetAt <= now) {
-      this.#windows.delete(key)
-      w = { count: 0, resetAt: now + windowMs }
-      this.#windows.set(key, w)
-      if (this.#windows.size > this.#maxKeys) this.#sweep(now)
-    }
+    // Every hit moves its key to the back: the keys dropped first are the ones not hit for
+    // longest, so flooding new keys cannot reset the count of a key being hammered.
+    this.#windows.delete(key)
+    if (!w || w.resetAt <= now) w = { count: 0, resetAt: now + windowMs }
+    this.#windows.set(key, w)
+    if (this.#windows.size > this.#maxKeys) this.#sweep(now)
     w.count++
     return { count: w.count, resetAt: w.resetAt }
   }
@@ -32,8 +33,11 @@ export class MemoryRateLimiter implements RateLimiter {
 
   #sweep(now: number): void {
     for (const [key, w] of this.#windows) if (w.resetAt <= now) this.#windows.delete(key)
+    // Down to 90 %, not to the limit: sweeping a full map for every new key is O(maxKeys)
+    // a request, and new keys are what a request flood from many networks brings.
+    const keep = Math.floor(this.#maxKeys * 0.9)
     for (const key of this.#windows.keys()) {
-      if (this.#windows.size <= this.#maxKeys) break
+      if (this.#windows.size <= keep) break
       this.#windows.delete(key)
     }
   }
