@@ -7,9 +7,18 @@ export interface Visitor {
   readonly id: string
   /** The canonical device cluster, null when nothing places the id in one. */
   readonly deviceCluster: string | null
-  /** The contexts whose clicks and identity rows are the visitor's: the cluster's members, its root and the id itself. */
+  /** The contexts whose clicks and identity rows are the visitor's: the id itself, and under scope `device` the cluster's members and root. */
   readonly contexts: readonly string[]
 }
+
+/**
+ * `context`: only the storage context the id names — what a cookie proves, for the visitor
+ * asking from their own browser. `device`: its whole device cluster, for an operator who
+ * has verified the request: the engine's merges are evidence, not proof (identical phones
+ * of one family may share a cluster), so a cookie alone must never open another
+ * browser's history.
+ */
+export type VisitorScope = 'context' | 'device'
 
 export interface VisitorDataOptions {
   readonly storage: Storage
@@ -25,8 +34,9 @@ export interface VisitorDataOptions {
 const KEY_SLICE = 500
 
 /**
- * Per-visitor export and deletion (DESIGN.md, Privacy). A visitor is a device cluster:
- * one person's browsers and private windows, as the identity engine joined them. Clicks
+ * Per-visitor export and deletion (DESIGN.md, Privacy). A visitor is a cookie jar or, for
+ * an operator, a device cluster: one person's browsers and private windows, as the
+ * identity engine joined them (VisitorScope). Clicks
  * are found through their storage context (clicks.fingerprint_id, indexed), never by a
  * scan; links' click_count stays, as it does under retention.
  */
@@ -38,7 +48,7 @@ export class VisitorData {
   }
 
   /** The visitor an id belongs to, or null when nothing is stored for it. */
-  async find(id: string): Promise<Visitor | null> {
+  async find(id: string, scope: VisitorScope): Promise<Visitor | null> {
     const { storage } = this.#o
     await this.#o.writer.flush()
     // The engine's memory first (it knows the newest merges), then what storage says, and
@@ -50,7 +60,7 @@ export class VisitorData {
       ? root
       : (await storage.deviceClusterOf(id)) ?? ((await storage.clusterContexts(id)).length > 0 ? id : null)
     const contexts = new Set<string>([id])
-    if (deviceCluster !== null) {
+    if (scope === 'device' && deviceCluster !== null) {
       contexts.add(deviceCluster)
       for (const key of await storage.clusterContexts(deviceCluster)) contexts.add(key)
     }

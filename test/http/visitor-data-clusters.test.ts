@@ -26,19 +26,29 @@ for (const dialect of DIALECTS) {
       return String(res.headers['set-cookie']).split(';')[0]!
     }
 
-    it('one person\'s browsers are one visitor: the cookie of one exports and deletes them all, another device stays', async () => {
+    it('a cookie opens its own browser\'s data only; an admin exports and deletes the whole device, another device stays', async () => {
       const mac = 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6'
       const chrome = await visit(CHROME_MAC, '93.45.12.7', { device: mac, browser: 'c0000000000000000000000000000001' })
-      await visit(FIREFOX_MAC, '93.45.12.7', { device: mac, browser: 'f0000000000000000000000000000001' })
+      const firefox = await visit(FIREFOX_MAC, '93.45.12.7', { device: mac, browser: 'f0000000000000000000000000000001' })
       const phone = await visit(IPHONE, '93.45.12.7', { device: 'd1000000000000000000000000000001', browser: 'e1000000000000000000000000000001' })
       await svc.linkprint.writer.flush()
       expect((await svc.linkprint.storage.allLinkStats({}))[0]).toMatchObject({ clicks: 3, browserUniqueClicks: 3, deviceUniqueClicks: 2 })
 
-      const data = (await svc.app.inject({ method: 'GET', url: '/api/visitor/data', remoteAddress: '93.45.12.7', headers: { cookie: chrome } })).json() as Export
-      expect(data.clicks.map((c) => c.userAgent).sort()).toEqual([CHROME_MAC, FIREFOX_MAC].sort())
-      expect(data.contexts).toHaveLength(2)
-      const del = await svc.app.inject({ method: 'DELETE', url: '/api/visitor/data', remoteAddress: '93.45.12.7', headers: { cookie: chrome } })
-      expect(del.json().deleted).toEqual({ clicks: 2, fingerprints: 2, correlations: 2 })
+      // The engine joined Chrome and Firefox into one device; a cookie still proves only its browser.
+      const own = (await svc.app.inject({ method: 'GET', url: '/api/visitor/data', remoteAddress: '93.45.12.7', headers: { cookie: chrome } })).json() as Export
+      expect(own.clicks.map((c) => c.userAgent)).toEqual([CHROME_MAC])
+      expect(own.contexts).toHaveLength(1)
+      const device = own.visitor.deviceCluster
+      expect(device).toBe(own.clicks[0]!.deviceId)
+
+      const whole = (await svc.app.inject({ method: 'GET', url: `/api/admin/visitors/${encodeURIComponent(device)}`, headers: bearer(svc.adminKey) })).json() as Export
+      expect(whole.clicks.map((c) => c.userAgent).sort()).toEqual([CHROME_MAC, FIREFOX_MAC].sort())
+      expect(whole.contexts).toHaveLength(2)
+
+      const delOwn = await svc.app.inject({ method: 'DELETE', url: '/api/visitor/data', remoteAddress: '93.45.12.7', headers: { cookie: firefox } })
+      expect(delOwn.json().deleted).toEqual({ clicks: 1, fingerprints: 1, correlations: 1 })
+      const del = await svc.app.inject({ method: 'DELETE', url: `/api/admin/visitors/${encodeURIComponent(device)}`, headers: bearer(svc.adminKey) })
+      expect(del.json().deleted).toEqual({ clicks: 1, fingerprints: 1, correlations: 1 })
 
       const left = (await svc.app.inject({ method: 'GET', url: '/api/visitor/data', remoteAddress: '93.45.12.7', headers: { cookie: phone } })).json() as Export
       expect(left.clicks.map((c) => c.userAgent)).toEqual([IPHONE])

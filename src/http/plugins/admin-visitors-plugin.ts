@@ -18,14 +18,14 @@ export async function adminVisitorsPlugin(fastify: FastifyInstance) {
   app.addHook('onRequest', app.requireAdmin)
 
   app.get('/api/admin/visitors/:id', { schema: { params: VisitorParams, querystring: ExportQuery } }, async (request, reply) => {
-    const visitor = await app.linkprint.visitorData.find(request.params.id)
+    const visitor = await app.linkprint.visitorData.find(request.params.id, 'device')
     if (!visitor) throw new AppError('VISITOR_NOT_FOUND')
     return sendVisitorExport(reply, app.linkprint.visitorData, visitor, request.query.format ?? 'json')
   })
 
   app.delete('/api/admin/visitors/:id', { schema: { params: VisitorParams, querystring: NoQuery } }, async (request, reply) => {
     const lp = app.linkprint
-    const visitor = await lp.visitorData.find(request.params.id)
+    const visitor = await lp.visitorData.find(request.params.id, 'device')
     if (!visitor) throw new AppError('VISITOR_NOT_FOUND')
     const deleted = await lp.visitorData.erase(visitor)
     lp.metrics.visitorErasures.labels('admin').inc()

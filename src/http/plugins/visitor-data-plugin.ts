@@ -19,7 +19,8 @@ export const VISITOR_DATA_LIMIT: RateLimit = { limit: 10, windowMs: 10 * 60_000 
 
 /**
  * The visitor's own `GET|DELETE /api/visitor/data` (DESIGN.md, Privacy): the data of the
- * device cluster the signed `device_fp` cookie belongs to. Only that cookie proves the
+ * browser the signed `device_fp` cookie identifies (the export names its device cluster,
+ * which an admin can export or delete whole: /api/admin/visitors/:id). Only that cookie proves the
  * browser: SDK hashes are not secrets (any site running the SDK sees them), so they do
  * not open anyone's data. The sessions hook is left out (`sessions: false`): asking for
  * one's data must not open an anonymous session or be handed a fresh cookie.
@@ -40,8 +41,9 @@ export async function visitorDataPlugin(fastify: FastifyInstance) {
     if (raw === undefined || raw === '') throw new AppError('VISITOR_COOKIE_MISSING')
     const id = lp.clickEnvironment.deviceCookie.verify(raw)
     if (id === null) throw new AppError('VISITOR_COOKIE_INVALID')
-    // A cookie replayed after its data was deleted verifies, but finds nothing.
-    const visitor = await lp.visitorData.find(id)
+    // A cookie replayed after its data was deleted verifies, but finds nothing. Its own
+    // context only: the cookie proves this browser, not the others the engine joined to it.
+    const visitor = await lp.visitorData.find(id, 'context')
     if (!visitor) throw new AppError('VISITOR_NOT_FOUND')
     return visitor
   }
