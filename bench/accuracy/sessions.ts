@@ -5,14 +5,22 @@ const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
 /**
- * Safari's Intelligent Tracking Prevention classifies domains that only
- * redirect (bounce trackers — a link shortener is the textbook case) and
- * purges their website data when the user has not interacted with them for
- * 7 days of browser use (WebKit blog, "ITP 2.0" 2018 and "Full Third-Party
- * Cookie Blocking and More" 2020). All iOS browsers and in-app views use
- * WebKit, so the cap applies to every jar on an iPhone.
+ * Safari's Intelligent Tracking Prevention classifies domains that only redirect (bounce
+ * trackers — a link shortener is the textbook case: "number of unique domains redirected
+ * to" is one of its classifier's three signals) and purges all their website data,
+ * cookies included, after 30 days of browser use without user interaction (WebKit blog,
+ * "Intelligent Tracking Prevention 2.0", 2018: "30 days: existing cookies are purged";
+ * privacycg/proposals#6, "Bounce Tracking Protection", 2020). The 7-day cap of 2020 ("Full
+ * Third-Party Cookie Blocking and More") is for script-writeable storage: cookies set by
+ * JavaScript, LocalStorage, IndexedDB; it leaves a server-set HttpOnly cookie like
+ * device_fp alone (FingerprintJS, "Safari ITP": "Apple recommends … Secure, HttpOnly
+ * cookies, because they are not affected by the lifetime cap"; Mozilla's anti-tracking
+ * docs, "Cookie Purging": Safari's 7-day purge of classified sources excludes cookies).
+ * Safari 16.4's 7-day cap on server-set cookies hits only servers that look like a third
+ * party's (CNAME cloaking, a foreign IP), not a shortener on its own domain. All iOS
+ * browsers and in-app views use WebKit, so the purge applies to every jar on an iPhone.
  */
-export const ITP_CAP_DAYS = 7
+export const ITP_CAP_DAYS = 30
 
 /** A private window's jar lives while the window is in use; after this idle gap the next private click opens a new one. */
 export const PRIVATE_WINDOW_IDLE_MS = 40 * 60_000
