@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../src/cli/main.js'
 import { openStorage } from '../../src/storage/open-storage.js'
 import { clickRecord } from '../helpers/click-records.js'
+import { runCli } from '../helpers/run-cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
 
 const DAY = 86_400_000
 
-async function run(env: NodeJS.ProcessEnv, ...argv: string[]) {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await main(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env })
-  return { code, out: out.join('\n'), err: err.join('\n') }
-}
+const run = runCli
 
 for (const dialect of DIALECTS) {
   describe(`linkprint retention on ${dialect}`, () => {
