@@ -233,12 +233,13 @@ export interface Storage {
   clicksPage(linkId: number, range: TimeRange, afterId: number, limit: number): Promise<ClickRow[]>
 
   /**
-   * Retention (privacy/retention-job.ts): of the next `limit` clicks after `afterId` in id
-   * order, deletes those with `ts < before`; `scannedTo` is the last id looked at (null: no
-   * click after `afterId`). Links' click_count is left alone: it counts clicks ever made
-   * against the limit.
+   * Retention (privacy/retention-job.ts): deletes the clicks with `afterId < id <= upToId`
+   * and `ts < before`. `keptMinTs` is the earliest ts left in that range (null: none left),
+   * so a later run can skip the range until its cutoff passes it; `nextId`, given only when
+   * the range held no click at all, is the first id after it (null: none). Links'
+   * click_count is left alone: it counts clicks ever made against the limit.
    */
-  deleteExpiredClicks(before: number, afterId: number, limit: number): Promise<{ deleted: number; scannedTo: number | null }>
+  deleteExpiredClicks(before: number, afterId: number, upToId: number): Promise<{ deleted: number; keptMinTs: number | null; nextId?: number | null }>
   /**
    * Retention: of the next `limit` storage contexts last seen before `before`, in
    * (last_seen, id) order after `after`, deletes those that no click references and that
