@@ -3,11 +3,13 @@ import { hash, randomFillSync, timingSafeEqual } from 'node:crypto'
 export const DEVICE_COOKIE = 'device_fp'
 const ID_LENGTH = 22
 /**
- * The base64url characters in ASCII order: a timestamp written with them sorts as text
- * the way it sorts as a number.
+ * Digits and letters in ASCII order: a timestamp written with them sorts as text the way
+ * it sorts as a number, and an id never begins with `-` or `_` (a CSV cell starting with
+ * `-` is a formula to a spreadsheet, so exports would have to escape every id).
  */
-const SORTED_BASE64URL = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz'
-const TIME_CHARS = 8 // 48 bits of milliseconds: until the year 10889
+const SORTED_ALPHANUMERIC = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+const TIME_CHARS = 8 // 62^8 milliseconds: until about the year 8880
+const MAX_TIME = 62 ** TIME_CHARS - 1
 const RANDOM_BYTES = 11 // 15 base64url characters, of which the first 14 are kept: 84 random bits
 const MAC_LENGTH = 22
 const MAX_AGE_SECONDS = 400 * 24 * 3600 // the longest browsers keep a cookie (RFC 6265bis)
@@ -43,10 +45,10 @@ export class DeviceCookie {
       this.#offset = 0
     }
     let time = ''
-    let t = Number.isFinite(ts) ? Math.min(Math.max(0, Math.floor(ts)), 2 ** 48 - 1) : 0
+    let t = Number.isFinite(ts) ? Math.min(Math.max(0, Math.floor(ts)), MAX_TIME) : 0
     for (let i = 0; i < TIME_CHARS; i++) {
-      time = SORTED_BASE64URL[t % 64]! + time
-      t = Math.floor(t / 64)
+      time = SORTED_ALPHANUMERIC[t % 62]! + time
+      t = Math.floor(t / 62)
     }
     const id = time + this.#pool.toString('base64url', this.#offset, this.#offset + RANDOM_BYTES).slice(0, ID_LENGTH - TIME_CHARS)
     this.#offset += RANDOM_BYTES

@@ -15,9 +15,13 @@ describe('device_fp ids', () => {
   })
 
   it('sort as text in the order they were issued, so their index rows grow at the end', () => {
-    const times = [0, 1, 63, 64, 4095, T - 86_400_000, T, T + 1, T + 3_600_000, 2 ** 48 - 1]
+    const times = [0, 1, 61, 62, 63, 64, 4095, T - 86_400_000, T, T + 1, T + 3_600_000, 62 ** 8 - 1]
     const ids = times.map((t) => cookie.newId(t))
     expect([...ids].sort()).toEqual(ids)
+  })
+
+  it('never begin with a character a spreadsheet reads as a formula, so exports need not escape them', () => {
+    for (const t of [0, T, Date.parse('2100-01-01T00:00:00Z'), 2 ** 53]) expect(cookie.newId(t)).toMatch(/^[0-9A-Za-z]/)
   })
 
   it('issues a valid id for a clock that is not a number', () => {
