@@ -132,7 +132,7 @@ export class MemoryIdentityState implements IdentityState {
     this.#entities.set(entity.key, entity)
     if (!known) {
       this.#firstSeen.set(entity.key, entity.firstSeen)
-      if (this.#entities.size > this.#maxEntities) this.#evict(this.#oldestEntity.evict()!)
+      if (this.#entities.size > this.#maxEntities) this.#forget(this.#oldestEntity.evict()!)
     }
     this.#byAddress.add(entity.ipHash, entity.key, entity.lastSeen, !known)
     this.#byPrefix.add(entity.prefixHash, entity.key, entity.lastSeen, !known)
@@ -144,14 +144,13 @@ export class MemoryIdentityState implements IdentityState {
   }
 
   /**
-   * The least recently seen context leaves. Never merged (no parent, no cluster of its
+   * The least recently seen context has left #entities. Never merged (no parent, no cluster of its
    * own), nothing refers to it: its bookkeeping goes with it, so a flood of one-time
    * visitors costs no memory once they are out. Merged ones stay until the cluster
    * bookkeeping outgrows the entities, then one sweep keeps only what live contexts'
    * clusters need.
    */
-  #evict(key: string): void {
-    this.#entities.delete(key)
+  #forget(key: string): void {
     const { browser, device } = this.#parent
     if (!browser.has(key) && !device.has(key) && !this.#size.browser.has(key) && !this.#size.device.has(key)) {
       this.#firstSeen.delete(key)

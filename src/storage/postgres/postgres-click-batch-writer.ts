@@ -17,10 +17,10 @@ function insertFromJson(table: 'clicks' | 'enhanced_fingerprints' | 'fingerprint
   return sql`INSERT INTO ${sql.table(table)} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::${sql.table(table)}, ${json}::json) ${conflict}`
 }
 
-/** A JSON array of the rows each record yields, encoded in parts (click-columns.ts). */
-async function jsonRows(records: readonly ClickRecord[], rowsOf: (record: ClickRecord) => readonly object[]): Promise<string> {
-  const parts = await encodeInParts(records, (part) => JSON.stringify(part.flatMap(rowsOf)).slice(1, -1))
-  return `[${parts.filter((p) => p !== '').join(',')}]`
+/** A JSON array of one row per record, encoded in parts (click-columns.ts). */
+async function jsonRows(records: readonly ClickRecord[], rowOf: (record: ClickRecord) => object): Promise<string> {
+  const parts = await encodeInParts(records, (part) => JSON.stringify(part.map(rowOf)).slice(1, -1))
+  return `[${parts.join(',')}]`
 }
 
 const CLICK_NAMES = CLICK_COLUMNS.map(([name]) => name)
@@ -33,9 +33,9 @@ export const postgresClickBatchWriter: ClickBatchWriter = {
     const last = new Map<string, ClickRecord>()
     for (const r of records) if (r.fingerprint) last.set(r.fingerprint.row.id, r)
     const latest = [...last.values()]
-    const clicks = await jsonRows(records, (r) => [r.click])
-    const fingerprints = await jsonRows(latest, (r) => [r.fingerprint!.row])
-    const correlations = await jsonRows(latest, (r) => [r.fingerprint!.correlation])
+    const clicks = await jsonRows(records, (r) => r.click)
+    const fingerprints = await jsonRows(latest, (r) => r.fingerprint!.row)
+    const correlations = await jsonRows(latest, (r) => r.fingerprint!.correlation)
     await db.transaction().execute(async (trx) => {
       await insertFromJson('clicks', CLICK_NAMES, clicks).execute(trx)
       for (const [linkId, n] of humanClicksByLink(records)) {
