@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { RetentionJob } from '../../src/privacy/retention-job.js'
-import { openStorage } from '../../src/storage/open-storage.js'
 import type { ClickRecord, Storage } from '../../src/storage/storage.js'
 import { clickRecord } from '../helpers/click-records.js'
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
+import { DIALECTS, openTestStorage, type TestStorage } from '../helpers/test-databases.js'
 
 const DAY = 86_400_000
 const NOW = 100 * DAY
@@ -26,17 +25,16 @@ function contextClick(linkId: number, day: number, key: string, device: string, 
 
 for (const dialect of DIALECTS) {
   describe(`retention on ${dialect}`, () => {
-    let db: TestDatabase
+    let fixture: TestStorage
     let storage: Storage
     let linkId: number
     let otherLinkId: number
     const clock = { now: () => NOW }
 
     beforeEach(async () => {
-      db = await createTestDatabase(dialect)
-      storage = openStorage(db.url)
-      await storage.migrateUp()
-      const userId = (await storage.createUser({ email: 'a@example.com', passwordHash: 'x', isAdmin: true, createdAt: 1 })).id
+      fixture = await openTestStorage(dialect)
+      storage = fixture.storage
+      const userId = fixture.userId
       const link = (slug: string) => storage.createLink({ slug, url: 'https://example.org/', userId, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: 100, redirectStatus: 302, tags: [] })
       linkId = (await link('old')).id
       otherLinkId = (await link('mixed')).id
@@ -55,10 +53,7 @@ for (const dialect of DIALECTS) {
         contextClick(otherLinkId, 95, 'F', 'F', false),
       ])
     })
-    afterEach(async () => {
-      await storage.close()
-      await db.drop()
-    })
+    afterEach(() => fixture.close())
 
     async function contexts() {
       return (await storage.visitorContexts(['A', 'B', 'C', 'D', 'E', 'F', 'R'])).map((c) => `${c.key}:${c.deviceCluster}`)

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openStorage } from '../../src/storage/open-storage.js'
 import type { ClickRecord, NewClick, Storage } from '../../src/storage/storage.js'
 import { clickRecord } from '../helpers/click-records.js'
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
+import { DIALECTS, openTestStorage, type TestStorage } from '../helpers/test-databases.js'
 
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
 
@@ -15,20 +14,15 @@ const key = (r: ClickRecord, bot_reason = 'scanner_burst') => ({ link_id: r.clic
 
 for (const dialect of DIALECTS) {
   describe(`reclassifyClicks on ${dialect}`, () => {
-    let db: TestDatabase
+    let fixture: TestStorage
     let storage: Storage
     let userId: number
 
     beforeAll(async () => {
-      db = await createTestDatabase(dialect)
-      storage = openStorage(db.url)
-      await storage.migrateUp()
-      userId = (await storage.createUser({ email: 'r@example.com', passwordHash: 'x', isAdmin: true, createdAt: 1 })).id
+      fixture = await openTestStorage(dialect, 'r@example.com')
+      ;({ storage, userId } = fixture)
     })
-    afterAll(async () => {
-      await storage.close()
-      await db.drop()
-    })
+    afterAll(() => fixture.close())
 
     const newLink = (slug: string) => storage.createLink({ slug, url: 'https://example.org/', userId, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: 10, redirectStatus: 302, tags: [] })
 

@@ -3,26 +3,21 @@ import { AppError } from '../../src/errors.js'
 import { openStorage } from '../../src/storage/open-storage.js'
 import type { ClickRecord, Storage } from '../../src/storage/storage.js'
 import { clickRecord } from '../helpers/click-records.js'
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
+import { createTestDatabase, DIALECTS, openTestStorage, type TestStorage } from '../helpers/test-databases.js'
 
 const click = clickRecord
 
 for (const dialect of DIALECTS) {
   describe(`storage on ${dialect}`, () => {
-    let db: TestDatabase
+    let fixture: TestStorage
     let storage: Storage
     let userId: number
 
     beforeAll(async () => {
-      db = await createTestDatabase(dialect)
-      storage = openStorage(db.url)
-      await storage.migrateUp()
-      userId = (await storage.createUser({ email: 'a@example.com', passwordHash: 'x', isAdmin: true, createdAt: 1 })).id
+      fixture = await openTestStorage(dialect, 'a@example.com')
+      ;({ storage, userId } = fixture)
     })
-    afterAll(async () => {
-      await storage.close()
-      await db.drop()
-    })
+    afterAll(() => fixture.close())
 
     const newLink = (slug: string) => ({ slug, url: 'https://example.org/', userId, createdAt: 1000, updatedAt: 1000, expiresAt: null, maxClicks: null, redirectStatus: 302 as const, tags: ['a b', 'x'] })
 
