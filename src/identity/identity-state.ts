@@ -60,4 +60,10 @@ export interface IdentityState {
    * merge can still be withdrawn after the restart (identity-state-loader.ts).
    */
   edgesOf(key: string): readonly StateEdge[]
+  /**
+   * A visitor's data was erased (privacy/visitor-data.ts): its contexts leave at once, as
+   * their rows left storage, so the signals they carried (addresses, SDK hashes) link no
+   * later visit to them. Contexts not named keep their clusters and ids.
+   */
+  erase(keys: Iterable<string>): void
 }

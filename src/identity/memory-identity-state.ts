@@ -161,6 +161,32 @@ export class MemoryIdentityState implements IdentityState {
     if (this.#firstSeen.size > this.#sweepAt) this.#sweep()
   }
 
+  erase(keys: Iterable<string>): void {
+    for (const key of keys) {
+      const entity = this.#entities.get(key)
+      if (!entity) continue
+      this.#entities.delete(key)
+      if (entity.sdkDevice) this.#eraseSdkSighting(entity.sdkDevice, key)
+      this.#forget(key)
+    }
+  }
+
+  /** What the hash's bookkeeping learnt from an erased context goes with it; what other contexts showed stays. */
+  #eraseSdkSighting(hash: string, key: string): void {
+    const info = this.#sdkHashes.get(hash)
+    if (!info) return
+    info.keys.delete(key)
+    if (info.keys.size === 0) {
+      this.#sdkHashes.delete(hash)
+      return
+    }
+    for (let i = info.recent.length - 1; i >= 0; i--) {
+      if (info.recent[i]!.key !== key) continue
+      info.recent.splice(i, 1)
+      info.prefixes.splice(i, 1)
+    }
+  }
+
   #sweep(): void {
     // find() compresses paths: afterwards every live context points straight at its root.
     const keep = new Set<string>()

@@ -111,4 +111,8 @@ export class OverlayIdentityState implements IdentityState {
   restoreMembership(): void {
     // A dry run restores nothing: the base holds the stored clusters already.
   }
+
+  erase(): void {
+    // Nothing erases through a dry run; erasures go to the live state.
+  }
 }

@@ -90,6 +90,8 @@ export class VisitorData {
   /** Deletes the visitor's clicks and identity rows; the counts of what went. */
   async erase(visitor: Visitor): Promise<RetentionCounts> {
     await this.#o.writer.flush()
-    return this.#o.storage.deleteVisitorData(visitor.contexts, this.#o.batchSize ?? 5_000)
+    const deleted = await this.#o.storage.deleteVisitorData(visitor.contexts, this.#o.batchSize ?? 5_000)
+    this.#o.state().erase(visitor.contexts)
+    return deleted
   }
 }

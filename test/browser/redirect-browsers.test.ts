@@ -35,7 +35,7 @@ describe.runIf(shouldRunBrowsers())('real browsers following a short link', () =
       expect(await headless.cookies()).toEqual([])
       expect(await stats()).toMatchObject({ clicks: 0, botClicks: 1 })
 
-      const userAgent = (await chromium.newPage().then((p) => p.evaluate(() => navigator.userAgent))).replace('HeadlessChrome', 'Chrome')
+      const userAgent = (await chromium.newPage().then((p) => p.evaluate<string>('navigator.userAgent'))).replace('HeadlessChrome', 'Chrome')
       const normal = await chromium.newContext({ userAgent })
       const page = await normal.newPage()
       const first = await page.goto(`${baseUrl}/real`)

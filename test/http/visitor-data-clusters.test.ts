@@ -55,5 +55,32 @@ for (const dialect of DIALECTS) {
       expect((await svc.linkprint.storage.allLinkStats({}))[0]).toMatchObject({ clicks: 1, browserUniqueClicks: 1, deviceUniqueClicks: 1 })
       expect((await svc.linkprint.storage.findLinkBySlug('cluster'))!.clickCount).toBe(3)
     })
+
+    it('forgets an erased device at once: its signals link no later visit to it', async () => {
+      await svc.app.inject({ method: 'POST', url: '/api/links', headers: bearer(svc.adminKey), payload: { url: 'https://example.org/', slug: 'erased' } })
+      const mac = { device: 'b1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6', browser: 'c0000000000000000000000000000002' }
+      const visitErased = async (ua: string, sdk: { device: string; browser: string }) => {
+        const res = await svc.app.inject({
+          method: 'GET', url: '/erased', remoteAddress: '93.45.77.8',
+          headers: { 'user-agent': ua, accept: 'text/html', 'accept-language': 'it-IT,it;q=0.9', 'x-device-fingerprint': sdk.device, 'x-browser-fingerprint': sdk.browser, 'x-timezone': 'Europe/Rome' },
+        })
+        expect(res.statusCode).toBe(302)
+        return String(res.headers['set-cookie']).split(';')[0]!
+      }
+      const chrome = await visitErased(CHROME_MAC, mac)
+      await svc.linkprint.writer.flush()
+      const device = ((await svc.app.inject({ method: 'GET', url: '/api/visitor/data', remoteAddress: '93.45.77.8', headers: { cookie: chrome } })).json() as Export).visitor.deviceCluster
+      const del = await svc.app.inject({ method: 'DELETE', url: `/api/admin/visitors/${encodeURIComponent(device)}`, headers: bearer(svc.adminKey) })
+      expect(del.statusCode).toBe(200)
+
+      // The same Mac comes back in another browser: without the erased context to match,
+      // it is a device nobody has seen, not the erased one revived.
+      const firefox = await visitErased(FIREFOX_MAC, { device: mac.device, browser: 'f0000000000000000000000000000002' })
+      await svc.linkprint.writer.flush()
+      const after = (await svc.app.inject({ method: 'GET', url: '/api/visitor/data', remoteAddress: '93.45.77.8', headers: { cookie: firefox } })).json() as Export
+      expect(after.visitor.deviceCluster).not.toBe(device)
+      const stats = (await svc.app.inject({ url: '/api/links/erased/stats', headers: bearer(svc.adminKey) })).json()
+      expect(stats).toMatchObject({ clicks: 1, browserUniqueClicks: 1, deviceUniqueClicks: 1 })
+    })
   })
 }
