@@ -218,6 +218,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     batchSize: options.retention?.batchSize,
     intervalMs: options.retention?.intervalMs,
     onDeleted: (table, count) => metrics?.retentionDeleted.labels(table).inc(count),
+    onExpired: (cutoff) => identity.state.expire(cutoff),
     onError: options.onError,
   })
   const visitorData = new VisitorData({ storage, writer, state: () => identity.state, batchSize: options.retention?.batchSize })

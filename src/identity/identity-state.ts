@@ -66,4 +66,6 @@ export interface IdentityState {
    * later visit to them. Contexts not named keep their clusters and ids.
    */
   erase(keys: Iterable<string>): void
+  /** Retention deleted the rows of the contexts last seen before `before`: they leave the memory too. */
+  expire(before: number): void
 }

@@ -171,6 +171,17 @@ export class MemoryIdentityState implements IdentityState {
     }
   }
 
+  /**
+   * A full walk (some milliseconds at 500 000 contexts, once per retention run): entities
+   * are in the order they were last put, which a restart's reload does not keep in time
+   * order, so the walk cannot stop at the first context still within the period.
+   */
+  expire(before: number): void {
+    const due: string[] = []
+    for (const entity of this.#entities.values()) if (entity.lastSeen < before) due.push(entity.key)
+    this.erase(due)
+  }
+
   /** What the hash's bookkeeping learnt from an erased context goes with it; what other contexts showed stays. */
   #eraseSdkSighting(hash: string, key: string): void {
     const info = this.#sdkHashes.get(hash)

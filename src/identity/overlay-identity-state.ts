@@ -115,4 +115,6 @@ export class OverlayIdentityState implements IdentityState {
   erase(): void {
     // Nothing erases through a dry run; erasures go to the live state.
   }
+
+  expire(): void {}
 }

@@ -14,6 +14,8 @@ export interface RetentionJobOptions {
   readonly intervalMs?: number
   /** Rows deleted, per table, as they go (the /metrics counter). */
   readonly onDeleted?: (table: 'clicks' | 'enhanced_fingerprints' | 'fingerprint_correlations', count: number) => void
+  /** After a complete run: what was last seen before the cutoff is gone from storage, and must go from memory (the identity engine's). */
+  readonly onExpired?: (cutoff: number) => void
   readonly onError?: (error: unknown) => void
 }
 
@@ -177,6 +179,7 @@ export class RetentionJob {
         await yieldToEventLoop()
       }
     }
+    this.#o.onExpired?.(cutoff)
     return this.#report(counts, cutoff, batches, true, started)
   }
 

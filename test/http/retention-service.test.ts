@@ -10,7 +10,7 @@ for (const dialect of DIALECTS) {
     let svc: TestService
     let now = Date.parse('2026-09-01T08:00:00Z')
     beforeAll(async () => {
-      svc = await startTestService(dialect, { RETENTION_DAYS: '30', GEOIP_DB: 'off' }, { now: () => now })
+      svc = await startTestService(dialect, { RETENTION_DAYS: '30', GEOIP_DB: 'off', PRIVACY_MODE: 'full' }, { now: () => now })
       await svc.app.inject({ method: 'POST', url: '/api/links', headers: bearer(svc.adminKey), payload: { url: 'https://example.org/', slug: 'kept', maxClicks: 3 } })
     })
     afterAll(() => svc.close())
@@ -41,6 +41,27 @@ for (const dialect of DIALECTS) {
       expect(metrics).toContain('linkprint_retention_deleted_rows_total{table="clicks"} 2')
       expect(metrics).toContain('linkprint_retention_deleted_rows_total{table="enhanced_fingerprints"} 2')
       expect(metrics).toContain(`linkprint_retention_last_run_seconds ${now / 1000}`)
+    })
+
+    it('forgets what it deleted: a device last seen before the cutoff is not recognised when its SDK hash comes back', async () => {
+      await svc.app.inject({ method: 'POST', url: '/api/links', headers: bearer(svc.adminKey), payload: { url: 'https://example.org/', slug: 'roam' } })
+      const sdk = { 'x-device-fingerprint': 'ab12cd34ef56ab12cd34ef56ab12cd34', 'x-timezone': 'Europe/Rome', 'accept-language': 'it-IT,it;q=0.9' }
+      const deviceOf = async (ip: string) => {
+        const res = await svc.app.inject({ method: 'GET', url: '/roam', remoteAddress: ip, headers: { 'user-agent': CHROME, ...sdk } })
+        expect(res.statusCode).toBe(302)
+        await svc.linkprint.writer.flush()
+        const cookie = String(res.headers['set-cookie']).split(';')[0]!
+        return (await svc.app.inject({ method: 'GET', url: '/api/visitor/data', remoteAddress: ip, headers: { cookie } })).json().visitor.deviceCluster as string
+      }
+      const first = await deviceOf('198.51.100.7')
+      // A week later, on another network, a new private window: the same device on the move.
+      now += 7 * DAY
+      expect(await deviceOf('192.0.2.44')).toBe(first)
+
+      now += 31 * DAY
+      // The two clicks, and the first test's last one.
+      expect(await svc.linkprint.retention.run()).toMatchObject({ clicks: 3, fingerprints: 3 })
+      expect(await deviceOf('192.0.2.44')).not.toBe(first)
     })
   })
 }
