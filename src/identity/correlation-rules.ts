@@ -2,8 +2,13 @@ import type { ClusterLevel, FingerprintEntity } from './fingerprint-entity.js'
 import type { Fingerprints } from './fingerprints.js'
 import type { IdentitySignals } from './identity-signals.js'
 
-/** Below the default MIN_CONFIDENCE plus a margin: a roaming merge is the weakest kind the engine makes. */
-const ROAMING_SCORE = 60
+/**
+ * A score is a confidence: MIN_CONFIDENCE compares it, the stats average it, and it
+ * should mean what it says. Of the clicks a roaming merge put on a device, 80–94 % are on
+ * the right one (accuracy benchmark, seed 42, SDK share 0.8: office 80 %, mixed 85 %,
+ * mobile 88 %, household 94 %); the office's figure, the lowest, is the score.
+ */
+const ROAMING_SCORE = 80
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
