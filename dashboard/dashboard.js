@@ -1,0 +1,765 @@
+// The dashboard's one script: served from this origin (the CSP allows nothing inline),
+// no framework and no build step. It talks to the JSON API and renders every value with
+// textContent or as attribute values set one by one: nothing the API returns is ever parsed
+// as HTML (the CSP's Trusted Types directive makes Chromium refuse HTML-parsing sinks
+// altogether).
+'use strict'
+;(() => {
+  /*
+   * Where the sign-in token lives: sessionStorage, for this tab only.
+   * - Not a cookie: the API authenticates by the Authorization header alone, so it has no
+   *   CSRF surface; a cookie would give every cross-site request to this origin the
+   *   user's authority, and the token would travel with every redirect hit.
+   * - Not localStorage: that outlives the tab and is shared by every tab of the origin; a
+   *   token that dies with the tab (and after 15 minutes anyway) limits what a forgotten
+   *   browser window or a copied profile hands over.
+   * - Not memory only: a reload would sign the user out each time.
+   * - Never in a URL: URLs end up in history, logs and Referer headers.
+   * Script on this origin could read it; the defence against that is the CSP and never
+   * turning data into markup.
+   */
+  const TOKEN_KEY = 'linkprint.dashboard.token'
+  const SESSION_KEY = 'linkprint.dashboard.sessionId'
+  const PAGE_SIZE = 20
+  // Per-link stats are one request each (the list does not carry them): a few at a time.
+  const STATS_CONCURRENCY = 4
+  const DAY = 86_400_000
+  const SVG_NS = 'http://www.w3.org/2000/svg'
+
+  const $ = (id) => {
+    const el = document.getElementById(id)
+    if (!el) throw new Error(`dashboard: #${id} missing`)
+    return el
+  }
+
+  /** An element with text children only; attributes are set one by one, never parsed. */
+  function el(tag, attrs = {}, ...children) {
+    const node = document.createElement(tag)
+    setAttrs(node, attrs)
+    node.append(...children.filter((c) => c !== null && c !== undefined).map((c) => (typeof c === 'string' || typeof c === 'number' ? String(c) : c)))
+    return node
+  }
+
+  function svgEl(tag, attrs = {}, ...children) {
+    const node = document.createElementNS(SVG_NS, tag)
+    setAttrs(node, attrs)
+    node.append(...children)
+    return node
+  }
+
+  function setAttrs(node, attrs) {
+    for (const [name, value] of Object.entries(attrs)) {
+      if (value === null || value === undefined || value === false) continue
+      // Handlers and inline styles are never built from data (the CSP would refuse them anyway).
+      if (/^on/i.test(name) || name === 'style') throw new Error(`dashboard: attribute ${name} not allowed`)
+      if (name === 'class') node.setAttribute('class', value)
+      else if (name === 'text') node.textContent = String(value)
+      else node.setAttribute(name, value === true ? '' : String(value))
+    }
+  }
+
+  /** Only http(s) targets become links: the API enforces it, and a row written some other way must not turn into a javascript: link. */
+  function safeHref(url) {
+    try {
+      const parsed = new URL(url)
+      return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.href : null
+    } catch {
+      return null
+    }
+  }
+
+  const numberFormat = new Intl.NumberFormat()
+  const fmt = (n) => (typeof n === 'number' && Number.isFinite(n) ? numberFormat.format(n) : '–')
+  const fmtDate = (iso) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '–')
+
+  // ---------------------------------------------------------------- API
+
+  class ApiError extends Error {
+    constructor(status, code, message, details) {
+      super(message)
+      this.status = status
+      this.code = code
+      this.details = details
+    }
+  }
+
+  const auth = {
+    get token() {
+      return sessionStorage.getItem(TOKEN_KEY)
+    },
+    get sessionId() {
+      return sessionStorage.getItem(SESSION_KEY)
+    },
+    save(token, sessionId) {
+      sessionStorage.setItem(TOKEN_KEY, token)
+      if (sessionId) sessionStorage.setItem(SESSION_KEY, sessionId)
+    },
+    clear() {
+      sessionStorage.removeItem(TOKEN_KEY)
+      sessionStorage.removeItem(SESSION_KEY)
+    },
+  }
+
+  /**
+   * One call to the API. Cookies are left out: the dashboard is authenticated by its
+   * header, and the visitor cookie of whoever runs it has nothing to do with its calls.
+   */
+  async function request(path, { method = 'GET', body, headers = {}, signIn = false } = {}) {
+    const all = { accept: 'application/json', ...headers }
+    const token = auth.token
+    if (token && !signIn) all.authorization = `Bearer ${token}`
+    if (body !== undefined) all['content-type'] = 'application/json'
+    let res
+    try {
+      res = await fetch(path, { method, headers: all, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store', redirect: 'error' })
+    } catch {
+      throw new ApiError(0, 'NETWORK', 'The server could not be reached. Check the connection and try again.')
+    }
+    if (res.ok) return res
+    let error = { code: 'HTTP_' + res.status, message: `The server answered ${res.status}.` }
+    try {
+      const parsed = await res.json()
+      if (parsed && parsed.error && typeof parsed.error.code === 'string') error = parsed.error
+    } catch {
+      // Not the API's JSON (a proxy's error page): the status line is all there is.
+    }
+    const failure = new ApiError(res.status, String(error.code), String(error.message ?? ''), error.details)
+    // A token that stopped working (expired after 15 minutes, revoked by a sign-out elsewhere)
+    // ends the signed-in view, unless the user has signed in again since this call left. The
+    // API's TOKEN_EXPIRED message offers session recovery, which needs a device-bound session
+    // (PRIVACY_MODE=full and the SDK's fingerprint) that a dashboard sign-in does not have.
+    if (res.status === 401 && !signIn && auth.token === token) {
+      endSession(failure.code === 'TOKEN_EXPIRED' ? 'Your sign-in expired (it lasts 15 minutes). Sign in again.' : `You have been signed out: ${failure.message}`)
+    }
+    return Promise.reject(failure)
+  }
+
+  async function api(path, options) {
+    const res = await request(path, options)
+    return res.status === 204 ? null : res.json()
+  }
+
+  function query(params) {
+    const q = new URLSearchParams()
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v))
+    const s = q.toString()
+    return s ? `?${s}` : ''
+  }
+
+  const linkPath = (slug) => `/api/links/${encodeURIComponent(slug)}`
+
+  // ---------------------------------------------------------------- state and views
+
+  const state = {
+    me: null,
+    cursors: [undefined],
+    page: 0,
+    editing: null,
+    current: null,
+    /** The range the page shows, as the API answered it: the export takes the same. */
+    range: undefined,
+    /** Bumped on every navigation and sign-out, so an answer that arrives late is dropped. */
+    generation: 0,
+  }
+
+  const VIEWS = ['signin-view', 'links-view', 'link-view']
+  function show(view) {
+    for (const id of VIEWS) $(id).hidden = id !== view
+    $('account').hidden = view === 'signin-view'
+  }
+
+  function notice(text, bad = false) {
+    const n = $('notice')
+    n.textContent = text
+    n.classList.toggle('bad', bad)
+    n.hidden = !text
+  }
+
+  /** Removes every value the API gave this page, so nothing is left in the DOM after sign-out. */
+  function wipe() {
+    state.me = null
+    state.current = null
+    state.range = undefined
+    state.editing = null
+    state.cursors = [undefined]
+    state.page = 0
+    state.generation++
+    for (const id of ['links-body', 'link-meta', 'chart', 'breakdowns', 'who', 'link-title', 'chart-caption', 'export-status', 'page-no']) $(id).replaceChildren()
+    for (const id of ['s-clicks', 's-browser', 's-device', 's-bots', 's-confidence']) $(id).textContent = '–'
+    $('geo-credit').hidden = true
+    $('admin-badge').hidden = true
+    $('filter-all-label').hidden = true
+    $('filter-tag').value = ''
+    $('filter-all').checked = true
+    resetLinkForm()
+  }
+
+  function endSession(message, bad = true) {
+    auth.clear()
+    wipe()
+    if (location.hash) history.replaceState(null, '', location.pathname)
+    show('signin-view')
+    notice(message, bad)
+  }
+
+  async function route() {
+    if (!auth.token) {
+      wipe()
+      show('signin-view')
+      return
+    }
+    if (!state.me) {
+      try {
+        state.me = await api('/api/auth/me')
+      } catch (error) {
+        if (error.status !== 401) notice(error.message, true)
+        return
+      }
+      $('who').textContent = state.me.email
+      $('admin-badge').hidden = !state.me.isAdmin
+      $('filter-all-label').hidden = !state.me.isAdmin
+    }
+    const match = /^#\/links\/(.+)$/.exec(location.hash)
+    if (match) {
+      let slug
+      try {
+        slug = decodeURIComponent(match[1])
+      } catch {
+        location.hash = '#/links'
+        return
+      }
+      await openLink(slug)
+    } else {
+      show('links-view')
+      await loadLinks()
+    }
+  }
+
+  // ---------------------------------------------------------------- sign in and out
+
+  $('signin-form').addEventListener('submit', async (event) => {
+    event.preventDefault()
+    const email = $('signin-email').value.trim()
+    const password = $('signin-password').value
+    const error = $('signin-error')
+    error.textContent = ''
+    if (!email || !password) {
+      error.textContent = 'Enter your email and password.'
+      return
+    }
+    $('signin-submit').disabled = true
+    try {
+      const res = await api('/api/auth/login', { method: 'POST', body: { email, password }, signIn: true })
+      auth.save(res.token, res.sessionId)
+      $('signin-password').value = ''
+      notice('')
+      await route()
+    } catch (e) {
+      error.textContent = e.code === 'INVALID_CREDENTIALS' ? 'Email or password is wrong.' : e.message || 'Sign-in failed.'
+    } finally {
+      $('signin-submit').disabled = false
+    }
+  })
+
+  $('sign-out').addEventListener('click', async () => {
+    const sessionId = auth.sessionId
+    try {
+      // The session id lets the server revoke the session and every token issued for it.
+      await request('/api/auth/logout', { method: 'POST', headers: sessionId ? { 'x-session-id': sessionId } : {} })
+    } catch {
+      // Signed out here either way; a token the server could not revoke expires within 15 minutes.
+    }
+    endSession('Signed out.', false)
+  })
+
+  // ---------------------------------------------------------------- the links list
+
+  async function loadLinks() {
+    const generation = ++state.generation
+    const tag = $('filter-tag').value.trim()
+    const all = state.me && state.me.isAdmin && $('filter-all').checked
+    let page
+    try {
+      page = await api(`/api/links${query({ limit: PAGE_SIZE, cursor: state.cursors[state.page], tag, all: all ? 'true' : undefined })}`)
+    } catch (error) {
+      if (generation === state.generation && error.status !== 401) notice(error.message, true)
+      return
+    }
+    if (generation !== state.generation) return
+    const body = $('links-body')
+    body.replaceChildren(...page.links.map(linkRow))
+    $('links-empty').hidden = page.links.length > 0
+    $('links-empty').textContent = tag ? 'No link has this tag.' : 'No links yet.'
+    state.cursors[state.page + 1] = page.nextCursor ?? undefined
+    $('page-prev').disabled = state.page === 0
+    $('page-next').disabled = !page.nextCursor
+    $('page-no').textContent = `Page ${state.page + 1}`
+    await fillStats(page.links, generation)
+  }
+
+  function linkRow(link) {
+    const href = safeHref(link.url)
+    const open = el('a', { href: `#/links/${encodeURIComponent(link.slug)}` })
+    open.textContent = link.shortUrl
+    const row = el('tr', { 'data-slug': link.slug },
+      el('td', {}, open),
+      el('td', { class: 'url' }, href ? el('a', { href, rel: 'noopener noreferrer', target: '_blank', text: link.url }) : el('code', { text: link.url })),
+      el('td', {}, ...link.tags.map((t) => el('span', { class: 'tag', text: t }))),
+      el('td', { class: 'num', 'data-stat': 'clicks', title: 'Human clicks so far', text: fmt(link.clicks) }),
+      el('td', { class: 'num', 'data-stat': 'browserUniqueClicks', text: '…' }),
+      el('td', { class: 'num', 'data-stat': 'deviceUniqueClicks', text: '…' }),
+      el('td', { class: 'num', 'data-stat': 'botClicks', text: '…' }),
+      el('td', { title: link.createdAt, text: fmtDate(link.createdAt) }),
+      el('td', { class: 'actions' },
+        button('Copy', () => copy(link.shortUrl), { 'data-action': 'copy' }),
+        button('Edit', () => startEdit(link), { 'data-action': 'edit' }),
+        button('Delete', () => removeLink(link), { 'data-action': 'delete' }),
+      ),
+    )
+    return row
+  }
+
+  function button(label, onClick, attrs = {}) {
+    const b = el('button', { type: 'button', ...attrs }, label)
+    b.addEventListener('click', onClick)
+    return b
+  }
+
+  async function fillStats(links, generation) {
+    const queue = [...links]
+    const worker = async () => {
+      for (let link = queue.shift(); link; link = queue.shift()) {
+        let stats = null
+        try {
+          stats = await api(`${linkPath(link.slug)}/stats`)
+        } catch {
+          // Shown as "–": one link's failure should not blank the list.
+        }
+        if (generation !== state.generation) return
+        const row = [...$('links-body').children].find((r) => r.dataset.slug === link.slug)
+        if (!row) continue
+        for (const key of ['clicks', 'browserUniqueClicks', 'deviceUniqueClicks', 'botClicks']) {
+          const cell = row.querySelector(`[data-stat="${key}"]`)
+          if (cell && (stats || key !== 'clicks')) cell.textContent = stats ? fmt(stats[key]) : '–'
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: STATS_CONCURRENCY }, worker))
+  }
+
+  $('page-next').addEventListener('click', () => {
+    if (state.cursors[state.page + 1] === undefined) return
+    state.page++
+    void loadLinks()
+  })
+  $('page-prev').addEventListener('click', () => {
+    if (state.page === 0) return
+    state.page--
+    void loadLinks()
+  })
+  $('filter-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    state.cursors = [undefined]
+    state.page = 0
+    void loadLinks()
+  })
+  $('filter-all').addEventListener('change', () => {
+    state.cursors = [undefined]
+    state.page = 0
+    void loadLinks()
+  })
+  $('filter-clear').addEventListener('click', () => {
+    $('filter-tag').value = ''
+    state.cursors = [undefined]
+    state.page = 0
+    void loadLinks()
+  })
+  $('links-refresh').addEventListener('click', () => void loadLinks())
+
+  async function copy(text) {
+    try {
+      await navigator.clipboard.writeText(text)
+      notice(`Copied ${text}`)
+    } catch {
+      // The Clipboard API needs a secure context (HTTPS or localhost) and permission: show it to copy by hand.
+      notice(`Copy this short URL: ${text}`)
+    }
+  }
+
+  async function removeLink(link) {
+    if (!window.confirm(`Delete ${link.shortUrl}? Its clicks are deleted too, and the short URL stops working. This cannot be undone.`)) return
+    try {
+      await api(linkPath(link.slug), { method: 'DELETE' })
+      notice(`Deleted ${link.shortUrl}.`)
+      if (state.editing && state.editing.slug === link.slug) resetLinkForm()
+      await loadLinks()
+    } catch (error) {
+      if (error.status !== 401) notice(error.message, true)
+    }
+  }
+
+  // ---------------------------------------------------------------- create and edit
+
+  const FIELDS = ['url', 'slug', 'expiresAt', 'maxClicks', 'redirectStatus', 'tags']
+  const FIELD_OF_CODE = {
+    INVALID_URL: 'url', URL_TOO_LONG: 'url', URL_SCHEME_NOT_ALLOWED: 'url', URL_SELF_REFERENCE: 'url',
+    INVALID_SLUG: 'slug', SLUG_RESERVED: 'slug', SLUG_TAKEN: 'slug',
+  }
+
+  function clearFieldErrors() {
+    for (const f of FIELDS) {
+      $(`e-${f}`).textContent = ''
+      $(`f-${f}`).removeAttribute('aria-invalid')
+    }
+    $('form-error').textContent = ''
+  }
+
+  function fieldError(field, message) {
+    $(`e-${field}`).textContent = message
+    $(`f-${field}`).setAttribute('aria-invalid', 'true')
+  }
+
+  /** Puts the API's error next to the field it is about: by code, by the schema's paths, or by the field named in the message. */
+  function showFormError(error) {
+    let field = FIELD_OF_CODE[error.code]
+    if (!field && Array.isArray(error.details)) {
+      for (const d of error.details) {
+        const name = String(d.path ?? '').replace(/^\//, '').split('/')[0]
+        if (FIELDS.includes(name)) {
+          fieldError(name, d.message ? `${name} ${d.message}` : error.message)
+          field = field ?? name
+        }
+      }
+      if (field) {
+        $('form-error').textContent = 'Check the highlighted fields.'
+        return
+      }
+    }
+    if (!field && error.code === 'VALIDATION_FAILED') field = FIELDS.find((f) => error.message.includes(f) || (f === 'tags' && /tag/i.test(error.message)))
+    if (field) {
+      fieldError(field, error.message)
+      $('form-error').textContent = 'Check the highlighted field.'
+    } else {
+      $('form-error').textContent = error.message
+    }
+  }
+
+  function toLocalInput(iso) {
+    if (!iso) return ''
+    const d = new Date(iso)
+    const pad = (n) => String(n).padStart(2, '0')
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`
+  }
+
+  /** The form's values in the API's shape; null where a field was emptied (no expiry, no limit). */
+  function formValues() {
+    const expires = $('f-expiresAt').value
+    const max = $('f-maxClicks').value.trim()
+    // datetime-local is the user's local time; the API takes an instant.
+    const at = expires ? new Date(expires) : null
+    return {
+      url: $('f-url').value.trim(),
+      slug: $('f-slug').value.trim(),
+      // An unparsable date goes to the API as typed, so its own message explains it.
+      expiresAt: at === null ? null : Number.isNaN(at.getTime()) ? expires : at.toISOString(),
+      maxClicks: max === '' ? null : Number(max),
+      redirectStatus: Number($('f-redirectStatus').value),
+      tags: $('f-tags').value.split(',').map((t) => t.trim()).filter(Boolean),
+    }
+  }
+
+  function resetLinkForm() {
+    state.editing = null
+    $('link-form').reset()
+    clearFieldErrors()
+    $('f-slug').disabled = false
+    $('link-form-title').textContent = 'New link'
+    $('link-submit').textContent = 'Create link'
+    $('link-cancel').hidden = true
+  }
+
+  function startEdit(link) {
+    resetLinkForm()
+    state.editing = link
+    $('f-url').value = link.url
+    $('f-slug').value = link.slug
+    // A slug is the short URL people already have: it cannot change.
+    $('f-slug').disabled = true
+    $('f-expiresAt').value = toLocalInput(link.expiresAt)
+    $('f-maxClicks').value = link.maxClicks === null ? '' : String(link.maxClicks)
+    $('f-redirectStatus').value = String(link.redirectStatus)
+    $('f-tags').value = link.tags.join(', ')
+    $('link-form-title').textContent = `Edit /${link.slug}`
+    $('link-submit').textContent = 'Save changes'
+    $('link-cancel').hidden = false
+    $('link-form').scrollIntoView({ block: 'start' })
+    $('f-url').focus()
+  }
+
+  $('link-cancel').addEventListener('click', resetLinkForm)
+
+  $('link-form').addEventListener('submit', async (event) => {
+    event.preventDefault()
+    clearFieldErrors()
+    const v = formValues()
+    if (!v.url) {
+      fieldError('url', 'Enter the URL the short link leads to.')
+      return
+    }
+    if (v.maxClicks !== null && !(Number.isInteger(v.maxClicks) && v.maxClicks >= 1)) {
+      fieldError('maxClicks', 'A click limit is a whole number, 1 or more.')
+      return
+    }
+    const editing = state.editing
+    let body
+    if (editing) {
+      // Only what changed: an unchanged past expiry would otherwise be refused as "not in the future".
+      body = {}
+      if (v.url !== editing.url) body.url = v.url
+      if ($('f-expiresAt').value !== toLocalInput(editing.expiresAt)) body.expiresAt = v.expiresAt
+      if (v.maxClicks !== editing.maxClicks) body.maxClicks = v.maxClicks
+      if (v.redirectStatus !== editing.redirectStatus) body.redirectStatus = v.redirectStatus
+      if (v.tags.join('\u0000') !== editing.tags.join('\u0000')) body.tags = v.tags
+      if (Object.keys(body).length === 0) {
+        resetLinkForm()
+        notice('Nothing changed.')
+        return
+      }
+    } else {
+      body = { url: v.url, redirectStatus: v.redirectStatus }
+      if (v.slug) body.slug = v.slug
+      if (v.expiresAt) body.expiresAt = v.expiresAt
+      if (v.maxClicks !== null) body.maxClicks = v.maxClicks
+      if (v.tags.length > 0) body.tags = v.tags
+    }
+    $('link-submit').disabled = true
+    try {
+      const link = editing ? await api(linkPath(editing.slug), { method: 'PATCH', body }) : await api('/api/links', { method: 'POST', body })
+      resetLinkForm()
+      notice(editing ? `Saved ${link.shortUrl}.` : `Created ${link.shortUrl}.`)
+      state.cursors = [undefined]
+      state.page = 0
+      await loadLinks()
+    } catch (error) {
+      if (error.status !== 401) showFormError(error)
+    } finally {
+      $('link-submit').disabled = false
+    }
+  })
+
+  // ---------------------------------------------------------------- one link
+
+  async function openLink(slug) {
+    const generation = ++state.generation
+    show('link-view')
+    state.current = null
+    state.range = undefined
+    for (const id of ['link-meta', 'chart', 'breakdowns', 'chart-caption', 'export-status']) $(id).replaceChildren()
+    $('link-title').textContent = `/${slug}`
+    let link
+    try {
+      link = await api(linkPath(slug))
+    } catch (error) {
+      if (generation === state.generation && error.status !== 401) notice(error.code === 'LINK_NOT_FOUND' ? `No link of yours has the slug "${slug}".` : error.message, true)
+      return
+    }
+    if (generation !== state.generation) return
+    state.current = link
+    $('link-title').textContent = link.shortUrl
+    const href = safeHref(link.url)
+    const meta = [
+      ['Destination', href ? el('a', { href, rel: 'noopener noreferrer', target: '_blank', text: link.url }) : el('code', { text: link.url })],
+      ['Tags', link.tags.length ? el('span', {}, ...link.tags.map((t) => el('span', { class: 'tag', text: t }))) : '–'],
+      ['Redirect', String(link.redirectStatus)],
+      ['Expires', link.expiresAt ? fmtDate(link.expiresAt) : 'never'],
+      // The limit alone, not "n used": GET /api/links/:slug adds the redirect cache's count to a
+      // freshly read row, so its `clicks` counts written clicks twice while the link is cached.
+      ['Click limit', link.maxClicks === null ? 'none' : `${fmt(link.maxClicks)} clicks`],
+      ['Created', fmtDate(link.createdAt)],
+    ]
+    $('link-meta').replaceChildren(...meta.flatMap(([k, v]) => [el('dt', { text: k }), el('dd', {}, v)]))
+    await loadAnalytics()
+  }
+
+  /** The chosen range as the API's from/to (to exclusive) and a bucket size that keeps the chart readable. */
+  function chosenRange() {
+    const choice = $('range').value
+    const now = Date.now()
+    const spans = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY, '90d': 90 * DAY }
+    if (choice in spans) {
+      const span = spans[choice]
+      return { from: new Date(now - span).toISOString(), to: undefined, interval: span <= 2 * DAY ? 'hour' : 'day' }
+    }
+    if (choice === 'all') return { from: undefined, to: undefined, interval: 'day' }
+    const fromValue = $('range-from').value
+    const toValue = $('range-to').value
+    if (!fromValue) throw new Error('Choose the first day of the range.')
+    // Dates are read as UTC days, as the API's day buckets are.
+    const from = Date.parse(`${fromValue}T00:00:00Z`)
+    const to = toValue ? Date.parse(`${toValue}T00:00:00Z`) + DAY : now
+    if (!(from < to)) throw new Error('The first day must not be after the last.')
+    return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), interval: to - from <= 2 * DAY ? 'hour' : 'day' }
+  }
+
+  async function loadAnalytics() {
+    const link = state.current
+    if (!link) return
+    const generation = state.generation
+    $('range-error').textContent = ''
+    let range
+    try {
+      range = chosenRange()
+    } catch (error) {
+      $('range-error').textContent = error.message
+      return
+    }
+    let data
+    try {
+      data = await api(`${linkPath(link.slug)}/analytics${query(range)}`)
+    } catch (error) {
+      if (generation === state.generation && error.status !== 401) $('range-error').textContent = error.message
+      return
+    }
+    if (generation !== state.generation) return
+    state.range = { from: data.from, to: data.to }
+    const t = data.totals ?? {}
+    $('s-clicks').textContent = fmt(t.clicks ?? 0)
+    $('s-browser').textContent = fmt(t.browserUniqueClicks ?? 0)
+    $('s-device').textContent = fmt(t.deviceUniqueClicks ?? 0)
+    $('s-bots').textContent = fmt(t.botClicks ?? 0)
+    $('s-confidence').textContent = typeof t.avgConfidence === 'number' ? `${Math.round(t.avgConfidence)} / 100` : '–'
+    $('chart').replaceChildren(chart(data.series, data.interval))
+    $('chart-caption').textContent = `${data.interval === 'hour' ? 'hourly' : 'daily'}, ${fmtDate(data.from)} to ${fmtDate(data.to)}; buckets in UTC`
+    renderBreakdowns(data)
+  }
+
+  $('range').addEventListener('change', () => {
+    $('custom-range').hidden = $('range').value !== 'custom'
+    if ($('range').value !== 'custom') void loadAnalytics()
+  })
+  $('range-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    void loadAnalytics()
+  })
+  $('link-copy').addEventListener('click', () => {
+    if (state.current) void copy(state.current.shortUrl)
+  })
+
+  /** Clicks and device uniques per bucket as two lines; each bucket has a hover target with its numbers. */
+  function chart(series, interval) {
+    const W = 760, H = 240, L = 44, R = 12, T = 12, B = 28
+    const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Clicks and device uniques over time' })
+    if (!series.length) return svg
+    const max = niceMax(Math.max(1, ...series.map((b) => b.clicks)))
+    const step = (W - L - R) / Math.max(1, series.length - 1)
+    const x = (i) => (series.length === 1 ? L + (W - L - R) / 2 : L + i * step)
+    const y = (v) => T + (H - T - B) * (1 - v / max)
+    for (const v of [0, max / 2, max]) {
+      svg.append(svgEl('line', { class: v === 0 ? 'axis' : 'grid-line', x1: L, x2: W - R, y1: y(v), y2: y(v) }))
+      const label = svgEl('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end' })
+      label.textContent = fmt(v)
+      svg.append(label)
+    }
+    const ticks = Math.min(series.length, 7)
+    for (let k = 0; k < ticks; k++) {
+      const i = ticks === 1 ? 0 : Math.round((k * (series.length - 1)) / (ticks - 1))
+      // The end labels are anchored inwards so they are not cut at the edges.
+      const anchor = ticks > 1 && k === 0 ? 'start' : ticks > 1 && k === ticks - 1 ? 'end' : 'middle'
+      const label = svgEl('text', { x: x(i), y: H - 8, 'text-anchor': anchor })
+      label.textContent = bucketLabel(series[i].start, interval)
+      svg.append(label)
+    }
+    for (const [key, cls] of [['clicks', 'clicks'], ['deviceUniqueClicks', 'devices']]) {
+      const points = series.map((b, i) => `${x(i).toFixed(1)},${y(b[key]).toFixed(1)}`).join(' ')
+      svg.append(svgEl('polyline', { class: `line-${cls}`, points }))
+      if (series.length <= 60) series.forEach((b, i) => svg.append(svgEl('circle', { class: `dot-${cls}`, cx: x(i).toFixed(1), cy: y(b[key]).toFixed(1), r: 2.5 })))
+    }
+    const width = series.length === 1 ? W - L - R : step
+    series.forEach((b, i) => {
+      const title = svgEl('title')
+      title.textContent = `${bucketLabel(b.start, interval)}: ${fmt(b.clicks)} clicks, ${fmt(b.browserUniqueClicks)} browser uniques, ${fmt(b.deviceUniqueClicks)} device uniques, ${fmt(b.botClicks)} bot clicks`
+      svg.append(svgEl('rect', { class: 'hover', x: (x(i) - width / 2).toFixed(1), y: T, width: width.toFixed(1), height: H - T - B, 'data-start': b.start }, title))
+    })
+    return svg
+  }
+
+  function niceMax(v) {
+    const p = 10 ** Math.floor(Math.log10(v))
+    for (const m of [1, 2, 5, 10]) if (v <= m * p) return Math.max(2, m * p)
+    return v
+  }
+
+  function bucketLabel(iso, interval) {
+    const d = new Date(iso)
+    return interval === 'hour'
+      ? d.toLocaleString(undefined, { timeZone: 'UTC', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+      : d.toLocaleDateString(undefined, { timeZone: 'UTC', month: 'short', day: 'numeric' })
+  }
+
+  /** The breakdowns the analytics answer carries; a country breakdown (when the API has one) is shown with the geo database's credit. */
+  const BREAKDOWNS = [
+    ['countries', 'Countries', 'country', 'Country', 'Unknown'],
+    ['referrers', 'Referrers', 'host', 'Host', 'Direct or not sent'],
+    ['identitySources', 'How visitors were recognised', 'source', 'Evidence', 'Unresolved'],
+    ['botReasons', 'Bot clicks by reason', 'reason', 'Reason', 'Unknown'],
+  ]
+  /** The identity tiers in words; the API's own name stays in the cell's title. */
+  const SOURCE_NAMES = {
+    client_header: 'SDK fingerprint header',
+    cookie: 'device cookie',
+    server_generated: 'server signals only (first visit, no cookie)',
+    request_cache: 'same request, already resolved',
+  }
+
+  function renderBreakdowns(data) {
+    const blocks = []
+    let geo = false
+    for (const [key, title, field, column, empty] of BREAKDOWNS) {
+      const rows = Array.isArray(data[key]) ? data[key] : null
+      if (!rows) continue
+      if (key === 'countries' && rows.length > 0) geo = true
+      const total = rows.reduce((s, r) => s + (Number(r.clicks) || 0), 0)
+      const content = rows.length === 0
+        ? el('p', { class: 'muted', text: 'Nothing in this range.' })
+        : el('table', {},
+            el('thead', {}, el('tr', {}, el('th', { text: column }), el('th', { class: 'num', text: 'Clicks' }), el('th', { text: 'Share' }))),
+            el('tbody', {}, ...rows.map((r) => el('tr', {},
+              el('td', { title: r[field] ?? '' }, r[field] === null || r[field] === undefined || r[field] === '' ? empty : key === 'identitySources' ? (SOURCE_NAMES[r[field]] ?? String(r[field])) : String(r[field])),
+              el('td', { class: 'num', text: fmt(Number(r.clicks)) }),
+              el('td', { class: 'share' }, el('meter', { min: 0, max: total || 1, value: Number(r.clicks) || 0 }), ` ${total ? Math.round((100 * (Number(r.clicks) || 0)) / total) : 0}%`),
+            ))),
+          )
+      blocks.push(el('section', { 'data-breakdown': key }, el('h3', { text: title }), content))
+    }
+    $('breakdowns').replaceChildren(...blocks)
+    $('geo-credit').hidden = !geo
+  }
+
+  // ---------------------------------------------------------------- export
+
+  async function exportClicks(format) {
+    const link = state.current
+    if (!link) return
+    const status = $('export-status')
+    status.textContent = 'Preparing…'
+    try {
+      // The token goes in a header, never a URL, so the file is fetched here and handed to the browser as a blob.
+      const res = await request(`${linkPath(link.slug)}/clicks${query({ format, ...state.range })}`, { headers: { accept: format === 'csv' ? 'text/csv' : 'application/x-ndjson' } })
+      const blob = await res.blob()
+      const url = URL.createObjectURL(blob)
+      const a = el('a', { href: url, download: `${link.slug}-clicks.${format}` })
+      document.body.append(a)
+      a.click()
+      a.remove()
+      setTimeout(() => URL.revokeObjectURL(url), 60_000)
+      status.textContent = `Saved ${link.slug}-clicks.${format} (${fmt(blob.size)} bytes).`
+    } catch (error) {
+      status.textContent = error.status === 401 ? '' : `Export failed: ${error.message}`
+    }
+  }
+  $('export-csv').addEventListener('click', () => void exportClicks('csv'))
+  $('export-ndjson').addEventListener('click', () => void exportClicks('ndjson'))
+
+  window.addEventListener('hashchange', () => void route())
+  void route()
+})()
