@@ -98,7 +98,7 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     expect(await text(page, 'tr[data-slug="hostile"] td.url')).toBe(HOSTILE_URL)
     expect(await text(page, 'tr[data-slug="hostile"] .tag')).toBe(HOSTILE_TAG)
     expect(await page.$$('#links-body img')).toHaveLength(0)
-    // Not http(s) once parsed? It is, but the markup is percent-encoded in the href, never parsed.
+    // The href is the URL as parsed, where the markup is percent-encoded: nothing in it is markup.
     expect(await page.$eval('tr[data-slug="hostile"] td.url a', (a) => a.getAttribute('href'))).toBe(new URL(HOSTILE_URL).href)
 
     // The API refuses a javascript: URL, and the form says why beside the field.
