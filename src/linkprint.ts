@@ -18,6 +18,7 @@ import { IdentityEngine } from './identity/identity-engine.js'
 import { MemoryIdentityState } from './identity/memory-identity-state.js'
 import { FingerprintMigration } from './identity/fingerprint-migration.js'
 import { loadIdentityState, type IdentityStateLoad, type IdentityStateLoadOptions } from './identity/identity-state-loader.js'
+import { RedisIdentityReplication } from './identity/redis-identity-replication.js'
 import { replaceableIdentityState } from './identity/replaceable-identity-state.js'
 import { parseTrustedProxies } from './signals/trusted-proxies.js'
 import { identityEngineDevices } from './sessions/device-matcher.js'
@@ -46,6 +47,8 @@ export interface Linkprint {
   readonly metrics: Metrics
   readonly clickEnvironment: ClickEnvironment
   readonly identity: IdentityEngine
+  /** REDIS_URL: the engine's state shared with the other instances (identity/redis-identity-replication.ts); null otherwise. */
+  readonly identityReplication: RedisIdentityReplication | null
   readonly geoDatabase: DatabaseGeo | null
   /** Seed 002's algorithm migration job (its routes: http/plugins/fingerprint-migration-plugin.ts). */
   readonly fingerprintMigration: FingerprintMigration
@@ -135,7 +138,15 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   // Replaceable so the migration job can start the engine's memory afresh under everyone holding it.
   const newState = () => new MemoryIdentityState({ maxEntities: config.identityMaxContexts })
   const replaceable = options.identity ? null : replaceableIdentityState(newState())
-  const identity = options.identity ?? new IdentityEngine({ state: replaceable!.state, sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })
+  // Set once the migration job exists; until then nothing is migrating.
+  let migrating = () => false
+  const replication = replaceable && config.redisUrl
+    ? await RedisIdentityReplication.open({
+      redisUrl: config.redisUrl, prefix: config.redisPrefix, state: replaceable.state, paused: () => migrating(),
+      onError: options.onError,
+    })
+    : null
+  const identity = options.identity ?? new IdentityEngine({ state: replication?.state ?? replaceable!.state, sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })
   const geoDatabase = await openGeoDatabase(config.geoipDb)
   let algorithm: FingerprintingAlgorithm = (await storage.ensureSetting('fingerprinting_algorithm', 'robust')) === 'legacy' ? 'legacy' : 'robust'
   const clickEnvironment: ClickEnvironment = {
@@ -211,7 +222,10 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   // left it, at its cursor): a restart changes no decision.
   const identityLoad = options.restore === false
     ? { upToClickId: 0, memberships: 0, contexts: 0, sightings: 0, clicked: 0, edges: 0, ms: 0 }
-    : await loadIdentityState(storage.identity, identity.state, { ...options.restore, upToClickId: fingerprintMigration.resumeCursor ?? options.restore?.upToClickId })
+    : await loadIdentityState(storage.identity, replaceable?.state ?? identity.state, { ...options.restore, upToClickId: fingerprintMigration.resumeCursor ?? options.restore?.upToClickId })
+  // What the other instances changed while this one loaded the database, and from now on.
+  migrating = () => fingerprintMigration.deferring
+  replication?.start()
 
   const retention = new RetentionJob({
     storage, clock, days: config.retentionDays,
@@ -224,7 +238,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const visitorData = new VisitorData({ storage, writer, state: () => identity.state, batchSize: options.retention?.batchSize })
 
   return {
-    retention, visitorData, rateLimiter: sessionBackend.limiter,
+    retention, visitorData, rateLimiter: sessionBackend.limiter, identityReplication: replication,
     config, clock, storage, keys, links, writer, metrics, clickEnvironment, identity, geoDatabase, fingerprintMigration, identityLoad, sessions, sourceMonitor,
     onClick: undefined,
     scanners: clickEnvironment.scanners!,
@@ -242,6 +256,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
       await fingerprintMigration.stop()
       // Stops at its next batch; the next run goes on from there.
       await retention.stop()
+      await replication?.close()
       await sessionBackend.close()
       await writer.close()
       await storage.close()

@@ -1,0 +1,100 @@
+import type { FastifyInstance } from 'fastify'
+import { afterAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config/config.js'
+import { buildApp } from '../../src/http/app.js'
+import { createLinkprint, type Linkprint } from '../../src/linkprint.js'
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
+import { openTestRedis, setupOrFailEach, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
+import { bearer } from '../helpers/test-service.js'
+
+const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
+const FIREFOX_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:132.0) Gecko/20100101 Firefox/132.0'
+const SAFARI_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15'
+const MAC = 'a9b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6'
+
+interface Instance { linkprint: Linkprint; app: FastifyInstance }
+
+const runRedis = await shouldRunRedis()
+
+/** Two instances behind one load balancer: one database, one Redis, a process each (here: two in one process). */
+for (const dialect of DIALECTS) {
+  describe.runIf(runRedis)(`two instances on one ${dialect} database share the identity engine through Redis`, () => {
+    let db: TestDatabase
+    let redis: TestRedis
+    let a: Instance
+    let b: Instance
+    let adminKey: string
+    setupOrFailEach(async () => {
+      db = await createTestDatabase(dialect)
+      redis = await openTestRedis()
+      const start = async (): Promise<Instance> => {
+        const config = loadConfig({ DATABASE_URL: db.url, SECRET: 'test-secret-test-secret', REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, PRIVACY_MODE: 'full', GEOIP_DB: 'off' })
+        const linkprint = await createLinkprint(config)
+        const app = await buildApp(linkprint)
+        await app.ready()
+        return { linkprint, app }
+      }
+      a = await start()
+      b = await start()
+      const admin = await a.linkprint.auth.createUser('admin@example.com', 'correct horse battery', true)
+      adminKey = (await a.linkprint.auth.issueApiKey(admin.id, 'test')).key
+      await a.app.inject({ method: 'POST', url: '/api/links', headers: bearer(adminKey), payload: { url: 'https://example.org/', slug: 'shared' } })
+    })
+    afterAll(async () => {
+      for (const i of [a, b]) {
+        await i?.app.close()
+        await i?.linkprint.close()
+      }
+      await redis?.drop()
+      await db?.drop()
+    })
+
+    /** A click on one instance, then what the other has applied of it. */
+    async function click(on: Instance, ua: string, sdk: { device: string; browser: string }, cookie?: string) {
+      const res = await on.app.inject({
+        method: 'GET', url: '/shared', remoteAddress: '93.45.12.7',
+        headers: { 'user-agent': ua, accept: 'text/html', 'accept-language': 'it-IT,it;q=0.9', 'x-device-fingerprint': sdk.device, 'x-browser-fingerprint': sdk.browser, 'x-timezone': 'Europe/Rome', ...(cookie && { cookie }) },
+      })
+      expect(res.statusCode).toBe(302)
+      await on.linkprint.identityReplication!.flush()
+      for (const other of [a, b]) if (other !== on) await other.linkprint.identityReplication!.caughtUp()
+      return String(res.headers['set-cookie'] ?? cookie).split(';')[0]!
+    }
+
+    async function stats() {
+      await a.linkprint.writer.flush()
+      await b.linkprint.writer.flush()
+      return (await a.app.inject({ url: '/api/links/shared/stats', headers: bearer(adminKey) })).json()
+    }
+
+    it('knows a browser that clicked on the other instance, and joins a device\'s second browser to the cluster the first made there', async () => {
+      const chrome = await click(a, CHROME_MAC, { device: MAC, browser: 'c1000000000000000000000000000001' })
+      await click(b, FIREFOX_MAC, { device: MAC, browser: 'f1000000000000000000000000000001' })
+      expect(await stats()).toMatchObject({ clicks: 2, browserUniqueClicks: 2, deviceUniqueClicks: 1 })
+      // Chrome again, through the other instance: the same browser, not a new one.
+      await click(b, CHROME_MAC, { device: MAC, browser: 'c1000000000000000000000000000001' }, chrome)
+      expect(await stats()).toMatchObject({ clicks: 3, browserUniqueClicks: 2, deviceUniqueClicks: 1 })
+      expect(b.linkprint.identityReplication!.applied).toBeGreaterThan(0)
+      // Both instances place the two browsers in one device cluster.
+      const chromeKey = a.linkprint.clickEnvironment.deviceCookie.verify(chrome.split('=')[1]!)!
+      expect(a.linkprint.identity.state.find('device', chromeKey)).toBe(b.linkprint.identity.state.find('device', chromeKey))
+    })
+
+    it('forgets an erased device on every instance', async () => {
+      const chrome = await click(a, CHROME_MAC, { device: MAC, browser: 'c1000000000000000000000000000001' })
+      const key = a.linkprint.clickEnvironment.deviceCookie.verify(chrome.split('=')[1]!)!
+      expect(b.linkprint.identity.state.get(key)).toBeDefined()
+      const device = b.linkprint.identity.state.find('device', key)
+      const erased = await a.app.inject({ method: 'DELETE', url: `/api/admin/visitors/${encodeURIComponent(device)}`, headers: bearer(adminKey) })
+      expect(erased.statusCode).toBe(200)
+      await a.linkprint.identityReplication!.flush()
+      await b.linkprint.identityReplication!.caughtUp()
+      expect(b.linkprint.identity.state.get(key)).toBeUndefined()
+
+      // The same Mac in a third browser, on the other instance: a device nobody has seen.
+      const safari = await click(b, SAFARI_MAC, { device: MAC, browser: '5a000000000000000000000000000001' })
+      const safariKey = b.linkprint.clickEnvironment.deviceCookie.verify(safari.split('=')[1]!)!
+      expect(b.linkprint.identity.state.find('device', safariKey)).not.toBe(device)
+    })
+  })
+}
