@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Linkprint } from '../linkprint.js'
 import { adminVisitorsPlugin } from './plugins/admin-visitors-plugin.js'
 import { analyticsPlugin } from './plugins/analytics-plugin.js'
+import { dashboardPlugin } from './plugins/dashboard-plugin.js'
 import { fingerprintMigrationPlugin } from './plugins/fingerprint-migration-plugin.js'
 import { robustFingerprintDebugPlugin } from './plugins/robust-fingerprint-debug-plugin.js'
 import { robustFingerprintMonitorPlugin } from './plugins/robust-fingerprint-monitor-plugin.js'
@@ -51,6 +52,7 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   await app.register(fingerprintMigrationPlugin)
   await app.register(robustFingerprintDebugPlugin)
   await app.register(robustFingerprintMonitorPlugin)
+  await app.register(dashboardPlugin)
   await app.register(visitorDataPlugin)
   await app.register(adminVisitorsPlugin)
   await app.register(retentionPlugin)
