@@ -66,9 +66,18 @@ export class LinkService {
     })
   }
 
-  /** Human clicks on the link so far, counting those not written yet. */
+  /** Human clicks on a cached link (lookup's) so far, counting those not written yet. */
   clickCount(link: Link): number {
     return link.clickCount + (this.#clicksSinceLoad.get(link.id) ?? 0)
+  }
+
+  /**
+   * Human clicks on a link just read from the database (get's): its stored counter has
+   * every written click already, so only the queued ones are added. clickCount would add
+   * the clicks seen since the cached copy was read, most of them written by now: twice.
+   */
+  storedClickCount(link: Link): number {
+    return link.clickCount + this.#pendingClicks(link.id)
   }
 
   countClick(link: Link): void {

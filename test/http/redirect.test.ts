@@ -124,6 +124,20 @@ for (const dialect of DIALECTS) {
       expect((await svc.app.inject({ method: 'GET', url: '/api/links/raised', headers: bearer(svc.adminKey) })).json().clicks).toBe(2)
     })
 
+    it('reports a link\'s clicks once, whether they are queued or written', async () => {
+      await link({ slug: 'once' })
+      const clicks = async () => (await svc.app.inject({ method: 'GET', url: '/api/links/once', headers: bearer(svc.adminKey) })).json().clicks
+      expect((await visit('once')).statusCode).toBe(302)
+      expect((await visit('once')).statusCode).toBe(302)
+      expect(await clicks()).toBe(2)
+      const queued = (await svc.app.inject({ method: 'GET', url: '/api/links?limit=100', headers: bearer(svc.adminKey) })).json().links
+      expect(queued.find((l: { slug: string }) => l.slug === 'once').clicks).toBe(2)
+      await svc.linkprint.writer.flush()
+      expect(await clicks()).toBe(2)
+      const listed = (await svc.app.inject({ method: 'GET', url: '/api/links?limit=100', headers: bearer(svc.adminKey) })).json().links
+      expect(listed.find((l: { slug: string }) => l.slug === 'once').clicks).toBe(2)
+    })
+
     it('reserved paths are never redirects', async () => {
       for (const path of ['/api', '/admin', '/dashboard', '/metrics', '/healthz']) {
         const res = await svc.app.inject({ method: 'GET', url: path })

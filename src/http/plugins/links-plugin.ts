@@ -51,19 +51,19 @@ export async function linksPlugin(fastify: FastifyInstance) {
     const page = links.slice(0, limit)
     const last = page.at(-1)
     return {
-      links: page.map((l) => linkJson(l, baseUrlOf(request))),
+      links: page.map((l) => linkJson(l, baseUrlOf(request), app.linkprint.links.storedClickCount(l))),
       nextCursor: links.length > limit && last ? encodeCursor(last.id) : null,
     }
   })
 
   app.get('/api/links/:slug', { schema: { params: SlugParams } }, async (request) => {
     const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
-    return linkJson(link, baseUrlOf(request), app.linkprint.links.clickCount(link))
+    return linkJson(link, baseUrlOf(request), app.linkprint.links.storedClickCount(link))
   })
 
   app.patch('/api/links/:slug', { schema: { params: SlugParams, body: UpdateBody } }, async (request) => {
     const link = await app.linkprint.links.update(principalOf(request).user, request.params.slug, toInput(request.body), request.host)
-    return linkJson(link, baseUrlOf(request))
+    return linkJson(link, baseUrlOf(request), app.linkprint.links.storedClickCount(link))
   })
 
   app.delete('/api/links/:slug', { schema: { params: SlugParams } }, async (request, reply) => {
