@@ -31,6 +31,7 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
       device_hash: id?.fingerprints.deviceStableHash ?? null,
       sdk_device_hash: ctx.sdkDevice,
       sdk_browser_hash: ctx.sdkBrowser,
+      country: ctx.bot.bot ? null : ((id?.geo ?? ctx.geo)?.country ?? null),
       signals: ctx.bot.bot
         ? null
         : JSON.stringify({

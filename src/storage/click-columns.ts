@@ -23,6 +23,7 @@ export const CLICK_COLUMNS = [
   ['sdk_device_hash', 'text'],
   ['sdk_browser_hash', 'text'],
   ['signals', 'text'],
+  ['country', 'text'],
 ] as const satisfies ReadonlyArray<readonly [keyof NewClick, string]>
 
 export const FINGERPRINT_COLUMNS = [

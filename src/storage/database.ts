@@ -95,6 +95,8 @@ export interface ClicksTable {
   sdk_browser_hash: string | null
   /** JSON of the remaining signals a recomputation needs (never a raw address). */
   signals: string | null
+  /** ISO 3166-1 alpha-2 country of the click's geo, null when unknown (and for bots). */
+  country: string | null
 }
 
 export interface EnhancedFingerprintsTable {

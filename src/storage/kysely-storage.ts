@@ -361,7 +361,7 @@ export class KyselyStorage implements Storage {
     }))
   }
 
-  async breakdown(linkId: number, range: TimeRange, column: 'referrer_host' | 'identity_source' | 'bot_reason'): Promise<Breakdown[]> {
+  async breakdown(linkId: number, range: TimeRange, column: 'referrer_host' | 'identity_source' | 'bot_reason' | 'country'): Promise<Breakdown[]> {
     const humansOnly = column !== 'bot_reason'
     let q = this.#db
       .selectFrom('clicks as c')

@@ -228,7 +228,7 @@ export interface Storage {
   /** The view unified_click_analytics, as SQL sees it (kept to check it agrees with linkStats). */
   unifiedClickAnalytics(): Promise<Array<{ linkId: number; totalClicks: number; browserUniqueClicks: number; deviceUniqueClicks: number; avgConfidence: number | null }>>
   timeSeries(linkId: number, range: TimeRange, bucketMs: number): Promise<Bucket[]>
-  breakdown(linkId: number, range: TimeRange, column: 'referrer_host' | 'identity_source' | 'bot_reason'): Promise<Breakdown[]>
+  breakdown(linkId: number, range: TimeRange, column: 'referrer_host' | 'identity_source' | 'bot_reason' | 'country'): Promise<Breakdown[]>
   /** Pages through a link's clicks in id order, for exports that never hold them all in memory. */
   clicksPage(linkId: number, range: TimeRange, afterId: number, limit: number): Promise<ClickRow[]>
 

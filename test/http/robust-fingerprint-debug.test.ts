@@ -94,7 +94,7 @@ for (const dialect of DIALECTS) {
       await svc.linkprint.storage.insertClicks([{ click: {
         link_id: 1, ts: Date.now(), ip_hash: 'h'.repeat(22), ip_prefix_hash: 'p'.repeat(22), user_agent: CHROME, referrer_host: null, method: 'GET', is_bot: 0, bot_reason: null,
         browser_id: 'b', device_id: 'd', confidence: 60, identity_source: 'server_generated', fingerprint_version: 1, fingerprint_id: null, legacy_id: 'l', session_hash: null, device_hash: null,
-        sdk_device_hash: null, sdk_browser_hash: null, signals: JSON.stringify({ mode: 'balanced', geo: { country: 'IT', region: 'Sicily', city: 'Palermo', source: 'database', confidence: 80 } }),
+        sdk_device_hash: null, sdk_browser_hash: null, signals: JSON.stringify({ mode: 'balanced', geo: { country: 'IT', region: 'Sicily', city: 'Palermo', source: 'database', confidence: 80 } }), country: 'IT',
       } }])
       await svc.linkprint.writer.flush()
 

@@ -25,14 +25,15 @@ for (const dialect of DIALECTS) {
       const other = await createTestDatabase(dialect)
       const s = openStorage(other.url)
       try {
-        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges'])
+        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges', '005-click-country'])
         expect(await s.migrateUp()).toEqual([])
+        expect(await s.migrateDown()).toBe('005-click-country')
         expect(await s.migrateDown()).toBe('004-correlation-edges')
         expect(await s.migrateDown()).toBe('003-sessions')
         expect(await s.migrateDown()).toBe('002-identity-engine')
         expect(await s.migrateDown()).toBe('001-initial')
         expect((await s.migrations()).every((m) => m.executedAt === null)).toBe(true)
-        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges'])
+        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges', '005-click-country'])
       } finally {
         await s.close()
         await other.drop()
@@ -109,12 +110,30 @@ for (const dialect of DIALECTS) {
       expect(await storage.linkStats(link.id, {})).toMatchObject({ browserUniqueClicks: 6_000, deviceUniqueClicks: 3_000 })
     })
 
+    it('gives clicks stored before migration 005 their country from the geo they were stored with', async () => {
+      const other = await createTestDatabase(dialect)
+      const s = openStorage(other.url)
+      try {
+        await s.migrateUp()
+        const user = await s.createUser({ email: 'b@example.com', passwordHash: 'x', isAdmin: false, createdAt: 1 })
+        const link = await s.createLink({ ...newLink('older'), userId: user.id })
+        const geo = (country: string) => JSON.stringify({ mode: 'balanced', geo: { country, region: null, city: null, source: 'inferred', confidence: 60 } })
+        await s.insertClicks([click(link.id, 1, { signals: geo('IT') }), click(link.id, 2, { signals: geo('IT') }), click(link.id, 3, { signals: geo('FR') }), click(link.id, 4)])
+        expect(await s.migrateDown()).toBe('005-click-country')
+        expect(await s.migrateUp()).toEqual(['005-click-country'])
+        expect(await s.breakdown(link.id, {}, 'country')).toEqual([{ value: 'IT', clicks: 2 }, { value: 'FR', clicks: 1 }, { value: null, clicks: 1 }])
+      } finally {
+        await s.close()
+        await other.drop()
+      }
+    })
+
     it('buckets a time series and breaks clicks down', async () => {
       const link = await storage.createLink(newLink('series'))
       const hour = 3_600_000
       await storage.insertClicks([
-        click(link.id, 5 * hour + 1, { referrer_host: 'news.example' }),
-        click(link.id, 5 * hour + 2, { browser_id: 'b2', referrer_host: 'news.example' }),
+        click(link.id, 5 * hour + 1, { referrer_host: 'news.example', country: 'IT' }),
+        click(link.id, 5 * hour + 2, { browser_id: 'b2', referrer_host: 'news.example', country: 'IT' }),
         click(link.id, 7 * hour, { is_bot: 1, bot_reason: 'head_request' }),
       ])
       const series = await storage.timeSeries(link.id, {}, hour)
@@ -124,6 +143,7 @@ for (const dialect of DIALECTS) {
       ])
       expect(await storage.breakdown(link.id, {}, 'referrer_host')).toEqual([{ value: 'news.example', clicks: 2 }])
       expect(await storage.breakdown(link.id, {}, 'bot_reason')).toEqual([{ value: 'head_request', clicks: 1 }])
+      expect(await storage.breakdown(link.id, {}, 'country')).toEqual([{ value: 'IT', clicks: 2 }])
       const page = await storage.clicksPage(link.id, {}, 0, 2)
       expect(page).toHaveLength(2)
       expect((await storage.clicksPage(link.id, {}, page[1]!.id, 2))).toHaveLength(1)

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { ClickWriter } from '../../src/storage/click-writer.js'
 import type { ClickRecord, Storage } from '../../src/storage/storage.js'
+import { clickRecord } from '../helpers/click-records.js'
 
-function record(ts: number): ClickRecord {
-  return { click: { link_id: 1, ts, ip_hash: 'h', ip_prefix_hash: 'p', user_agent: null, referrer_host: null, method: 'GET', is_bot: 0, bot_reason: null, browser_id: null, device_id: null, confidence: null, identity_source: null, fingerprint_version: null, fingerprint_id: null, legacy_id: null, session_hash: null, device_hash: null, sdk_device_hash: null, sdk_browser_hash: null, signals: null } }
-}
+const record = (ts: number): ClickRecord => clickRecord(1, ts)
 
 describe('click writer pause', () => {
   it('holds writes, keeps the queue in order for the caller, and writes it all on resume', async () => {

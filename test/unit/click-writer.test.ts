@@ -5,6 +5,7 @@ import { createLinkprint, type Linkprint } from '../../src/linkprint.js'
 import { ClickWriter } from '../../src/storage/click-writer.js'
 import { openStorage } from '../../src/storage/open-storage.js'
 import type { ClickRecord, Storage } from '../../src/storage/storage.js'
+import { clickRecord } from '../helpers/click-records.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-databases.js'
 
 /** A real SQLite storage whose writes can be held back, as a slow disk or a locked database would. */
@@ -71,7 +72,7 @@ describe('click writer', () => {
     const slow = slowStorage(real)
     const writer = new ClickWriter(slow.storage, { maxQueue: 1000, maxBatch: 100, flushMs: 10 })
     for (let i = 0; i < 350; i++) {
-      writer.enqueue({ click: { link_id: 1, ts: i, ip_hash: 'h', ip_prefix_hash: 'p', user_agent: null, referrer_host: null, method: 'GET', is_bot: 0, bot_reason: null, browser_id: null, device_id: null, confidence: null, identity_source: null, fingerprint_version: null, fingerprint_id: null, legacy_id: null, session_hash: null, device_hash: null, sdk_device_hash: null, sdk_browser_hash: null, signals: null } })
+      writer.enqueue(clickRecord(1, i))
     }
     await writer.close()
     expect(slow.batches.every((n) => n <= 100)).toBe(true)

@@ -3,6 +3,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors.js'
 import type { ClickRow, LinkStats, TimeRange } from '../../storage/storage.js'
+import { geoAttribution } from '../fingerprint-debug.js'
 import { parseTimeRange } from '../time-range.js'
 import { principalOf } from './authentication-plugin.js'
 
@@ -36,12 +37,13 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
     const parsed = parseTimeRange(request.query)
     const range: Required<TimeRange> = { from: parsed.from ?? Math.floor(link.createdAt / bucketMs) * bucketMs, to: parsed.to ?? clock.now() + 1 }
     if ((range.to - range.from) / bucketMs > MAX_BUCKETS) throw new AppError('INVALID_RANGE', `At most ${MAX_BUCKETS} ${interval}s per request`)
-    const [series, stats, referrers, sources, bots] = await Promise.all([
+    const [series, stats, referrers, sources, bots, countries] = await Promise.all([
       storage.timeSeries(link.id, range, bucketMs),
       storage.linkStats(link.id, range),
       storage.breakdown(link.id, range, 'referrer_host'),
       storage.breakdown(link.id, range, 'identity_source'),
       storage.breakdown(link.id, range, 'bot_reason'),
+      storage.breakdown(link.id, range, 'country'),
     ])
     // Empty buckets are filled in so a chart needs no gap handling.
     const byStart = new Map(series.map((b) => [b.start, b]))
@@ -60,6 +62,9 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
       referrers: referrers.map((r) => ({ host: r.value, clicks: r.clicks })),
       identitySources: sources.map((r) => ({ source: r.value, clicks: r.clicks })),
       botReasons: bots.map((r) => ({ reason: r.value, clicks: r.clicks })),
+      countries: countries.map((r) => ({ country: r.value, clicks: r.clicks })),
+      // CC BY 4.0: the credit goes wherever the database's results appear.
+      geoAttribution: geoAttribution(app.linkprint),
     }
   })
 
@@ -96,7 +101,7 @@ export function statsJson(stats: LinkStats) {
   }
 }
 
-const EXPORT_COLUMNS = ['id', 'ts', 'method', 'bot', 'botReason', 'referrerHost', 'userAgent', 'browserId', 'deviceId', 'confidence', 'identitySource', 'fingerprintVersion'] as const
+const EXPORT_COLUMNS = ['id', 'ts', 'method', 'bot', 'botReason', 'referrerHost', 'userAgent', 'browserId', 'deviceId', 'confidence', 'identitySource', 'fingerprintVersion', 'country'] as const
 
 /** Hashed addresses stay inside: an export is shared more widely than the database. */
 function exportRow(row: ClickRow): Record<(typeof EXPORT_COLUMNS)[number], string | number | boolean | null> {
@@ -113,6 +118,7 @@ function exportRow(row: ClickRow): Record<(typeof EXPORT_COLUMNS)[number], strin
     confidence: row.confidence,
     identitySource: row.identity_source,
     fingerprintVersion: row.fingerprint_version,
+    country: row.country,
   }
 }
 

@@ -4,6 +4,7 @@ import * as m001 from './001-initial.js'
 import * as m002 from './002-identity-engine.js'
 import * as m003 from './003-sessions.js'
 import * as m004 from './004-correlation-edges.js'
+import * as m005 from './005-click-country.js'
 
 export interface LinkprintMigration {
   up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>
@@ -16,4 +17,5 @@ export const MIGRATIONS: Record<string, LinkprintMigration> = {
   '002-identity-engine': m002,
   '003-sessions': m003,
   '004-correlation-edges': m004,
+  '005-click-country': m005,
 }
