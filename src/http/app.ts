@@ -4,6 +4,7 @@ import { adminVisitorsPlugin } from './plugins/admin-visitors-plugin.js'
 import { analyticsPlugin } from './plugins/analytics-plugin.js'
 import { dashboardPlugin } from './plugins/dashboard-plugin.js'
 import { fingerprintMigrationPlugin } from './plugins/fingerprint-migration-plugin.js'
+import { fingerprintTestPagePlugin } from './plugins/fingerprint-test-page-plugin.js'
 import { robustFingerprintDebugPlugin } from './plugins/robust-fingerprint-debug-plugin.js'
 import { robustFingerprintMonitorPlugin } from './plugins/robust-fingerprint-monitor-plugin.js'
 import { authenticationPlugin } from './plugins/authentication-plugin.js'
@@ -14,7 +15,9 @@ import { linksPlugin } from './plugins/links-plugin.js'
 import { metricsPlugin } from './plugins/metrics-plugin.js'
 import { redirectPlugin } from './plugins/redirect-plugin.js'
 import { retentionPlugin } from './plugins/retention-plugin.js'
+import { sdkPlugin } from './plugins/sdk-plugin.js'
 import { visitorDataPlugin } from './plugins/visitor-data-plugin.js'
+import { visitorIdentityPlugin } from './plugins/visitor-identity-plugin.js'
 import { visitorSessionsPlugin } from './plugins/visitor-sessions-plugin.js'
 import { requestValidatorCompiler } from './request-validator.js'
 
@@ -54,6 +57,9 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   await app.register(robustFingerprintMonitorPlugin)
   await app.register(dashboardPlugin)
   await app.register(visitorDataPlugin)
+  await app.register(visitorIdentityPlugin)
+  await app.register(sdkPlugin)
+  await app.register(fingerprintTestPagePlugin)
   await app.register(adminVisitorsPlugin)
   await app.register(retentionPlugin)
   await app.register(redirectPlugin)

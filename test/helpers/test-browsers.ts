@@ -23,6 +23,7 @@ export async function launchChromium(): Promise<ChromiumBrowser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] })
 }
 
-export async function launchFirefox(): Promise<FirefoxBrowser> {
-  return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, protocol: 'webDriverBiDi', headless: true })
+/** `prefs`: Firefox preferences for this profile (e.g. `privacy.globalprivacycontrol.enabled`). */
+export async function launchFirefox(prefs?: Record<string, unknown>): Promise<FirefoxBrowser> {
+  return puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX_PATH, protocol: 'webDriverBiDi', headless: true, ...(prefs ? { extraPrefsFirefox: prefs } : {}) })
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { runClickPipeline } from '../../decisions/click-pipeline.js'
+import { errorBody } from '../../errors.js'
 import { SLUG_PATTERN } from '../../links/slug.js'
 import type { Link } from '../../storage/storage.js'
 import { page } from './error-handling-plugin.js'
@@ -12,14 +13,25 @@ const EXHAUSTED_PAGE = page('This link is no longer available', 'The link you fo
  * GET|HEAD /:slug — the hot path. A cached link is answered without awaiting anything;
  * the click goes to the writer's queue and the database never holds up a redirect.
  * `no-store`: a browser that reused a cached redirect would be a click nobody counts.
+ *
+ * The SDK click (src/sdk/browser, `follow`): a navigation cannot carry the SDK's headers,
+ * so the SDK fetches the short link with `Accept: application/json` — exactly that value,
+ * one string comparison for every other request — and gets `200 {url, status}` for the
+ * same click, recorded by the same pipeline with the same cookie, then navigates there
+ * itself. 404 and 410 answer `{error}` with LINK_NOT_FOUND / LINK_EXPIRED / LINK_EXHAUSTED.
+ * HEAD keeps the redirect answer. No CORS: a page of another origin cannot read the
+ * answer, nor add the SDK headers (they need a preflight nobody answers); what it can
+ * send without them (`Accept` is safelisted) a plain <img> could send already.
  */
 export async function redirectPlugin(app: FastifyInstance) {
   const { links, writer, metrics, clickEnvironment, clock } = app.linkprint
   const secure = app.linkprint.config.publicUrl?.startsWith('https:') ?? false
 
   function answer(request: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply, link: Link | null) {
+    const json = request.headers.accept === 'application/json' && request.method === 'GET'
     if (!link) {
       metrics.redirects.notFound.inc()
+      if (json) return reply.code(404).header('cache-control', 'no-store').send(errorBody('LINK_NOT_FOUND'))
       return reply.code(404).type('text/html; charset=utf-8').send(NOT_FOUND_PAGE)
     }
     const outcome = runClickPipeline(
@@ -32,6 +44,7 @@ export async function redirectPlugin(app: FastifyInstance) {
     if (outcome.dropped) {
       const expired = outcome.dropped === 'link_expired'
       ;(expired ? metrics.redirects.expired : metrics.redirects.exhausted).inc()
+      if (json) return reply.code(410).header('cache-control', 'no-store').send(errorBody(expired ? 'LINK_EXPIRED' : 'LINK_EXHAUSTED'))
       return reply.code(410).type('text/html; charset=utf-8').send(expired ? EXPIRED_PAGE : EXHAUSTED_PAGE)
     }
     writer.enqueue(outcome.record)
@@ -39,9 +52,9 @@ export async function redirectPlugin(app: FastifyInstance) {
     if (identity) metrics.identitySources.redirect[identity.source].inc()
     app.linkprint.onClick?.(outcome)
     ;(outcome.bot ? metrics.redirects.bot : metrics.redirects.redirect).inc()
-    reply.code(outcome.status).header('location', outcome.location).header('cache-control', 'no-store')
     if (outcome.setCookie) reply.header('set-cookie', outcome.setCookie)
-    return reply.send()
+    if (json) return reply.code(200).header('cache-control', 'no-store').send({ url: outcome.location, status: outcome.status })
+    return reply.code(outcome.status).header('location', outcome.location).header('cache-control', 'no-store').send()
   }
 
   app.get<{ Params: { slug: string } }>('/:slug', (request, reply) => {

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
+
+/** A script the service sends to browsers, with the version its long-cached URL carries. */
+export interface BrowserScript {
+  readonly code: string
+  /** A digest of the code: a new build is a new URL, so a cached copy is never stale. */
+  readonly version: string
+}
+
+export interface BrowserScripts {
+  /** The SDK, `GET /sdk/linkprint.js`. */
+  readonly sdk: BrowserScript
+  /** The script of `/dashboard/test-enhanced-fingerprint`. */
+  readonly testPage: BrowserScript
+}
+
+type Name = keyof BrowserScripts
+
+/** Entry points in src/sdk/browser/ and the files the build writes to dist/sdk/bundles/. */
+export const BROWSER_ENTRIES: Readonly<Record<Name, { readonly source: string; readonly built: string }>> = {
+  sdk: { source: 'index.ts', built: 'linkprint.js' },
+  testPage: { source: 'test-page.ts', built: 'test-enhanced-fingerprint.js' },
+}
+
+let loaded: Promise<BrowserScripts> | null = null
+
+/**
+ * The browser scripts, once per process. The service run from dist/ reads what
+ * `npm run build` bundled beside this module (dist/sdk/bundles/); run from src/ (tsx, the
+ * tests) there is nothing beside it, and the TypeScript sources are bundled in memory
+ * with esbuild (a development dependency, as tsx is) — so a test can never be served a
+ * stale build, and a production install needs no bundler.
+ */
+export function browserScripts(): Promise<BrowserScripts> {
+  loaded ??= load().catch((error: unknown) => {
+    loaded = null
+    throw error
+  })
+  return loaded
+}
+
+async function load(): Promise<BrowserScripts> {
+  const built = await readBuilt(new URL('./bundles/', import.meta.url))
+  if (built) return built
+  const code = await bundleBrowserScripts(fileURLToPath(new URL('./browser/', import.meta.url)))
+  return { sdk: script(code.sdk), testPage: script(code.testPage) }
+}
+
+async function readBuilt(dir: URL): Promise<BrowserScripts | null> {
+  try {
+    const [sdk, testPage] = await Promise.all([
+      readFile(new URL(BROWSER_ENTRIES.sdk.built, dir), 'utf8'),
+      readFile(new URL(BROWSER_ENTRIES.testPage.built, dir), 'utf8'),
+    ])
+    return { sdk: script(sdk), testPage: script(testPage) }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
+  }
+}
+
+/**
+ * Bundles each entry with what it imports into one self-contained script (an IIFE: no
+ * globals but the one the SDK sets on purpose, `window.linkprint`), for the browsers of
+ * the last few years (ES2020: optional chaining, BigInt-free).
+ */
+export async function bundleBrowserScripts(sourceDir: string): Promise<Record<Name, string>> {
+  const { build } = await import('esbuild')
+  const out = {} as Record<Name, string>
+  for (const name of Object.keys(BROWSER_ENTRIES) as Name[]) {
+    const result = await build({
+      entryPoints: [`${sourceDir}/${BROWSER_ENTRIES[name].source}`],
+      bundle: true,
+      format: 'iife',
+      platform: 'browser',
+      target: ['es2020'],
+      minify: true,
+      legalComments: 'none',
+      charset: 'utf8',
+      write: false,
+      logLevel: 'silent',
+    })
+    out[name] = result.outputFiles[0]!.text
+  }
+  return out
+}
+
+function script(code: string): BrowserScript {
+  return { code, version: createHash('sha256').update(code).digest('base64url').slice(0, 16) }
+}
