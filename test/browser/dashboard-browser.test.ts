@@ -156,8 +156,9 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     expect(await page.$$('#chart svg polyline')).toHaveLength(2)
     const bucketTitles = await page.$$eval('#chart svg rect.hover title', (ts) => ts.map((t) => t.textContent ?? ''))
     expect(bucketTitles.some((t) => t.includes('2 clicks') && t.includes('1 device uniques'))).toBe(true)
-    expect(await page.$$eval('[data-breakdown] h3', (hs) => hs.map((h) => h.textContent))).toEqual(['Referrers', 'How visitors were recognised', 'Bot clicks by reason'])
-    expect(await page.isVisible('#geo-credit')).toBe(false)
+    expect(await page.$$eval('[data-breakdown] h3', (hs) => hs.map((h) => h.textContent))).toEqual(['Countries', 'Referrers', 'How visitors were recognised', 'Bot clicks by reason'])
+    // Where countries appear, so does the geo database's credit (CC BY 4.0).
+    expect(await page.isVisible('#geo-credit')).toBe(true)
     expect(await text(page, '#link-meta')).toContain('Click limit100 clicks')
     // The hourly view of the last 24 hours says the same.
     await page.selectOption('#range', '24h')
@@ -168,7 +169,7 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')])
     expect(download.suggestedFilename()).toBe('spring-clicks.csv')
     const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n')
-    expect(csv[0]).toBe('id,ts,method,bot,botReason,referrerHost,userAgent,browserId,deviceId,confidence,identitySource,fingerprintVersion')
+    expect(csv[0]).toBe('id,ts,method,bot,botReason,referrerHost,userAgent,browserId,deviceId,confidence,identitySource,fingerprintVersion,country')
     expect(csv).toHaveLength(4)
 
     // Back in the list, the same numbers per link.
