@@ -2,17 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ClickWriter } from '../../src/storage/click-writer.js'
 import { openStorage } from '../../src/storage/open-storage.js'
 import type { ClickReclassification, ClickRecord, NewClick, Storage } from '../../src/storage/storage.js'
+import { clickRecord } from '../helpers/click-records.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
 
 function click(linkId: number, ts: number, over: Partial<NewClick> = {}): ClickRecord {
-  return {
-    click: {
-      link_id: linkId, ts, ip_hash: `ip${ts}`, ip_prefix_hash: 'pre', user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', referrer_host: null, method: 'GET',
-      is_bot: 0, bot_reason: null, browser_id: 'b', device_id: 'd', confidence: 40, identity_source: 'server_generated', fingerprint_version: 1,
-      fingerprint_id: null, legacy_id: null, session_hash: null, device_hash: null, sdk_device_hash: null, sdk_browser_hash: null, signals: null,
-      ...over,
-    },
-  }
+  return clickRecord(linkId, ts, { ip_hash: `ip${ts}`, user_agent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64)', browser_id: 'b', device_id: 'd', confidence: 40, identity_source: 'server_generated', ...over })
 }
 const key = (r: ClickRecord): ClickReclassification => ({ link_id: r.click.link_id, ts: r.click.ts, ip_hash: r.click.ip_hash, method: r.click.method, user_agent: r.click.user_agent, bot_reason: 'scanner_burst' })
 
