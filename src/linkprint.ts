@@ -19,6 +19,7 @@ import { MemoryIdentityState } from './identity/memory-identity-state.js'
 import { FingerprintMigration } from './identity/fingerprint-migration.js'
 import { loadIdentityState, type IdentityStateLoad, type IdentityStateLoadOptions } from './identity/identity-state-loader.js'
 import { RedisIdentityReplication } from './identity/redis-identity-replication.js'
+import { RedisLinkInvalidation } from './links/redis-link-invalidation.js'
 import { replaceableIdentityState } from './identity/replaceable-identity-state.js'
 import { parseTrustedProxies } from './signals/trusted-proxies.js'
 import { identityEngineDevices } from './sessions/device-matcher.js'
@@ -133,7 +134,11 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     cacheTtlMs: config.linkCacheTtlMs,
     ownHosts: () => [...(publicHost ? [publicHost] : []), ...(options.ownHosts?.() ?? [])],
     pendingClicks: (linkId) => writer.pendingHumanClicks(linkId),
+    onChanged: (slug) => linkInvalidation?.publish(slug) ?? Promise.resolve(),
   })
+  const linkInvalidation = config.redisUrl
+    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: options.onError })
+    : null
 
   // Replaceable so the migration job can start the engine's memory afresh under everyone holding it.
   const newState = () => new MemoryIdentityState({ maxEntities: config.identityMaxContexts })
@@ -257,6 +262,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
       // Stops at its next batch; the next run goes on from there.
       await retention.stop()
       await replication?.close()
+      await linkInvalidation?.close()
       await sessionBackend.close()
       await writer.close()
       await storage.close()

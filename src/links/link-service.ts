@@ -36,6 +36,7 @@ export class LinkService {
   /** Human clicks seen since each cached link was read from the database. */
   readonly #clicksSinceLoad = new Map<number, number>()
   readonly #pendingClicks: (linkId: number) => number
+  readonly #onChanged: ((slug: string) => Promise<void>) | undefined
 
   constructor(options: {
     storage: Storage
@@ -45,6 +46,8 @@ export class LinkService {
     ownHosts: () => readonly string[]
     /** Human clicks queued or being written for a link; the database count does not have them yet. */
     pendingClicks: (linkId: number) => number
+    /** A link was created, changed or deleted here: other instances' caches must let go of it (links/redis-link-invalidation.ts). */
+    onChanged?: (slug: string) => Promise<void>
   }) {
     this.#storage = options.storage
     this.#clock = options.clock
@@ -52,6 +55,12 @@ export class LinkService {
     this.#cache = new LruCache({ max: options.cacheMax, ttl: options.cacheTtlMs, now: Date.now })
     this.#ownHosts = options.ownHosts
     this.#pendingClicks = options.pendingClicks
+    this.#onChanged = options.onChanged
+  }
+
+  /** Another instance changed the link: the next redirect reads it again. */
+  forget(slug: string): void {
+    this.#cache.delete(slug)
   }
 
   /** Synchronous on a cache hit: the redirect's common case never awaits. */
@@ -143,11 +152,13 @@ export class LinkService {
     await this.#storage.deleteLink(link.id)
     this.#cache.delete(slug)
     this.#clicksSinceLoad.delete(link.id)
+    await this.#onChanged?.(slug)
     return link
   }
 
-  #afterWrite(link: Link): Link {
+  async #afterWrite(link: Link): Promise<Link> {
     this.#cache.delete(link.slug)
+    await this.#onChanged?.(link.slug)
     return link
   }
 

@@ -18,7 +18,7 @@ const runRedis = await shouldRunRedis()
 
 /** Two instances behind one load balancer: one database, one Redis, a process each (here: two in one process). */
 for (const dialect of DIALECTS) {
-  describe.runIf(runRedis)(`two instances on one ${dialect} database share the identity engine through Redis`, () => {
+  describe.runIf(runRedis)(`two instances on one ${dialect} database and one Redis`, () => {
     let db: TestDatabase
     let redis: TestRedis
     let a: Instance
@@ -78,6 +78,21 @@ for (const dialect of DIALECTS) {
       // Both instances place the two browsers in one device cluster.
       const chromeKey = a.linkprint.clickEnvironment.deviceCookie.verify(chrome.split('=')[1]!)!
       expect(a.linkprint.identity.state.find('device', chromeKey)).toBe(b.linkprint.identity.state.find('device', chromeKey))
+    })
+
+    it('a link created, changed or deleted on one instance redirects accordingly on the other at once', async () => {
+      const redirect = async (slug: string) => {
+        const res = await b.app.inject({ method: 'GET', url: `/${slug}`, remoteAddress: '198.51.100.9', headers: { 'user-agent': CHROME_MAC } })
+        return res.statusCode === 302 ? res.headers.location : res.statusCode
+      }
+      // Tried before it exists: the other instance caches the miss.
+      expect(await redirect('moving')).toBe(404)
+      await a.app.inject({ method: 'POST', url: '/api/links', headers: bearer(adminKey), payload: { url: 'https://example.org/first', slug: 'moving' } })
+      await expect.poll(() => redirect('moving')).toBe('https://example.org/first')
+      await a.app.inject({ method: 'PATCH', url: '/api/links/moving', headers: bearer(adminKey), payload: { url: 'https://example.org/second' } })
+      await expect.poll(() => redirect('moving')).toBe('https://example.org/second')
+      await a.app.inject({ method: 'DELETE', url: '/api/links/moving', headers: bearer(adminKey) })
+      await expect.poll(() => redirect('moving')).toBe(404)
     })
 
     it('forgets an erased device on every instance', async () => {
