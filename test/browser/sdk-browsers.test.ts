@@ -308,6 +308,18 @@ describe.runIf(shouldRunBrowsers())('the SDK in real browsers', () => {
     expect(calls[2]!.headers.authorization).toMatch(/^Bearer /)
     expect(calls[2]!.headers).not.toHaveProperty('x-device-fingerprint')
     expect(calls[2]!.headers).not.toHaveProperty('x-session-id')
+
+    // A 401 that is another route's own refusal (no visitor cookie) is not a lost token:
+    // no recovery, and the token stays.
+    sent.length = 0
+    await context.clearCookies()
+    const refused = await tab.evaluate(async () => {
+      const lp = window.linkprint!
+      const res = await lp.fetch('/api/visitor/data')
+      return { status: res.status, body: await res.json(), token: lp.token !== null }
+    })
+    expect(refused).toMatchObject({ status: 401, body: { error: { code: 'VISITOR_COOKIE_MISSING' } }, token: true })
+    expect(sent.map((r) => r.path)).toEqual(['/api/visitor/data'])
   })
 
   // Without a LAN address (a sandbox with loopback only) there is no insecure origin to load the page from.

@@ -17,6 +17,9 @@ describe('GET /sdk/linkprint.js', () => {
     expect(plain.headers['x-content-type-options']).toBe('nosniff')
     expect(plain.headers['cache-control']).toBe('no-cache')
     expect(plain.headers.etag).toBe(`"${sdk.version}"`)
+    // Public and credential-free: readable from any origin, so sites can pin it with SRI.
+    expect(plain.headers).toMatchObject({ 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' })
+    expect(plain.headers['access-control-allow-credentials']).toBeUndefined()
     expect(plain.body).toBe(sdk.code)
     // One self-contained script: no module syntax, and the only global it sets on purpose.
     expect(plain.body).not.toMatch(/^\s*(import|export)\s/m)

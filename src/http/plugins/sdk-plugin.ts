@@ -30,14 +30,15 @@ export function sendScript(request: { query: { v?: string }; headers: { 'if-none
 
 /**
  * `GET /sdk/linkprint.js`: the browser SDK (src/sdk/browser/), for this service's pages and
- * for any site that links to it. Other origins load it with a plain `<script>` (no CORS
- * needed); `cross-origin-resource-policy: cross-origin` lets sites that isolate themselves
- * (COEP) embed it too.
+ * for any site that links to it. A plain `<script>` needs no CORS; a site that pins the
+ * SDK with Subresource Integrity loads it with `crossorigin`, which does, and the script
+ * is public and credential-free, so any origin may read it. `cross-origin-resource-policy:
+ * cross-origin` lets sites that isolate themselves (COEP) embed it too.
  */
 export async function sdkPlugin(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const { sdk } = await browserScripts()
   app.get(SDK_PATH, { schema: { querystring: ScriptQuery } }, async (request, reply) =>
-    sendScript(request, reply.header('cross-origin-resource-policy', 'cross-origin'), sdk),
+    sendScript(request, reply.header('cross-origin-resource-policy', 'cross-origin').header('access-control-allow-origin', '*'), sdk),
   )
 }
