@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net'
-import { networkInterfaces } from 'node:os'
 import { devices, type Browser as ChromiumBrowser, type BrowserContext, type BrowserContextOptions, type Page as ChromiumPage } from 'playwright-core'
 import type { Page as FirefoxPage } from 'puppeteer-core'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -43,15 +42,12 @@ afterEach(async () => {
   service = undefined
 })
 
-async function start(env: NodeJS.ProcessEnv = { PRIVACY_MODE: 'full' }, host = '127.0.0.1'): Promise<{ service: TestService; baseUrl: string; port: number }> {
+async function start(env: NodeJS.ProcessEnv = { PRIVACY_MODE: 'full' }): Promise<{ service: TestService; baseUrl: string; port: number }> {
   service = await startTestService('sqlite', { CLICK_FLUSH_MS: '5', ...env })
-  await service.app.listen({ port: 0, host })
+  await service.app.listen({ port: 0, host: '127.0.0.1' })
   const port = (service.app.server.address() as AddressInfo).port
   return { service, baseUrl: `http://127.0.0.1:${port}`, port }
 }
-
-/** This machine's address on its network: plain http to it is not a secure context, as on a LAN. */
-const LAN_ADDRESS = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address
 
 async function createLink(s: TestService, slug: string, url: string): Promise<void> {
   const created = await s.app.inject({ method: 'POST', url: '/api/links', headers: bearer(s.adminKey), payload: { url, slug } })
@@ -263,6 +259,21 @@ describe.runIf(shouldRunBrowsers())('the SDK in real browsers', () => {
     expect(sent.find((r) => r.path === '/sdk-consent')?.headers).toMatchObject({ accept: 'application/json', 'x-device-fingerprint': device })
     // One browser, three clicks: the cookie of the first click recognises the others.
     expect(await stats(s, 'sdk-consent')).toMatchObject({ clicks: 3, browserUniqueClicks: 1, deviceUniqueClicks: 1 })
+
+    // The visitor turns Global Privacy Control on later: the stored fingerprint goes, none is sent.
+    await page.goto(`${baseUrl}${TEST_PAGE}`)
+    await page.waitForFunction(`document.documentElement.dataset.ready === 'true'`)
+    expect(await page.evaluate<string | null>(`localStorage.getItem('device_fingerprint')`)).not.toBeNull()
+    sent.length = 0
+    const status = await page.evaluate(async () => {
+      Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true })
+      const lp = window.linkprint!
+      lp.grantConsent()
+      return (await lp.fetch('/api/visitor/identity')).status
+    })
+    expect(status).toBe(200)
+    expect(await page.evaluate<string | null>(`localStorage.getItem('device_fingerprint')`)).toBeNull()
+    expect(sent.find((r) => r.path === '/api/visitor/identity')?.headers).not.toHaveProperty('x-device-fingerprint')
   })
 
   it('recovers a lost token through the SDK\'s fetch wrapper (seed 000, case 2)', async () => {
@@ -322,10 +333,11 @@ describe.runIf(shouldRunBrowsers())('the SDK in real browsers', () => {
     expect(sent.map((r) => r.path)).toEqual(['/api/visitor/data'])
   })
 
-  // Without a LAN address (a sandbox with loopback only) there is no insecure origin to load the page from.
-  it.runIf(LAN_ADDRESS !== undefined)('makes the same hashes without crypto.subtle, on plain http to a LAN address', async () => {
-    const { baseUrl, port } = await start(undefined, '0.0.0.0')
-    chromium = await launchChromium()
+  it('makes the same hashes without crypto.subtle, on plain http to a name that is not localhost (as in a LAN)', async () => {
+    const { baseUrl, port } = await start()
+    // A host name other than localhost is not a secure context whatever it resolves to, so
+    // this one, pointed at the loopback service, stands for a LAN address on any machine.
+    chromium = await launchChromium(['--host-resolver-rules=MAP lan.linkprint.test 127.0.0.1'])
     const context = await chromiumContext(chromium)
     const hashesAt = async (origin: string) => {
       const page = await context.newPage()
@@ -336,7 +348,7 @@ describe.runIf(shouldRunBrowsers())('the SDK in real browsers', () => {
       return { ...secure, ...(await page.evaluate<{ device: string; browser: string }>(READ_HASHES)) }
     }
     const loopback = await hashesAt(baseUrl)
-    const lan = await hashesAt(`http://${LAN_ADDRESS}:${port}`)
+    const lan = await hashesAt(`http://lan.linkprint.test:${port}`)
     expect(loopback).toMatchObject({ secure: true, subtle: true })
     expect(lan).toMatchObject({ secure: false, subtle: false })
     expect(lan.device).toBe(loopback.device)

@@ -18,9 +18,10 @@ export function shouldRunBrowsers(): boolean {
   return process.env.CI === 'true' || (existsSync(CHROMIUM_PATH) && existsSync(FIREFOX_PATH))
 }
 
-export async function launchChromium(): Promise<ChromiumBrowser> {
+/** `args`: more command-line switches (e.g. `--host-resolver-rules`). */
+export async function launchChromium(args: readonly string[] = []): Promise<ChromiumBrowser> {
   // --no-sandbox: CI runs as root, where Chromium refuses its sandbox.
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox'] })
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', ...args] })
 }
 
 /** `prefs`: Firefox preferences for this profile (e.g. `privacy.globalprivacycontrol.enabled`). */

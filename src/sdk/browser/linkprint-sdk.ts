@@ -68,7 +68,13 @@ export class Linkprint {
 
   /** This device's fingerprint: stored one, else made and stored. Null when withheld. */
   async fingerprint(): Promise<Fingerprint | null> {
-    if (this.withheld()) return null
+    const withheld = this.withheld()
+    if (withheld === 'opted_out') {
+      // A visitor who turned GPC or DNT on after an earlier visit leaves nothing behind either.
+      this.#fingerprint = null
+      forgetFingerprint()
+    }
+    if (withheld) return null
     this.#fingerprint ??= (async () => {
       const stored = storedFingerprint()
       if (stored) return stored
