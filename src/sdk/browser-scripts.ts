@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 
@@ -44,7 +45,10 @@ export function browserScripts(): Promise<BrowserScripts> {
 async function load(): Promise<BrowserScripts> {
   const built = await readBuilt(new URL('./bundles/', import.meta.url))
   if (built) return built
-  const code = await bundleBrowserScripts(fileURLToPath(new URL('./browser/', import.meta.url)))
+  const sources = new URL('./browser/', import.meta.url)
+  // dist/ compiled by tsc alone (not `npm run build`) has neither the bundles nor the sources.
+  if (!existsSync(new URL(BROWSER_ENTRIES.sdk.source, sources))) throw new Error(`The browser SDK is not built: no ${fileURLToPath(new URL('./bundles/', import.meta.url))}; run npm run build`)
+  const code = await bundleBrowserScripts(fileURLToPath(sources))
   return { sdk: script(code.sdk), testPage: script(code.testPage) }
 }
 
