@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { escapeHtml } from './monitor-page.js'
+import { pageCsp } from './page-security.js'
 
 export const DASHBOARD_PATH = '/dashboard'
 /** Outside `/dashboard/…`, whose other pages (the SDK test page) belong to other plugins: this prefix is the dashboard's alone. */
@@ -20,30 +20,6 @@ export interface DashboardAssets {
 }
 
 /**
- * The CSP: the stylesheet by its hash, script from this origin only, fetches to this
- * origin only, no forms posted anywhere, no framing. Trusted Types with no policy makes
- * Chromium refuse every HTML-parsing sink (innerHTML and the like), so the script's rule of
- * building the DOM from text is enforced, not only followed.
- */
-export function dashboardCsp(styleHash: string): string {
-  return [
-    "default-src 'none'",
-    `style-src 'sha256-${styleHash}'`,
-    "script-src 'self'",
-    "connect-src 'self'",
-    "form-action 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "require-trusted-types-for 'script'",
-    "trusted-types 'none'",
-  ].join('; ')
-}
-
-export function styleHashOf(css: string): string {
-  return createHash('sha256').update(css).digest('base64')
-}
-
-/**
  * Reads the page once at start-up. The stylesheet is inlined so the CSP can name it by its
  * hash; `geoAttribution` (DB-IP's CC BY 4.0 credit) is written in, escaped, for the script
  * to show beside a country breakdown.
@@ -53,5 +29,5 @@ export async function loadDashboardAssets(geoAttribution: string): Promise<Dashb
   const html = shell!
     .replace('<!--style-->', () => `<style>${css!}</style>`)
     .replace('<!--geo-credit-->', () => escapeHtml(geoAttribution))
-  return { html, script: script!, csp: dashboardCsp(styleHashOf(css!)) }
+  return { html, script: script!, csp: pageCsp(css!, { trustedTypes: true }) }
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto'
 import type { PrivacyMode } from '../config/config.js'
 import { escapeHtml } from './monitor-page.js'
+import { pageCsp } from './page-security.js'
 
 export const TEST_PAGE_PATH = '/dashboard/test-enhanced-fingerprint'
 export const TEST_PAGE_SCRIPT_PATH = '/dashboard/test-enhanced-fingerprint.js'
@@ -11,19 +11,7 @@ table{border-collapse:collapse;width:100%;margin:.25rem 0 .75rem}th,td{text-alig
 th{font-weight:600;width:16rem}code{font:12px ui-monospace,monospace;word-break:break-all}.muted{color:#6e6e73}
 button{padding:.3rem .8rem}input{padding:.3rem;width:20rem;max-width:100%}.note{background:#f6f6f7;padding:.5rem .75rem;border-radius:4px}`
 
-/** The CSP allows this one stylesheet by its hash, and scripts from this origin only. */
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64')
-
-export const TEST_PAGE_CSP = [
-  "default-src 'none'",
-  `style-src 'sha256-${STYLE_HASH}'`,
-  "script-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self'",
-  "form-action 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
+export const TEST_PAGE_CSP = pageCsp(STYLE, { images: true })
 
 export interface TestPageData {
   /** Versioned URLs of the SDK and of the page's script. */

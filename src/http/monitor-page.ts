@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { pageCsp } from './page-security.js'
 
 /** Escapes text for HTML content and quoted attributes: everything shown on the page goes through here. */
 export function escapeHtml(value: unknown): string {
@@ -11,22 +11,10 @@ table{border-collapse:collapse;width:100%;margin:.25rem 0 .75rem}th,td{text-alig
 th{font-weight:600;background:#f6f6f7}code{font:12px ui-monospace,monospace;word-break:break-all}.muted{color:#6e6e73}progress{width:100%}.state{font-weight:600}.state-running{color:#b25000}.state-done{color:#1a7f37}.state-failed{color:#c00}
 form{margin:1rem 0}input[type=password]{width:28rem;max-width:100%;padding:.3rem}button{padding:.3rem .8rem;margin-left:.3rem}footer{margin-top:2rem;font-size:12px}`
 
-/** The CSP allows this one stylesheet by its hash and scripts from this origin only. */
-const STYLE_HASH = createHash('sha256').update(STYLE).digest('base64')
-
 export const MONITOR_PATH = '/admin/robust-fingerprint-monitor'
 export const MONITOR_SCRIPT_PATH = '/admin/robust-fingerprint-monitor.js'
 
-export const MONITOR_CSP = [
-  "default-src 'none'",
-  `style-src 'sha256-${STYLE_HASH}'`,
-  "script-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self'",
-  "form-action 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ')
+export const MONITOR_CSP = pageCsp(STYLE, { images: true })
 
 /**
  * The page's one script, served from MONITOR_SCRIPT_PATH (no inline script anywhere).

@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors.js'
 import { DASHBOARD_ASSETS_PREFIX, DASHBOARD_PATH, DASHBOARD_SCRIPT_PATH, loadDashboardAssets } from '../dashboard-page.js'
 import { geoAttribution } from '../fingerprint-debug.js'
+import { sendPage } from '../page-security.js'
 
 /**
  * `/dashboard`: a static page and one script that signs in and works through the JSON API
@@ -17,24 +18,13 @@ import { geoAttribution } from '../fingerprint-debug.js'
 export async function dashboardPlugin(app: FastifyInstance) {
   const assets = await loadDashboardAssets(geoAttribution(app.linkprint))
 
-  function hardened(reply: FastifyReply) {
-    return reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer')
-  }
-
   // The router's ignoreTrailingSlash makes this `/dashboard/` too.
   app.get(DASHBOARD_PATH, async (_request, reply) =>
-    hardened(reply)
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', assets.csp)
-      // The shell holds no data, but a stale one could load a script the server no longer serves.
-      .header('cache-control', 'no-store')
-      .header('x-frame-options', 'DENY')
-      .header('cross-origin-opener-policy', 'same-origin')
-      .send(assets.html),
+    sendPage(reply.header('cross-origin-opener-policy', 'same-origin'), 200, assets.csp, assets.html),
   )
 
   app.get(DASHBOARD_SCRIPT_PATH, async (_request, reply) =>
-    hardened(reply).type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(assets.script),
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(assets.script),
   )
 
   app.get(`${DASHBOARD_ASSETS_PREFIX}*`, async () => {

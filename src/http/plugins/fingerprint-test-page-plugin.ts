@@ -1,6 +1,7 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { browserScripts } from '../../sdk/browser-scripts.js'
+import { sendPage } from '../page-security.js'
 import { TEST_PAGE_CSP, TEST_PAGE_PATH, TEST_PAGE_SCRIPT_PATH, testPage } from '../fingerprint-test-page.js'
 import { SDK_PATH, sendScript, versionedPath } from './sdk-plugin.js'
 
@@ -21,14 +22,7 @@ export async function fingerprintTestPagePlugin(fastify: FastifyInstance) {
   const scriptSrc = versionedPath(TEST_PAGE_SCRIPT_PATH, scripts.testPage)
 
   app.get(TEST_PAGE_PATH, { schema: { querystring: PageQuery } }, async (request, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', TEST_PAGE_CSP)
-      .header('cache-control', 'no-store')
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .header('x-frame-options', 'DENY')
-      .send(testPage({ sdkSrc, scriptSrc, privacyMode: app.linkprint.config.privacyMode, link: request.query.link ?? null })),
+    sendPage(reply, 200, TEST_PAGE_CSP, testPage({ sdkSrc, scriptSrc, privacyMode: app.linkprint.config.privacyMode, link: request.query.link ?? null })),
   )
 
   app.get(TEST_PAGE_SCRIPT_PATH, { schema: { querystring: ScriptQuery } }, async (request, reply) => sendScript(request, reply, scripts.testPage))

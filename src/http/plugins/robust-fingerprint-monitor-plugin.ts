@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors.js'
 import { debugCorrelations, debugRecent, debugStats, geoAttribution } from '../fingerprint-debug.js'
+import { sendPage } from '../page-security.js'
 import { MONITOR_CSP, MONITOR_PATH, MONITOR_SCRIPT, MONITOR_SCRIPT_PATH, monitorPage, refusalPage } from '../monitor-page.js'
 import { statusJson } from './fingerprint-migration-plugin.js'
 
@@ -17,22 +18,11 @@ import { statusJson } from './fingerprint-migration-plugin.js'
  * this origin's script, nothing inline.
  */
 export async function robustFingerprintMonitorPlugin(app: FastifyInstance) {
-  function secured(reply: FastifyReply, status: number) {
-    return reply
-      .code(status)
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', MONITOR_CSP)
-      .header('cache-control', 'no-store')
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .header('x-frame-options', 'DENY')
-  }
-
   app.get(MONITOR_PATH, async (request, reply) => {
     try {
       await app.requireAdmin(request)
     } catch (error) {
-      if (error instanceof AppError && (error.status === 401 || error.status === 403)) return secured(reply, error.status).send(refusalPage(error.status))
+      if (error instanceof AppError && (error.status === 401 || error.status === 403)) return sendPage(reply, error.status, MONITOR_CSP, refusalPage(error.status))
       throw error
     }
     const lp = app.linkprint
@@ -45,7 +35,7 @@ export async function robustFingerprintMonitorPlugin(app: FastifyInstance) {
       correlations: correlations.clusters,
       attribution: geoAttribution(lp),
     })
-    return secured(reply, 200).send(html)
+    return sendPage(reply, 200, MONITOR_CSP, html)
   })
 
   app.get(MONITOR_SCRIPT_PATH, async (_request, reply) =>
