@@ -137,7 +137,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     onChanged: (slug) => linkInvalidation?.publish(slug) ?? Promise.resolve(),
   })
   const linkInvalidation = config.redisUrl
-    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: options.onError })
+    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: (error) => options.onError?.(new Error('link cache invalidation through Redis failed', { cause: error })) })
     : null
 
   // Replaceable so the migration job can start the engine's memory afresh under everyone holding it.
@@ -148,7 +148,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const replication = replaceable && config.redisUrl
     ? await RedisIdentityReplication.open({
       redisUrl: config.redisUrl, prefix: config.redisPrefix, state: replaceable.state, paused: () => migrating(),
-      onError: options.onError,
+      onError: (error) => options.onError?.(new Error('identity replication through Redis failed', { cause: error })),
     })
     : null
   const identity = options.identity ?? new IdentityEngine({ state: replication?.state ?? replaceable!.state, sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })

@@ -13,7 +13,7 @@ export const serveCommand: Command = async (args, io) => {
   parseArgs({ args: args, options: { json: { type: 'boolean' } }, allowPositionals: true })
   const config = loadConfig(io.env)
   let log: { error(obj: unknown, msg: string): void } | undefined
-  const linkprint = await createLinkprint(config, { onError: (error) => log?.error({ err: error }, 'click batch failed') })
+  const linkprint = await createLinkprint(config, { onError: (error) => log?.error({ err: error }, 'background work failed (click writes, retention, migration or Redis)') })
   await bootstrapAdmin(linkprint, io.out)
   const app = await buildApp(linkprint, { logger: { level: config.logLevel } })
   log = app.log
