@@ -129,12 +129,18 @@ export class LinkService {
     return link
   }
 
-  list(principal: User, options: { limit: number; beforeId?: number; tag?: string; all?: boolean }): Promise<Link[]> {
+  /**
+   * A plain user asking for `all` is refused (FORBIDDEN) rather than quietly given their own
+   * links: a client that believes it sees everyone's links would be misled.
+   */
+  list(principal: User, options: { limit: number; beforeId?: number; tag?: string; search?: string; all?: boolean }): Promise<Link[]> {
+    if (options.all && !principal.isAdmin) throw new AppError('FORBIDDEN', 'Only admins may list all links')
     return this.#storage.listLinks({
       limit: options.limit,
       ...(options.beforeId !== undefined && { beforeId: options.beforeId }),
       ...(options.tag !== undefined && { tag: options.tag }),
-      ...(!(principal.isAdmin && options.all) && { userId: principal.id }),
+      ...(options.search !== undefined && { search: options.search }),
+      ...(!options.all && { userId: principal.id }),
     })
   }
 

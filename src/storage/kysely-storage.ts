@@ -101,6 +101,12 @@ export class KyselyStorage implements Storage {
     return row && toUser(row)
   }
 
+  async findUsersByIds(ids: readonly number[]): Promise<User[]> {
+    if (ids.length === 0) return []
+    const rows = await this.#db.selectFrom('users').selectAll().where('id', 'in', [...new Set(ids)]).orderBy('id').execute()
+    return rows.map(toUser)
+  }
+
   async findUserById(id: number): Promise<User | undefined> {
     const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
     return row && toUser(row)
@@ -210,7 +216,14 @@ export class KyselyStorage implements Storage {
     if (query.userId !== undefined) q = q.where('user_id', '=', query.userId)
     if (query.beforeId !== undefined) q = q.where('id', '<', query.beforeId)
     // Tags are a JSON array of validated strings (no quotes inside), so the quoted tag is an exact element match.
-    if (query.tag !== undefined) q = q.where('tags', 'like', `%${JSON.stringify(query.tag).replace(/[%_\\]/g, '\\$&')}%`)
+    if (query.tag !== undefined) q = q.where(sql<boolean>`tags LIKE ${containsPattern(JSON.stringify(query.tag))} ESCAPE '\\'`)
+    if (query.search !== undefined) {
+      // lower() on both sides: PostgreSQL's LIKE is case-sensitive and SQLite's is not, so
+      // neither dialect's default decides. Slugs and stored URLs are ASCII (URLs are stored
+      // percent-encoded), where both lower() agree.
+      const pattern = containsPattern(query.search.toLowerCase())
+      q = q.where(sql<boolean>`(lower(slug) LIKE ${pattern} ESCAPE '\\' OR lower(url) LIKE ${pattern} ESCAPE '\\')`)
+    }
     const rows = await q.execute()
     return rows.map(toLink)
   }
@@ -286,7 +299,12 @@ export class KyselyStorage implements Storage {
     return this.#stats(range)
   }
 
-  async #stats(range: TimeRange, linkId?: number): Promise<LinkStats[]> {
+  async linkStatsOf(linkIds: readonly number[], range: TimeRange): Promise<LinkStats[]> {
+    if (linkIds.length === 0) return []
+    return this.#stats(range, linkIds)
+  }
+
+  async #stats(range: TimeRange, linkIds?: number | readonly number[]): Promise<LinkStats[]> {
     let q = this.#db
       .selectFrom('links as l')
       .leftJoin('clicks as c', (join) => {
@@ -307,7 +325,8 @@ export class KyselyStorage implements Storage {
       ])
       .groupBy(['l.id', 'l.slug'])
       .orderBy('l.id')
-    if (linkId !== undefined) q = q.where('l.id', '=', linkId)
+    if (typeof linkIds === 'number') q = q.where('l.id', '=', linkIds)
+    else if (linkIds !== undefined) q = q.where('l.id', 'in', [...linkIds])
     const rows = await q.execute()
     return rows.map((r) => ({
       linkId: Number(r.linkId),
@@ -579,4 +598,13 @@ function toLink(row: Selectable<LinksTable>): Link {
     tags: JSON.parse(row.tags) as string[],
     clickCount: Number(row.click_count),
   }
+}
+
+/**
+ * A LIKE pattern matching `text` anywhere, its own `%`, `_` and backslash taken
+ * literally. Used with an explicit `ESCAPE`: SQLite has no default escape character, so
+ * without one a searched `_` would still match any character there.
+ */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[%_\\]/g, '\\$&')}%`
 }

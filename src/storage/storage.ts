@@ -98,6 +98,8 @@ export interface LinkQuery {
   /** Undefined: every user's links (admins). */
   userId?: number
   tag?: string
+  /** Case-insensitive substring of the slug or the URL, taken literally (no wildcards). */
+  search?: string
   limit: number
   /** Links with a smaller id than this, newest first. */
   beforeId?: number
@@ -189,6 +191,8 @@ export interface Storage {
   createUser(user: Omit<User, 'id'>): Promise<User>
   findUserByEmail(email: string): Promise<User | undefined>
   findUserById(id: number): Promise<User | undefined>
+  /** The users of these ids that exist, in one query (link owners of a page). */
+  findUsersByIds(ids: readonly number[]): Promise<User[]>
 
   createApiKey(key: Omit<ApiKey, 'id' | 'revokedAt'> & { keyHash: string }): Promise<ApiKey>
   findApiKeyByHash(keyHash: string): Promise<ApiKey | undefined>
@@ -225,6 +229,8 @@ export interface Storage {
   reclassifyClicks(clicks: readonly ClickReclassification[]): Promise<number>
   linkStats(linkId: number, range: TimeRange): Promise<LinkStats | undefined>
   allLinkStats(range: TimeRange): Promise<LinkStats[]>
+  /** linkStats of several links in one query (a page of the link list); links that do not exist are left out. */
+  linkStatsOf(linkIds: readonly number[], range: TimeRange): Promise<LinkStats[]>
   /** The view unified_click_analytics, as SQL sees it (kept to check it agrees with linkStats). */
   unifiedClickAnalytics(): Promise<Array<{ linkId: number; totalClicks: number; browserUniqueClicks: number; deviceUniqueClicks: number; avgConfidence: number | null }>>
   timeSeries(linkId: number, range: TimeRange, bucketMs: number): Promise<Bucket[]>

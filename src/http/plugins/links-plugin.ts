@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors.js'
 import type { LinkInput } from '../../links/link-service.js'
 import { baseUrlOf, linkJson } from '../link-json.js'
+import { statsJson } from './analytics-plugin.js'
 import { principalOf } from './authentication-plugin.js'
 
 const Instant = Type.Union([Type.String({ maxLength: 40 }), Type.Null()])
@@ -19,12 +20,17 @@ const UpdateBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 )
 const SlugParams = Type.Object({ slug: Type.String({ maxLength: 200 }) })
+export const MAX_SEARCH = 200
 const ListQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
     cursor: Type.Optional(Type.String({ maxLength: 40 })),
     tag: Type.Optional(Type.String({ maxLength: 64 })),
+    // Bounded and free of control characters: a search box's text, never a pattern (the
+    // storage takes % and _ literally). Longer than any slug, long enough for a URL's telling part.
+    q: Type.Optional(Type.String({ maxLength: MAX_SEARCH, pattern: '^[^\\u0000-\\u001f\\u007f]*$' })),
     all: Type.Optional(Type.Boolean()),
+    include: Type.Optional(Type.Literal('stats')),
   },
   { additionalProperties: false },
 )
@@ -39,19 +45,45 @@ export async function linksPlugin(fastify: FastifyInstance) {
     return reply.code(201).header('location', `/api/links/${link.slug}`).send(linkJson(link, baseUrlOf(request)))
   })
 
+  /**
+   * `q` searches slugs and URLs; `include=stats` adds each link's stats (one query for the
+   * page, not one per link); an admin's `all=true` adds each link's owner, which nobody
+   * else is shown. Filters and the keyset cursor combine: the cursor is a position in the
+   * id order, whatever narrows the list.
+   */
   app.get('/api/links', { schema: { querystring: ListQuery } }, async (request) => {
+    const { user } = principalOf(request)
     const limit = request.query.limit ?? 50
     const beforeId = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor)
-    const links = await app.linkprint.links.list(principalOf(request).user, {
+    // Surrounding spaces are the box's, not the search's; an emptied box means no search.
+    const search = request.query.q?.trim() || undefined
+    const all = request.query.all === true
+    const links = await app.linkprint.links.list(user, {
       limit: limit + 1,
       ...(beforeId !== undefined && { beforeId }),
       ...(request.query.tag !== undefined && { tag: request.query.tag }),
-      ...(request.query.all !== undefined && { all: request.query.all }),
+      ...(search !== undefined && { search }),
+      all,
     })
     const page = links.slice(0, limit)
     const last = page.at(-1)
+    const ids = page.map((l) => l.id)
+    const [stats, owners] = await Promise.all([
+      request.query.include === 'stats' ? app.linkprint.storage.linkStatsOf(ids, {}) : undefined,
+      // links.list refused `all` to anyone but an admin.
+      all ? app.linkprint.storage.findUsersByIds(page.map((l) => l.userId)) : undefined,
+    ])
+    const statsById = new Map(stats?.map((s) => [s.linkId, s]))
+    const ownerById = new Map(owners?.map((u) => [u.id, u]))
     return {
-      links: page.map((l) => linkJson(l, baseUrlOf(request), app.linkprint.links.storedClickCount(l))),
+      links: page.map((l) => {
+        const json: Record<string, unknown> = linkJson(l, baseUrlOf(request), app.linkprint.links.storedClickCount(l))
+        const linkStats = statsById.get(l.id)
+        if (stats) json.stats = linkStats ? statsJson(linkStats) : null
+        const owner = ownerById.get(l.userId)
+        if (owners) json.owner = owner ? { id: owner.id, email: owner.email } : null
+        return json
+      }),
       nextCursor: links.length > limit && last ? encodeCursor(last.id) : null,
     }
   })
