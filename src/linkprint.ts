@@ -124,7 +124,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     onError: options.onError,
   })
   // retention is made further down; the gauge reads it only when /metrics is scraped, long after.
-  metrics = createMetrics({ queueDepth: () => writer.pending, retentionLastRun: () => retention.lastCompletedAt })
+  metrics = createMetrics({ queueDepth: () => writer.pending, retentionLastRun: () => retention.lastCompletedAt, replication: () => replication })
 
   const publicHost = config.publicUrl ? new URL(config.publicUrl).host : undefined
   const links = new LinkService({

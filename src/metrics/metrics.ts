@@ -4,7 +4,13 @@ import type { IdentitySource } from '../identity/identity-engine.js'
 const IDENTITY_SOURCES: readonly IdentitySource[] = ['request_cache', 'client_header', 'cookie', 'server_generated']
 
 /** One registry per service instance, so tests can run several side by side. */
-export function createMetrics(options: { queueDepth: () => number; retentionLastRun?: () => number | null; defaultMetrics?: boolean }) {
+export function createMetrics(options: {
+  queueDepth: () => number
+  retentionLastRun?: () => number | null
+  /** With REDIS_URL: changes applied from other instances, and changes this one could not send. */
+  replication?: () => { applied: number; lost: number } | null
+  defaultMetrics?: boolean
+}) {
   const registry = new Registry()
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'linkprint_' })
   const redirects = new Counter({ name: 'linkprint_redirects_total', help: 'Answers of GET/HEAD /:slug by outcome', labelNames: ['outcome'] as const, registers: [registry] })
@@ -37,6 +43,15 @@ export function createMetrics(options: { queueDepth: () => number; retentionLast
     }),
     visitorErasures: new Counter({ name: 'linkprint_visitor_erasures_total', help: 'Per-visitor deletions, by who asked (visitor, admin)', labelNames: ['by'] as const, registers: [registry] }),
     queueDepth: new Gauge({ name: 'linkprint_click_queue_depth', help: 'Clicks waiting to be written', registers: [registry], collect() { this.set(options.queueDepth()) } }),
+    // Counted by the replication itself; read when scraped. Lost changes mean instances may disagree until a restart.
+    replicationApplied: new Counter({
+      name: 'linkprint_identity_replication_applied_total', help: 'Identity engine changes applied from other instances (REDIS_URL)', registers: [registry],
+      collect() { const r = options.replication?.(); if (r) { this.reset(); this.inc(r.applied) } },
+    }),
+    replicationLost: new Counter({
+      name: 'linkprint_identity_replication_lost_total', help: 'Identity engine changes this instance could not send to the others (Redis unreachable)', registers: [registry],
+      collect() { const r = options.replication?.(); if (r) { this.reset(); this.inc(r.lost) } },
+    }),
   }
 }
 

@@ -75,6 +75,9 @@ for (const dialect of DIALECTS) {
       await click(b, CHROME_MAC, { device: MAC, browser: 'c1000000000000000000000000000001' }, chrome)
       expect(await stats()).toMatchObject({ clicks: 3, browserUniqueClicks: 2, deviceUniqueClicks: 1 })
       expect(b.linkprint.identityReplication!.applied).toBeGreaterThan(0)
+      const metrics = (await b.app.inject({ url: '/metrics' })).body
+      expect(Number(/^linkprint_identity_replication_applied_total (\d+)$/m.exec(metrics)?.[1])).toBe(b.linkprint.identityReplication!.applied)
+      expect(metrics).toMatch(/^linkprint_identity_replication_lost_total 0$/m)
       // Both instances place the two browsers in one device cluster.
       const chromeKey = a.linkprint.clickEnvironment.deviceCookie.verify(chrome.split('=')[1]!)!
       expect(a.linkprint.identity.state.find('device', chromeKey)).toBe(b.linkprint.identity.state.find('device', chromeKey))
