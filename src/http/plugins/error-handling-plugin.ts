@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, errorBody, type ErrorCode } from '../../errors.js'
+import { RouteMethods } from '../route-methods.js'
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -30,7 +31,17 @@ export const errorHandlingPlugin = fp(async function errorHandling(app: FastifyI
     return reply.code(500).send(errorBody('INTERNAL'))
   })
 
+  // Registered first (app.ts), so this sees every route the app adds after it.
+  const routes = new RouteMethods()
+  app.addHook('onRoute', (route) => routes.add(route.method, route.url ?? route.path))
+
   app.setNotFoundHandler((request, reply) => {
+    const allowed = routes.allowed(request.url)
+    if (allowed.length > 0) {
+      reply.code(405).header('allow', allowed.join(', '))
+      if (request.url.startsWith('/api/')) return reply.send(errorBody('METHOD_NOT_ALLOWED', `${request.method} is not allowed here; this path answers ${allowed.join(', ')}`))
+      return reply.type('text/html; charset=utf-8').send(page('Method not allowed', 'This page cannot be used this way.'))
+    }
     if (request.url.startsWith('/api/')) return reply.code(404).send(errorBody('ROUTE_NOT_FOUND'))
     return reply.code(404).type('text/html; charset=utf-8').send(page('Not found', 'There is no link here.'))
   })
