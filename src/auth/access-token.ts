@@ -12,17 +12,22 @@ const ISSUER = 'linkprint'
 /** The one algorithm accepted: `alg: none`, RS/ES/PS (HS/RS confusion) and other HS sizes fail before any key is used. */
 const ALGORITHMS = ['HS256']
 
-/** Short-lived HS256 tokens naming their key (`kid`), bound to a session by its id hash (`sid`). */
-export async function signAccessToken(key: TokenKey, claims: { userId: number; sessionIdHash: string }, nowMs: number): Promise<{ token: string; expiresIn: number }> {
+/**
+ * Short-lived HS256 tokens naming their key (`kid`), bound to a session by its id hash (`sid`).
+ * `notAfterMs` (the session's end) shortens the token: one that outlived its session would
+ * be refused anyway, and its `expiresIn` would tell the client to renew too late.
+ */
+export async function signAccessToken(key: TokenKey, claims: { userId: number; sessionIdHash: string }, nowMs: number, notAfterMs?: number): Promise<{ token: string; expiresIn: number }> {
   const iat = Math.floor(nowMs / 1000)
+  const exp = Math.max(iat + 1, Math.min(iat + ACCESS_TOKEN_TTL_SECONDS, notAfterMs === undefined ? Infinity : Math.floor(notAfterMs / 1000)))
   const token = await new SignJWT({ sid: claims.sessionIdHash })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: key.kid })
     .setSubject(String(claims.userId))
     .setIssuer(ISSUER)
     .setIssuedAt(iat)
-    .setExpirationTime(iat + ACCESS_TOKEN_TTL_SECONDS)
+    .setExpirationTime(exp)
     .sign(key.key)
-  return { token, expiresIn: ACCESS_TOKEN_TTL_SECONDS }
+  return { token, expiresIn: exp - iat }
 }
 
 export type VerifyResult = { ok: true; claims: AccessClaims } | { ok: false; reason: 'expired' | 'invalid' }

@@ -29,8 +29,9 @@ export class AccessTokens {
     this.#verified = new LruCache({ max: options.cacheMax ?? 10_000 })
   }
 
-  sign(claims: { userId: number; sessionIdHash: string }): Promise<{ token: string; expiresIn: number }> {
-    return signAccessToken(this.#keyring.current, claims, this.#clock.now())
+  /** `notAfterMs`: the session's end, which the token never outlives. */
+  sign(claims: { userId: number; sessionIdHash: string }, notAfterMs?: number): Promise<{ token: string; expiresIn: number }> {
+    return signAccessToken(this.#keyring.current, claims, this.#clock.now(), notAfterMs)
   }
 
   /** The claims of a valid token; AppError TOKEN_EXPIRED or INVALID_TOKEN otherwise. */

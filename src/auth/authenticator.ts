@@ -34,15 +34,15 @@ export class Authenticator {
   }
 
   /** Failed attempts are limited per network (429 RATE_LIMITED); the session is bound to the request's device fingerprint when sent. */
-  async login(email: string, password: string, request: PlainRequest = NO_REQUEST): Promise<{ token: string; sessionId: string; expiresIn: number; user: User }> {
+  async login(email: string, password: string, request: PlainRequest = NO_REQUEST): Promise<{ token: string; sessionId: string; expiresIn: number; sessionExpiresAt: number; user: User }> {
     const user = await this.#sessions.guardLogin(request, async () => {
       const found = await this.#storage.findUserByEmail(email.trim().toLowerCase())
       this.#dummyHash ??= hashPassword('not a real password')
       const ok = await verifyPassword(password, found?.passwordHash ?? (await this.#dummyHash))
       return found && ok ? found : undefined
     })
-    const { token, sessionId, expiresIn } = await this.#sessions.start(user.id, request)
-    return { token, sessionId, expiresIn, user }
+    const { token, sessionId, expiresIn, session } = await this.#sessions.start(user.id, request)
+    return { token, sessionId, expiresIn, sessionExpiresAt: session.expiresAt, user }
   }
 
   /** Ends the token's session, or (signed in with an API key) the caller's own session named by X-Session-Id. */

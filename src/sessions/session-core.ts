@@ -59,6 +59,10 @@ export interface SessionLimits {
   readonly loginFailuresPerNetwork: RateLimit
   /** New anonymous sessions per network (filling the store). Over it, requests go on without one. */
   readonly anonymousPerNetwork: RateLimit
+  /** Token refreshes per network, every attempt counted (probing with stolen or forged tokens). */
+  readonly refreshPerNetwork: RateLimit
+  /** Token refreshes per user: a dashboard tab renews every ~13 minutes, so this allows some thirty tabs. */
+  readonly refreshPerUser: RateLimit
 }
 
 export interface SessionLog {
@@ -79,6 +83,18 @@ export type RecoveryOutcome =
   | 'anonymous_session'
   | 'not_bound'
   | 'device_mismatch'
+  | 'user_gone'
+  | 'concurrent_rotation'
+
+export type RefreshOutcome =
+  | 'refreshed'
+  | 'rate_limited'
+  | 'not_a_login_token'
+  | 'session_mismatch'
+  | 'unknown_session'
+  | 'replayed_rotated_id'
+  | 'revoked'
+  | 'expired'
   | 'user_gone'
   | 'concurrent_rotation'
 
@@ -123,6 +139,8 @@ export const DEFAULT_LIMITS: SessionLimits = {
   recoverPerNetwork: { limit: 20, windowMs: 15 * MINUTE },
   loginFailuresPerNetwork: { limit: 20, windowMs: 15 * MINUTE },
   anonymousPerNetwork: { limit: 600, windowMs: 10 * MINUTE },
+  refreshPerNetwork: { limit: 60, windowMs: 15 * MINUTE },
+  refreshPerUser: { limit: 30, windowMs: 15 * MINUTE },
 }
 /** 256-bit ids, base64url: exactly 43 characters. Anything else is refused unread. */
 const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
@@ -279,10 +297,85 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     if (!(await this.#o.store.rotate(idHash, next, now))) return fail('SESSION_INVALID', 'concurrent_rotation')
     this.#live.delete(idHash)
     this.#live.set(nextHash, { ...next, revokedAt: null, rotatedTo: null })
-    const { token, expiresIn } = await this.#o.tokens.sign({ userId: session.userId, sessionIdHash: nextHash })
+    const { token, expiresIn } = await this.#o.tokens.sign({ userId: session.userId, sessionIdHash: nextHash }, next.expiresAt)
     this.#o.onRecovery?.('recovered')
     this.log.info({ event: 'session_recovered', session: idHash.slice(0, 12), next: nextHash.slice(0, 12), match: match.via, confidence: match.confidence }, 'session recovered')
     return { token, sessionId, expiresIn, session: infoOf(next) }
+  }
+
+  /**
+   * Renewal of a signed-in session that still holds a valid token (`Authorization`, the
+   * token to renew, and `X-Session-Id`, the session it was issued for) → a new token and a
+   * rotated session id.
+   *
+   * - Sliding: each renewal gives a full token lifetime (15 minutes), so a client that
+   *   renews before its token expires stays signed in; one idle for longer must log in
+   *   again (or recover, case 2, if the session is device-bound). An expired token is
+   *   refused (TOKEN_EXPIRED): renewal needs proof the client is still the live holder.
+   * - Capped: the session's expiry, fixed at login (30 days), is carried over unchanged,
+   *   and no token outlives it; past it, SESSION_EXPIRED.
+   * - Both halves are required: a leaked token alone (a log, a screenshot) dies within
+   *   15 minutes, and a leaked session id alone opens nothing.
+   * - Rotated like recovery: the old id and every token bound to it stop working at once,
+   *   and a replayed old id (a copy used by someone else, or a retry of a renewal whose
+   *   answer was lost) ends the whole chain of successors; reuse detection as refresh
+   *   tokens have it, the price being that the lost-answer case signs the user out.
+   * - Logout revokes the session, so renewal fails after it (SESSION_INVALID).
+   * - API keys are refused (TOKEN_NOT_REFRESHABLE): they do not expire.
+   */
+  async refresh(request: PlainRequest): Promise<IssuedSession & { sessionExpiresAt: number }> {
+    const now = this.#o.clock.now()
+    const network = this.#networkOf(request.ip)
+    const rawId = request.headers['x-session-id']
+    const idHash = typeof rawId === 'string' && SESSION_ID.test(rawId) ? hashSessionId(rawId) : null
+    const fail = (error: ErrorCode | AppError, outcome: RefreshOutcome): never => {
+      this.log.warn({ event: 'token_refresh_failed', reason: outcome, session: idHash?.slice(0, 12) ?? null, network: network.slice(0, 12) }, 'token refresh failed')
+      throw typeof error === 'string' ? new AppError(error) : error
+    }
+    const perNetwork = this.#limits.refreshPerNetwork
+    const byNetwork = await this.#o.limiter.hit(`refresh:net:${network}`, perNetwork.windowMs, now)
+    if (byNetwork.count > perNetwork.limit) return fail(rateLimited(byNetwork.resetAt, now), 'rate_limited')
+
+    const authorization = request.headers.authorization
+    if (typeof authorization !== 'string') throw new AppError('UNAUTHORIZED')
+    const match = authorization.length <= MAX_AUTHORIZATION ? BEARER.exec(authorization) : null
+    if (!match?.[1]) throw new AppError('INVALID_TOKEN')
+    if (!looksLikeJwt(match[1])) {
+      // A genuine API key is told why; anything else is just not a valid credential.
+      const keyUser = this.#o.authenticateOther ? await this.#o.authenticateOther(match[1]) : undefined
+      if (!keyUser) throw new AppError('INVALID_TOKEN')
+      return fail('TOKEN_NOT_REFRESHABLE', 'not_a_login_token')
+    }
+    // Signature, key and expiry; whether its session is alive is decided below, with reasons.
+    const claims = await this.#o.tokens.verify(match[1])
+    if (!idHash || !this.#sameHash(idHash, claims.sessionIdHash)) return fail('SESSION_INVALID', 'session_mismatch')
+    const perUser = this.#limits.refreshPerUser
+    const byUser = await this.#o.limiter.hit(`refresh:user:${claims.userId}`, perUser.windowMs, now)
+    if (byUser.count > perUser.limit) return fail(rateLimited(byUser.resetAt, now), 'rate_limited')
+
+    const session = await this.#o.store.find(idHash)
+    if (!session || session.userId !== claims.userId) return fail('SESSION_INVALID', 'unknown_session')
+    if (session.rotatedTo !== null) {
+      await this.#endFamily(session.rotatedTo, now)
+      return fail('SESSION_INVALID', 'replayed_rotated_id')
+    }
+    if (session.revokedAt !== null) return fail('SESSION_INVALID', 'revoked')
+    // A token signed for less than a second is of no use: the cap has been reached.
+    if (session.expiresAt - now < 1_000) return fail('SESSION_EXPIRED', 'expired')
+    const user = await this.#o.loadUser(claims.userId)
+    if (!user) return fail('SESSION_INVALID', 'user_gone')
+
+    const { sessionId, idHash: nextHash } = generateSessionId()
+    const next: NewSession = {
+      idHash: nextHash, userId: claims.userId, createdAt: now, expiresAt: session.expiresAt,
+      deviceHash: session.deviceHash, deviceCluster: session.deviceCluster,
+    }
+    if (!(await this.#o.store.rotate(idHash, next, now))) return fail('SESSION_INVALID', 'concurrent_rotation')
+    this.#live.delete(idHash)
+    this.#live.set(nextHash, { ...next, revokedAt: null, rotatedTo: null })
+    const { token, expiresIn } = await this.#o.tokens.sign({ userId: claims.userId, sessionIdHash: nextHash }, next.expiresAt)
+    this.log.info({ event: 'token_refreshed', session: idHash.slice(0, 12), next: nextHash.slice(0, 12) }, 'token refreshed')
+    return { token, sessionId, expiresIn, session: infoOf(next), sessionExpiresAt: next.expiresAt }
   }
 
   /** Logout: the session and every token bound to it stop working (at once on this instance). */

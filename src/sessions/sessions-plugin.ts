@@ -17,6 +17,8 @@ export interface SessionsPluginOptions<U extends SessionUser = SessionUser> {
   readonly clientIp?: (request: FastifyRequest) => string
   /** Where POST recovery is mounted; `/api/auth/recover` by default, false for none. */
   readonly recoverPath?: string | false
+  /** Where POST token renewal (SessionCore.refresh) is mounted; `/api/auth/refresh` by default, false for none. */
+  readonly refreshPath?: string | false
   /** Called with each request's visitor after the decorations are set (linkprint sets its `principal` here). */
   readonly onVisitor?: (request: FastifyRequest, visitor: Visitor<U>) => void
 }
@@ -32,7 +34,8 @@ export interface SessionsHandle<U extends SessionUser = SessionUser> {
  * matched) fills `request.identity` (anonymous
  * requests: the four tiers, and an anonymous session whose id goes back as X-Session-Id),
  * `request.user` and `request.session` (Bearer tokens and API keys, no fingerprint work),
- * and answers a bad token with 401 at once. `POST /api/auth/recover` is case 2.
+ * and answers a bad token with 401 at once. `POST /api/auth/recover` is case 2;
+ * `POST /api/auth/refresh` renews a token that is still valid.
  * A route opts out with `config: { sessions: false }`.
  */
 export const sessionsPlugin = fp(
@@ -76,6 +79,21 @@ export const sessionsPlugin = fp(
         try {
           const { token, sessionId, expiresIn } = await core.recover(plain(request))
           return reply.header('x-session-id', sessionId).header('cache-control', 'no-store').send({ token, sessionId, expiresIn })
+        } catch (error) {
+          return sendError(reply, error)
+        }
+      })
+    }
+
+    const refreshPath = options.refreshPath ?? '/api/auth/refresh'
+    if (refreshPath !== false) {
+      // The hook stays off: it would refuse the token of a rotated session as plainly invalid,
+      // where the refresh must see the replay and end the session's successors.
+      app.post(refreshPath, { config: { sessions: false } }, async (request, reply) => {
+        try {
+          const { token, sessionId, expiresIn, sessionExpiresAt } = await core.refresh(plain(request))
+          return reply.header('x-session-id', sessionId).header('cache-control', 'no-store')
+            .send({ token, sessionId, expiresIn, sessionExpiresAt: new Date(sessionExpiresAt).toISOString() })
         } catch (error) {
           return sendError(reply, error)
         }

@@ -11,8 +11,8 @@ const KeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100, 
 const KeyParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) })
 
 /**
- * Login, logout, who am I, and API keys. Recovery (`POST /api/auth/recover`) is mounted by
- * the sessions plugin (src/sessions/sessions-plugin.ts).
+ * Login, logout, who am I, and API keys. Recovery (`POST /api/auth/recover`) and renewal
+ * (`POST /api/auth/refresh`) are mounted by the sessions plugin (src/sessions/sessions-plugin.ts).
  */
 export async function authRoutesPlugin(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
@@ -21,8 +21,9 @@ export async function authRoutesPlugin(fastify: FastifyInstance) {
   // for it nor reject it for a stale token the client still sends.
   app.post('/api/auth/login', { schema: { body: LoginBody }, config: { sessions: false } }, async (request, reply) => {
     try {
-      const { token, sessionId, expiresIn } = await app.linkprint.auth.login(request.body.email, request.body.password, app.sessions.plain(request))
-      return reply.header('cache-control', 'no-store').send({ token, sessionId, expiresIn })
+      const { token, sessionId, expiresIn, sessionExpiresAt } = await app.linkprint.auth.login(request.body.email, request.body.password, app.sessions.plain(request))
+      // sessionExpiresAt: the absolute end that renewals (POST /api/auth/refresh) cannot pass.
+      return reply.header('cache-control', 'no-store').send({ token, sessionId, expiresIn, sessionExpiresAt: new Date(sessionExpiresAt).toISOString() })
     } catch (error) {
       // RATE_LIMITED needs its retry-after header; the rest goes to the app's error handler.
       return sendError(reply, error)
