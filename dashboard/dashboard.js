@@ -11,8 +11,8 @@
    *   CSRF surface; a cookie would give every cross-site request to this origin the
    *   user's authority, and the token would travel with every redirect hit.
    * - Not localStorage: that outlives the tab and is shared by every tab of the origin; a
-   *   token that dies with the tab (and after 15 minutes anyway) limits what a forgotten
-   *   browser window or a copied profile hands over.
+   *   token that dies with the tab (a closed tab's within 15 minutes, as nothing renews
+   *   it) limits what a forgotten browser profile or a copied one hands over.
    * - Not memory only: a reload would sign the user out each time.
    * - Never in a URL: URLs end up in history, logs and Referer headers.
    * Script on this origin could read it; the defence against that is the CSP and never
@@ -20,9 +20,18 @@
    */
   const TOKEN_KEY = 'linkprint.dashboard.token'
   const SESSION_KEY = 'linkprint.dashboard.sessionId'
+  /** When the token expires and when the session ends (epoch ms), kept so a reload still renews in time. */
+  const EXPIRES_KEY = 'linkprint.dashboard.expiresAt'
+  const SESSION_ENDS_KEY = 'linkprint.dashboard.sessionEndsAt'
   const PAGE_SIZE = 20
-  // Per-link stats are one request each (the list does not carry them): a few at a time.
-  const STATS_CONCURRENCY = 4
+  /**
+   * How long before its expiry the token is renewed. Two minutes, not seconds: a browser
+   * runs a background tab's timers late (Chromium aligns them to the minute), and a token
+   * that expired first cannot be renewed.
+   */
+  const RENEW_BEFORE_MS = 2 * 60_000
+  /** A renewal that failed for a passing reason (network, 429, 5xx) is tried again this soon. */
+  const RENEW_RETRY_MS = 15_000
   const DAY = 86_400_000
   const SVG_NS = 'http://www.w3.org/2000/svg'
 
@@ -90,21 +99,92 @@
     get sessionId() {
       return sessionStorage.getItem(SESSION_KEY)
     },
-    save(token, sessionId) {
-      sessionStorage.setItem(TOKEN_KEY, token)
-      if (sessionId) sessionStorage.setItem(SESSION_KEY, sessionId)
+    get expiresAt() {
+      return Number(sessionStorage.getItem(EXPIRES_KEY)) || null
+    },
+    get sessionEndsAt() {
+      return Number(sessionStorage.getItem(SESSION_ENDS_KEY)) || null
+    },
+    /** A login's or a renewal's answer: `{token, sessionId, expiresIn, sessionExpiresAt}`. */
+    save(res) {
+      sessionStorage.setItem(TOKEN_KEY, res.token)
+      if (res.sessionId) sessionStorage.setItem(SESSION_KEY, res.sessionId)
+      if (typeof res.expiresIn === 'number') sessionStorage.setItem(EXPIRES_KEY, String(Date.now() + res.expiresIn * 1000))
+      const ends = Date.parse(res.sessionExpiresAt)
+      if (Number.isFinite(ends)) sessionStorage.setItem(SESSION_ENDS_KEY, String(ends))
+      scheduleRenewal()
     },
     clear() {
-      sessionStorage.removeItem(TOKEN_KEY)
-      sessionStorage.removeItem(SESSION_KEY)
+      for (const key of [TOKEN_KEY, SESSION_KEY, EXPIRES_KEY, SESSION_ENDS_KEY]) sessionStorage.removeItem(key)
+      clearTimeout(renewal.timer)
+      renewal.timer = undefined
     },
   }
+
+  // ---------------------------------------------------------------- staying signed in
+
+  /**
+   * The token lives 15 minutes; while the tab is open it is renewed (POST /api/auth/refresh,
+   * the token and its session id → a new token and a new session id) shortly before it
+   * expires. A renewal the server refuses (signed out elsewhere, the session's 30 days over)
+   * signs this tab out. Calls made while a renewal is under way wait for it, since the
+   * renewal ends the old token at once.
+   */
+  const renewal = { timer: undefined, running: null }
+
+  function scheduleRenewal() {
+    clearTimeout(renewal.timer)
+    renewal.timer = undefined
+    const expiresAt = auth.expiresAt
+    if (!auth.token || !auth.sessionId || !expiresAt) return
+    const endsAt = auth.sessionEndsAt
+    if (endsAt && expiresAt >= endsAt - 1000) {
+      // The server gave the token no more than the session's end: no renewal can go further.
+      renewal.timer = setTimeout(() => endSession('Your session reached its time limit. Sign in again.'), Math.max(0, expiresAt - Date.now()))
+      return
+    }
+    renewal.timer = setTimeout(() => void renew(), Math.max(0, expiresAt - RENEW_BEFORE_MS - Date.now()))
+  }
+
+  function renew() {
+    if (renewal.running) return renewal.running
+    renewal.running = (async () => {
+      const token = auth.token
+      const sessionId = auth.sessionId
+      if (!token || !sessionId) return
+      try {
+        const res = await request('/api/auth/refresh', { method: 'POST', headers: { 'x-session-id': sessionId }, renewal: true })
+        const body = await res.json()
+        // Signed out or signed in again while this was under way: the answer is not this tab's any more.
+        if (auth.token === token) auth.save(body)
+      } catch (error) {
+        if (auth.token !== token) return
+        if (error.status === 0 || error.status === 429 || error.status >= 500) {
+          // Passing trouble: try again while the token still has time (a later call would sign out).
+          if ((auth.expiresAt ?? 0) > Date.now() + 1000) renewal.timer = setTimeout(() => void renew(), RENEW_RETRY_MS)
+          return
+        }
+        endSession(error.code === 'SESSION_EXPIRED' ? 'Your session reached its time limit. Sign in again.' : `You have been signed out: ${error.message}`)
+      }
+    })().finally(() => {
+      renewal.running = null
+    })
+    return renewal.running
+  }
+
+  // A tab in the background, or a laptop asleep, may run the timer too late: check on return.
+  document.addEventListener('visibilitychange', () => {
+    const expiresAt = auth.expiresAt
+    if (document.visibilityState === 'visible' && expiresAt && expiresAt - Date.now() < RENEW_BEFORE_MS) scheduleRenewal()
+  })
 
   /**
    * One call to the API. Cookies are left out: the dashboard is authenticated by its
    * header, and the visitor cookie of whoever runs it has nothing to do with its calls.
    */
-  async function request(path, { method = 'GET', body, headers = {}, signIn = false } = {}) {
+  async function request(path, { method = 'GET', body, headers = {}, signIn = false, renewal: renewing = false, retried = false } = {}) {
+    // The renewal under way ends the current token: wait for its successor.
+    if (!signIn && !renewing && renewal.running) await renewal.running
     const all = { accept: 'application/json', ...headers }
     const token = auth.token
     if (token && !signIn) all.authorization = `Bearer ${token}`
@@ -124,12 +204,19 @@
       // Not the API's JSON (a proxy's error page): the status line is all there is.
     }
     const failure = new ApiError(res.status, String(error.code), String(error.message ?? ''), error.details)
+    // The renewal says itself what its refusal means.
+    if (renewing) return Promise.reject(failure)
+    // Renewed while this call was on its way: its token was the old one, so once more with the new.
+    if (res.status === 401 && !signIn && !retried && token && auth.token && auth.token !== token) {
+      return request(path, { method, body, headers, retried: true })
+    }
     // A token that stopped working (expired after 15 minutes, revoked by a sign-out elsewhere)
     // ends the signed-in view, unless the user has signed in again since this call left. The
     // API's TOKEN_EXPIRED message offers session recovery, which needs a device-bound session
-    // (PRIVACY_MODE=full and the SDK's fingerprint) that a dashboard sign-in does not have.
+    // (PRIVACY_MODE=full and the SDK's fingerprint) that a dashboard sign-in does not have;
+    // an open tab renews its token before it expires, so this is a tab that slept through it.
     if (res.status === 401 && !signIn && auth.token === token) {
-      endSession(failure.code === 'TOKEN_EXPIRED' ? 'Your sign-in expired (it lasts 15 minutes). Sign in again.' : `You have been signed out: ${failure.message}`)
+      endSession(failure.code === 'TOKEN_EXPIRED' ? 'Your sign-in expired (the page was closed or asleep past its renewal). Sign in again.' : `You have been signed out: ${failure.message}`)
     }
     return Promise.reject(failure)
   }
@@ -190,7 +277,9 @@
     $('admin-badge').hidden = true
     $('filter-all-label').hidden = true
     $('filter-tag').value = ''
+    $('filter-q').value = ''
     $('filter-all').checked = true
+    $('owner-col').hidden = true
     resetLinkForm()
   }
 
@@ -250,7 +339,7 @@
     $('signin-submit').disabled = true
     try {
       const res = await api('/api/auth/login', { method: 'POST', body: { email, password }, signIn: true })
-      auth.save(res.token, res.sessionId)
+      auth.save(res)
       $('signin-password').value = ''
       notice('')
       await route()
@@ -277,38 +366,44 @@
   async function loadLinks() {
     const generation = ++state.generation
     const tag = $('filter-tag').value.trim()
+    const q = $('filter-q').value.trim()
     const all = state.me && state.me.isAdmin && $('filter-all').checked
     let page
     try {
-      page = await api(`/api/links${query({ limit: PAGE_SIZE, cursor: state.cursors[state.page], tag, all: all ? 'true' : undefined })}`)
+      // One request a page: the links and their numbers (include=stats), not one more per row.
+      page = await api(`/api/links${query({ limit: PAGE_SIZE, cursor: state.cursors[state.page], tag, q, include: 'stats', all: all ? 'true' : undefined })}`)
     } catch (error) {
       if (generation === state.generation && error.status !== 401) notice(error.message, true)
       return
     }
     if (generation !== state.generation) return
-    const body = $('links-body')
-    body.replaceChildren(...page.links.map(linkRow))
+    // Owners come with an admin's list of everyone's links, and only then is the column shown.
+    const owners = page.links.some((l) => l.owner !== undefined) || Boolean(all)
+    $('owner-col').hidden = !owners
+    $('links-body').replaceChildren(...page.links.map((link) => linkRow(link, owners)))
     $('links-empty').hidden = page.links.length > 0
-    $('links-empty').textContent = tag ? 'No link has this tag.' : 'No links yet.'
+    $('links-empty').textContent = q ? 'No link matches this search.' : tag ? 'No link has this tag.' : 'No links yet.'
     state.cursors[state.page + 1] = page.nextCursor ?? undefined
     $('page-prev').disabled = state.page === 0
     $('page-next').disabled = !page.nextCursor
     $('page-no').textContent = `Page ${state.page + 1}`
-    await fillStats(page.links, generation)
   }
 
-  function linkRow(link) {
+  function linkRow(link, owners) {
     const href = safeHref(link.url)
     const open = el('a', { href: `#/links/${encodeURIComponent(link.slug)}` })
     open.textContent = link.shortUrl
+    const stats = link.stats || null
+    const stat = (key) => el('td', { class: 'num', 'data-stat': key, text: stats ? fmt(stats[key]) : '–' })
     const row = el('tr', { 'data-slug': link.slug },
       el('td', {}, open),
       el('td', { class: 'url' }, href ? el('a', { href, rel: 'noopener noreferrer', target: '_blank', text: link.url }) : el('code', { text: link.url })),
+      owners ? el('td', { class: 'owner', text: link.owner ? link.owner.email : '–' }) : null,
       el('td', {}, ...link.tags.map((t) => el('span', { class: 'tag', text: t }))),
-      el('td', { class: 'num', 'data-stat': 'clicks', title: 'Human clicks so far', text: fmt(link.clicks) }),
-      el('td', { class: 'num', 'data-stat': 'browserUniqueClicks', text: '…' }),
-      el('td', { class: 'num', 'data-stat': 'deviceUniqueClicks', text: '…' }),
-      el('td', { class: 'num', 'data-stat': 'botClicks', text: '…' }),
+      el('td', { class: 'num', 'data-stat': 'clicks', title: 'Human clicks so far', text: fmt(stats ? stats.clicks : link.clicks) }),
+      stat('browserUniqueClicks'),
+      stat('deviceUniqueClicks'),
+      stat('botClicks'),
       el('td', { title: link.createdAt, text: fmtDate(link.createdAt) }),
       el('td', { class: 'actions' },
         button('Copy', () => copy(link.shortUrl), { 'data-action': 'copy' }),
@@ -323,28 +418,6 @@
     const b = el('button', { type: 'button', ...attrs }, label)
     b.addEventListener('click', onClick)
     return b
-  }
-
-  async function fillStats(links, generation) {
-    const queue = [...links]
-    const worker = async () => {
-      for (let link = queue.shift(); link; link = queue.shift()) {
-        let stats = null
-        try {
-          stats = await api(`${linkPath(link.slug)}/stats`)
-        } catch {
-          // Shown as "–": one link's failure should not blank the list.
-        }
-        if (generation !== state.generation) return
-        const row = [...$('links-body').children].find((r) => r.dataset.slug === link.slug)
-        if (!row) continue
-        for (const key of ['clicks', 'browserUniqueClicks', 'deviceUniqueClicks', 'botClicks']) {
-          const cell = row.querySelector(`[data-stat="${key}"]`)
-          if (cell && (stats || key !== 'clicks')) cell.textContent = stats ? fmt(stats[key]) : '–'
-        }
-      }
-    }
-    await Promise.all(Array.from({ length: STATS_CONCURRENCY }, worker))
   }
 
   $('page-next').addEventListener('click', () => {
@@ -363,6 +436,16 @@
     state.page = 0
     void loadLinks()
   })
+  // Search as one types, once the typing pauses: one request for a word, not one a key.
+  let searchTimer
+  $('filter-q').addEventListener('input', () => {
+    clearTimeout(searchTimer)
+    searchTimer = setTimeout(() => {
+      state.cursors = [undefined]
+      state.page = 0
+      void loadLinks()
+    }, 300)
+  })
   $('filter-all').addEventListener('change', () => {
     state.cursors = [undefined]
     state.page = 0
@@ -370,6 +453,7 @@
   })
   $('filter-clear').addEventListener('click', () => {
     $('filter-tag').value = ''
+    $('filter-q').value = ''
     state.cursors = [undefined]
     state.page = 0
     void loadLinks()
@@ -761,5 +845,7 @@
   $('export-ndjson').addEventListener('click', () => void exportClicks('ndjson'))
 
   window.addEventListener('hashchange', () => void route())
+  // A reload keeps the tab's token: its renewal is due on the same schedule.
+  scheduleRenewal()
   void route()
 })()

@@ -47,8 +47,9 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
   })
 
   /** A page that records CSP violations and page errors from its first script on. */
-  async function dashboardPage(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
+  async function dashboardPage(context: BrowserContext, before?: (page: Page) => Promise<void>): Promise<{ page: Page; errors: string[] }> {
     const page = await context.newPage()
+    await before?.(page)
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
     await page.addInitScript(() => {
@@ -228,10 +229,15 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     await page.waitForSelector('#links-body tr[data-slug="spring"]')
     // Newest first, the user's link among them (the first test deleted their other one).
     expect(await slugs(page)).toEqual(['spring', 'adminonly'])
-    // "Every user's links" off: the admin's own.
+    // Listing everyone's links, each shows its owner.
+    expect(await page.isVisible('#owner-col')).toBe(true)
+    expect(await page.$$eval('#links-body td.owner', (tds) => tds.map((t) => t.textContent))).toEqual(['user@example.com', 'admin@example.com'])
+    // "Every user's links" off: the admin's own, and no owner column.
     await page.uncheck('#filter-all')
     await page.waitForFunction(() => document.querySelectorAll('#links-body tr').length === 1)
     expect(await slugs(page)).toEqual(['adminonly'])
+    expect(await page.isVisible('#owner-col')).toBe(false)
+    expect(await page.$$('#links-body td.owner')).toHaveLength(0)
     await page.click('#sign-out')
     await page.waitForSelector('#signin-view:not([hidden])')
 
@@ -256,9 +262,14 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     }
     const context = await browser.newContext({ userAgent: humanUserAgent })
     const { page, errors } = await dashboardPage(context)
+    const requests: string[] = []
+    page.on('request', (r) => requests.push(new URL(r.url()).pathname + new URL(r.url()).search))
     await signIn(page, { email: 'many@example.com', password: 'another password' })
     await page.waitForSelector('#links-body tr[data-slug="many22"]')
     expect(await slugs(page)).toHaveLength(20)
+    // A page of links and their numbers is one request, not one more per row.
+    expect(requests.filter((r) => r.startsWith('/api/links'))).toEqual(['/api/links?limit=20&include=stats'])
+    expect(await page.$$eval('tr[data-slug="many22"] td.num', (tds) => tds.map((t) => t.textContent))).toEqual(['0', '0', '0', '0'])
     expect(await page.isDisabled('#page-prev')).toBe(true)
     await page.click('#page-next')
     await page.waitForSelector('#links-body tr[data-slug="many0"]')
@@ -275,6 +286,21 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     await page.click('#filter-form button[type=submit]')
     await page.waitForSelector('#links-empty:not([hidden])')
     expect(await text(page, '#links-empty')).toBe('No link has this tag.')
+
+    // Search, as one types: slug or URL, with the tag filter, and % taken as a character.
+    const rowsAre = (expected: string[]) => expect.poll(() => slugs(page), { timeout: 5_000 }).toEqual(expected)
+    await page.fill('#filter-tag', '')
+    await page.fill('#filter-q', 'MANY1')
+    await rowsAre(['many19', 'many18', 'many17', 'many16', 'many15', 'many14', 'many13', 'many12', 'many11', 'many10', 'many1'])
+    await page.fill('#filter-tag', 'fifth')
+    await page.click('#filter-form button[type=submit]')
+    await rowsAre(['many15', 'many10'])
+    await page.click('#filter-clear')
+    await page.fill('#filter-q', 'example.org/2')
+    await rowsAre(['many22', 'many21', 'many20', 'many2'])
+    await page.fill('#filter-q', '%')
+    await rowsAre([])
+    expect(await text(page, '#links-empty')).toBe('No link matches this search.')
     expect(errors).toEqual([])
     await context.close()
   }, 60_000)
@@ -291,6 +317,44 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     await page.waitForSelector('#signin-view:not([hidden])')
     expect(await text(page, '#notice')).toMatch(/^You have been signed out: /)
     expect(await page.evaluate(() => [sessionStorage.length, document.querySelectorAll('#links-body tr').length])).toEqual([0, 0])
+    await context.close()
+  }, 60_000)
+
+  it('renews the sign-in shortly before it expires while the tab is open, and signs out when renewal is refused', async () => {
+    const context = await browser.newContext({ userAgent: humanUserAgent })
+    // The page's clock is the test's: fifteen minutes pass in a moment; the server's time is real.
+    const { page, errors } = await dashboardPage(context, (p) => p.clock.install())
+    await signIn(page, USER)
+    await page.waitForSelector('#links-body tr[data-slug="spring"]')
+    const held = () => page.evaluate(() => [sessionStorage.getItem('linkprint.dashboard.token'), sessionStorage.getItem('linkprint.dashboard.sessionId')])
+    const [firstToken, firstSession] = await held()
+
+    // Nothing happens long before the expiry.
+    await page.clock.fastForward('10:00')
+    expect(await held()).toEqual([firstToken, firstSession])
+    // Two minutes before it, the token is renewed and the session id rotated.
+    await page.clock.fastForward('03:30')
+    await expect.poll(async () => (await held())[0], { timeout: 5_000 }).not.toBe(firstToken)
+    const [secondToken, secondSession] = await held()
+    expect(secondSession).not.toBe(firstSession)
+    expect((await service.app.inject({ url: '/api/auth/me', headers: bearer(firstToken!) })).statusCode).toBe(401)
+    expect((await service.app.inject({ url: '/api/auth/me', headers: bearer(secondToken!) })).json().email).toBe(USER.email)
+    // The page goes on working with the new token, and renews it again in time.
+    await page.click('#links-refresh')
+    await page.waitForSelector('#links-body tr[data-slug="spring"]')
+    expect(await page.isVisible('#links-view')).toBe(true)
+    await page.clock.fastForward('13:30')
+    await expect.poll(async () => (await held())[0], { timeout: 5_000 }).not.toBe(secondToken)
+
+    // Signed out elsewhere: the next renewal is refused, and the tab signs out cleanly.
+    const [token, sessionId] = await held()
+    expect((await service.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { ...bearer(token!), 'x-session-id': sessionId! } })).statusCode).toBe(204)
+    await page.clock.fastForward('13:30')
+    await page.waitForSelector('#signin-view:not([hidden])')
+    expect(await text(page, '#notice')).toMatch(/^You have been signed out: /)
+    expect(await page.evaluate(() => [sessionStorage.length, document.querySelectorAll('#links-body tr').length])).toEqual([0, 0])
+    expect(await page.evaluate(() => window.__violations)).toEqual([])
+    expect(errors).toEqual([])
     await context.close()
   }, 60_000)
 })
