@@ -216,6 +216,13 @@
     // (PRIVACY_MODE=full and the SDK's fingerprint) that a dashboard sign-in does not have;
     // an open tab renews its token before it expires, so this is a tab that slept through it.
     if (res.status === 401 && !signIn && auth.token === token) {
+      // A live token refused means its session was revoked, or rotated by someone else who
+      // renewed with a copy of it. Presenting the old pair once more lets the server see the
+      // replay and end that copy's session too; after a plain sign-out it changes nothing.
+      const sessionId = auth.sessionId
+      if (failure.code === 'INVALID_TOKEN' && sessionId) {
+        void fetch('/api/auth/refresh', { method: 'POST', headers: { accept: 'application/json', authorization: `Bearer ${token}`, 'x-session-id': sessionId }, credentials: 'omit', cache: 'no-store', redirect: 'error' }).catch(() => {})
+      }
       endSession(failure.code === 'TOKEN_EXPIRED' ? 'Your sign-in expired (the page was closed or asleep past its renewal). Sign in again.' : `You have been signed out: ${failure.message}`)
     }
     return Promise.reject(failure)

@@ -317,6 +317,17 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     await page.waitForSelector('#signin-view:not([hidden])')
     expect(await text(page, '#notice')).toMatch(/^You have been signed out: /)
     expect(await page.evaluate(() => [sessionStorage.length, document.querySelectorAll('#links-body tr').length])).toEqual([0, 0])
+
+    // A copy of the tab's token and session id renewed elsewhere (stolen): the tab's next call
+    // is refused, and its sign-out shows the server the replayed pair, which ends the copy's session.
+    await signIn(page, USER)
+    const [held, heldSession] = await page.evaluate(() => [sessionStorage.getItem('linkprint.dashboard.token'), sessionStorage.getItem('linkprint.dashboard.sessionId')])
+    const stolen = await service.app.inject({ method: 'POST', url: '/api/auth/refresh', headers: { ...bearer(held!), 'x-session-id': heldSession! } })
+    expect(stolen.statusCode).toBe(200)
+    expect((await service.app.inject({ url: '/api/auth/me', headers: bearer(stolen.json().token) })).statusCode).toBe(200)
+    await page.click('#links-refresh')
+    await page.waitForSelector('#signin-view:not([hidden])')
+    await expect.poll(async () => (await service.app.inject({ url: '/api/auth/me', headers: bearer(stolen.json().token) })).statusCode, { timeout: 5_000 }).toBe(401)
     await context.close()
   }, 60_000)
 
