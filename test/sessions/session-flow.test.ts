@@ -1,21 +1,14 @@
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { hashSessionId } from '../../src/auth/session-id.js'
-import type { DialectName } from '../../src/storage/storage.js'
-import { DIALECTS } from '../helpers/test-databases.js'
-import { openTestRedis, setupOrFailEach, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
-import { bearer, startTestService, type TestService } from '../helpers/test-service.js'
+import { runRedisSessions, SESSION_BACKENDS, useSessionService } from '../helpers/session-backends.js'
+import { bearer, type TestService } from '../helpers/test-service.js'
 
 /**
  * Seed 000's three cases end to end through linkprint's API, with sessions in the
  * database (each dialect) and in Redis. Every test talks from networks of its own
  * (remoteAddress), so rate limits never leak from one test into another.
  */
-const runRedis = await shouldRunRedis()
-const BACKENDS: Array<{ name: string; dialect: DialectName; redis: boolean }> = [
-  ...DIALECTS.map((dialect) => ({ name: dialect, dialect, redis: false })),
-  { name: 'redis', dialect: 'sqlite', redis: true },
-]
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 const fp = () => randomBytes(16).toString('hex')
@@ -28,23 +21,13 @@ function clock() {
   return c
 }
 
-for (const backend of BACKENDS) {
-  describe.skipIf(backend.redis && !runRedis)(`sessions (seed 000) with sessions on ${backend.name}`, () => {
+for (const backend of SESSION_BACKENDS) {
+  describe.skipIf(backend.redis && !runRedisSessions)(`sessions (seed 000) with sessions on ${backend.name}`, () => {
     let svc: TestService
-    let redis: TestRedis | undefined
     const time = clock()
     const USER = { email: 'victim@example.com', password: 'another password' }
 
-    setupOrFailEach(async () => {
-      redis = backend.redis ? await openTestRedis() : undefined
-      const env: NodeJS.ProcessEnv = { GEOIP_DB: 'off', PRIVACY_MODE: 'full', ...(redis && { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }) }
-      svc = await startTestService(backend.dialect, env, time)
-      await svc.addUser(USER.email)
-    })
-    afterAll(async () => {
-      await svc?.close()
-      await redis?.drop()
-    })
+    useSessionService(backend, time, USER.email, (started) => (svc = started))
 
     const call = (method: 'GET' | 'POST' | 'DELETE', url: string, headers: Record<string, string> = {}, ip = freshIp(), payload?: object) =>
       svc.app.inject({ method, url, headers, remoteAddress: ip, ...(payload && { payload }) })

@@ -1,43 +1,26 @@
 import { randomBytes } from 'node:crypto'
-import { afterAll, describe, expect, it } from 'vitest'
-import type { DialectName } from '../../src/storage/storage.js'
-import { DIALECTS } from '../helpers/test-databases.js'
-import { openTestRedis, setupOrFailEach, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
-import { bearer, startTestService, type TestService } from '../helpers/test-service.js'
+import { describe, expect, it } from 'vitest'
+import { runRedisSessions, SESSION_BACKENDS, useSessionService } from '../helpers/session-backends.js'
+import { bearer, type TestService } from '../helpers/test-service.js'
 
 /**
  * POST /api/auth/refresh: a still-valid login token and its X-Session-Id → a new token and
  * a rotated session id, within the session's absolute lifetime. Sessions in each database
  * and in Redis; every call from a network of its own unless a test is about limits.
  */
-const runRedis = await shouldRunRedis()
-const BACKENDS: Array<{ name: string; dialect: DialectName; redis: boolean }> = [
-  ...DIALECTS.map((dialect) => ({ name: dialect, dialect, redis: false })),
-  { name: 'redis', dialect: 'sqlite', redis: true },
-]
 const MINUTE = 60_000
 const DAY = 86_400_000
 let nets = 0
 const freshIp = () => `10.${(++nets >> 8) & 255}.${nets & 255}.9`
 
-for (const backend of BACKENDS) {
-  describe.skipIf(backend.redis && !runRedis)(`token refresh with sessions on ${backend.name}`, () => {
+for (const backend of SESSION_BACKENDS) {
+  describe.skipIf(backend.redis && !runRedisSessions)(`token refresh with sessions on ${backend.name}`, () => {
     let svc: TestService
-    let redis: TestRedis | undefined
     // Whole seconds, so a token's `exp` and the session's end fall on the same instant.
     const time = { t: Math.ceil(Date.now() / 1000) * 1000, now: () => time.t }
     const USER = { email: 'renew@example.com', password: 'another password' }
 
-    setupOrFailEach(async () => {
-      redis = backend.redis ? await openTestRedis() : undefined
-      const env: NodeJS.ProcessEnv = { GEOIP_DB: 'off', PRIVACY_MODE: 'full', ...(redis && { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }) }
-      svc = await startTestService(backend.dialect, env, time)
-      await svc.addUser(USER.email)
-    })
-    afterAll(async () => {
-      await svc?.close()
-      await redis?.drop()
-    })
+    useSessionService(backend, time, USER.email, (started) => (svc = started))
 
     const call = (method: 'GET' | 'POST', url: string, headers: Record<string, string> = {}, ip = freshIp(), payload?: object) =>
       svc.app.inject({ method, url, headers, remoteAddress: ip, ...(payload && { payload }) })
