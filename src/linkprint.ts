@@ -208,6 +208,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     minConfidence: config.minConfidence,
     monitor: sourceMonitor,
     onRecovery: (outcome) => metrics?.sessionRecoveries.labels(outcome).inc(),
+    onRefresh: (outcome) => metrics?.tokenRefreshes.labels(outcome).inc(),
   })
 
   const fingerprinting: Linkprint['fingerprinting'] = {

@@ -31,6 +31,7 @@ export function createMetrics(options: {
       exhausted: redirects.labels('link_exhausted'),
     },
     identitySources: { api: sourcesOf('api'), redirect: sourcesOf('redirect') },
+    tokenRefreshes: new Counter({ name: 'linkprint_token_refreshes_total', help: 'POST /api/auth/refresh by outcome (refreshed, or why it failed)', labelNames: ['outcome'] as const, registers: [registry] }),
     sessionRecoveries: new Counter({ name: 'linkprint_session_recoveries_total', help: 'POST /api/auth/recover by outcome (recovered, or why it failed)', labelNames: ['outcome'] as const, registers: [registry] }),
     clicksWritten: new Counter({ name: 'linkprint_clicks_written_total', help: 'Clicks committed to storage', registers: [registry] }),
     clicksDropped: new Counter({ name: 'linkprint_clicks_dropped_total', help: 'Clicks lost, by reason (queue_full, write_failed)', labelNames: ['reason'] as const, registers: [registry] }),

@@ -130,6 +130,8 @@ export interface SessionCoreOptions<U extends SessionUser> {
   readonly log?: SessionLog
   readonly monitor?: SourceMonitor | null
   readonly onRecovery?: (outcome: RecoveryOutcome) => void
+  /** Every POST /api/auth/refresh that got as far as the token, by outcome (a renewal, or why not). */
+  readonly onRefresh?: (outcome: RefreshOutcome) => void
 }
 
 const MINUTE = 60_000
@@ -330,6 +332,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     const idHash = typeof rawId === 'string' && SESSION_ID.test(rawId) ? hashSessionId(rawId) : null
     const fail = (error: ErrorCode | AppError, outcome: RefreshOutcome): never => {
       this.log.warn({ event: 'token_refresh_failed', reason: outcome, session: idHash?.slice(0, 12) ?? null, network: network.slice(0, 12) }, 'token refresh failed')
+      this.#o.onRefresh?.(outcome)
       throw typeof error === 'string' ? new AppError(error) : error
     }
     const perNetwork = this.#limits.refreshPerNetwork
@@ -375,6 +378,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     this.#live.set(nextHash, { ...next, revokedAt: null, rotatedTo: null })
     const { token, expiresIn } = await this.#o.tokens.sign({ userId: claims.userId, sessionIdHash: nextHash }, next.expiresAt)
     this.log.info({ event: 'token_refreshed', session: idHash.slice(0, 12), next: nextHash.slice(0, 12) }, 'token refreshed')
+    this.#o.onRefresh?.('refreshed')
     return { token, sessionId, expiresIn, session: infoOf(next), sessionExpiresAt: next.expiresAt }
   }
 

@@ -67,6 +67,10 @@ for (const backend of SESSION_BACKENDS) {
       expect(codeOf(replay)).toEqual([401, 'SESSION_INVALID'])
       expect(codeOf(await me(second.token))).toEqual([401, 'INVALID_TOKEN'])
       expect(codeOf(await refresh(second.token, second.sessionId))).toEqual([401, 'SESSION_INVALID'])
+      // An operator sees theft attempts on /metrics, beside the renewals.
+      const metrics = (await call('GET', '/metrics')).body
+      expect(Number(/^linkprint_token_refreshes_total\{outcome="refreshed"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1)
+      expect(Number(/^linkprint_token_refreshes_total\{outcome="replayed_rotated_id"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1)
     })
 
     it('refuses after logout', async () => {
