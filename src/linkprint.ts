@@ -89,6 +89,11 @@ export interface LinkprintOptions {
   migrationChunkSize?: number
   /** Rows per statement of retention and visitor deletion (5 000), and time between retention runs (1 h). */
   retention?: { batchSize?: number; intervalMs?: number }
+  /**
+   * With REDIS_URL, whether the engine's state is shared with the other instances (true).
+   * Replay says false: a recorded history, on its own clock, is no news to live instances.
+   */
+  shareIdentity?: boolean
 }
 
 const geoDatabases = new Map<string, Promise<DatabaseGeo | null>>()
@@ -145,7 +150,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const replaceable = options.identity ? null : replaceableIdentityState(newState())
   // Set once the migration job exists; until then nothing is migrating.
   let migrating = () => false
-  const replication = replaceable && config.redisUrl
+  const replication = replaceable && config.redisUrl && options.shareIdentity !== false
     ? await RedisIdentityReplication.open({
       redisUrl: config.redisUrl, prefix: config.redisPrefix, state: replaceable.state, paused: () => migrating(),
       onError: (error) => options.onError?.(new Error('identity replication through Redis failed', { cause: error })),

@@ -16,7 +16,7 @@ export const replayCommand: Command = async (args, io) => {
     return 2
   }
   const clock = new ReplayClock()
-  const linkprint = await createLinkprint(loadConfig(io.env), { clock })
+  const linkprint = await createLinkprint(loadConfig(io.env), { clock, shareIdentity: false })
   const out = values.decisions ? createWriteStream(values.decisions) : null
   try {
     const owner = (await linkprint.storage.findUserByEmail('replay@localhost')) ?? (await linkprint.storage.findUserById(1)) ?? (await linkprint.auth.createUser('replay@localhost', `replay-${Date.now()}`, true))

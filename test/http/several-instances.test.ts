@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config/config.js'
@@ -5,6 +8,7 @@ import { buildApp } from '../../src/http/app.js'
 import { createLinkprint, type Linkprint } from '../../src/linkprint.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
 import { openTestRedis, setupOrFailEach, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
+import { runCli } from '../helpers/run-cli.js'
 import { bearer } from '../helpers/test-service.js'
 
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
@@ -96,6 +100,26 @@ for (const dialect of DIALECTS) {
       await expect.poll(() => redirect('moving')).toBe('https://example.org/second')
       await a.app.inject({ method: 'DELETE', url: '/api/links/moving', headers: bearer(adminKey) })
       await expect.poll(() => redirect('moving')).toBe(404)
+    })
+
+    it('a replay into another database beside them sends its history to none of them', async () => {
+      const other = await createTestDatabase(dialect)
+      const dir = mkdtempSync(join(tmpdir(), 'lp-replay-'))
+      try {
+        const file = join(dir, 'events.ndjson')
+        writeFileSync(file, [
+          { type: 'link', slug: 'replayed', url: 'https://example.org/r' },
+          { type: 'click', id: 'e1', ts: '2026-10-01T08:00:00Z', method: 'GET', path: '/replayed', ip: '93.45.12.7', jar: 'j1', headers: { 'user-agent': CHROME_MAC, 'x-device-fingerprint': MAC } },
+        ].map((e) => JSON.stringify(e)).join('\n'))
+        const stream = `${redis.prefix}identity:ops`
+        const before = await redis.redis.xlen(stream)
+        const out = await runCli({ DATABASE_URL: other.url, SECRET: 'test-secret-test-secret', REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, PRIVACY_MODE: 'full', GEOIP_DB: 'off' }, 'replay', file)
+        expect(out.code).toBe(0)
+        expect(await redis.redis.xlen(stream)).toBe(before)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+        await other.drop()
+      }
     })
 
     it('forgets an erased device on every instance', async () => {
