@@ -8,7 +8,7 @@ export const SLUG_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
  * ask for. Compared case-insensitively, so "API" cannot shadow "api" either.
  */
 export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
-  'api', 'admin', 'dashboard', 'sdk', 'metrics', 'healthz', 'health', 'readyz', 'static', 'assets', 'public',
+  'api', 'admin', 'dashboard', 'dashboard-assets', 'sdk', 'metrics', 'healthz', 'health', 'readyz', 'static', 'assets', 'public',
   'login', 'logout', 'signup', 'register', 'auth', 'account', 'settings', 'docs', 'help', 'about', 'status',
   'robots.txt', 'favicon.ico', 'sitemap.xml', 'well-known', '.well-known', 'manifest.json', '_next', 'app',
 ])
