@@ -8,6 +8,8 @@ import type { ClickContext } from './click-pipeline.js'
 export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgorithm): ClickRecord {
   const id = ctx.identity
   const legacy = algorithm === 'legacy'
+  // After the per-device stability rule when the engine ran; the request's own otherwise.
+  const geo = id?.geo ?? ctx.geo
   const record: ClickRecord = {
     click: {
       link_id: ctx.link.id,
@@ -31,7 +33,7 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
       device_hash: id?.fingerprints.deviceStableHash ?? null,
       sdk_device_hash: ctx.sdkDevice,
       sdk_browser_hash: ctx.sdkBrowser,
-      country: ctx.bot.bot ? null : ((id?.geo ?? ctx.geo)?.country ?? null),
+      country: ctx.bot.bot ? null : (geo?.country ?? null),
       signals: ctx.bot.bot
         ? null
         : JSON.stringify({
@@ -43,7 +45,7 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
             // Which cookie the key came from, so a recomputation can tell a returning browser from a new one (stored-click-signals.ts).
             cookie: ctx.cookieId !== null ? 'verified' : ctx.newCookieId !== null ? 'issued' : null,
             hints: clientHintsOf(ctx.input.headers),
-            geo: geoJson(id?.geo ?? ctx.geo),
+            geo: geoJson(geo),
             ...(ctx.rejected.length > 0 && { rejected: ctx.rejected }),
           }),
     },
