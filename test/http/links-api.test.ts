@@ -71,6 +71,16 @@ for (const dialect of DIALECTS) {
       expect((await svc.linkprint.storage.listLinks({ limit: 1000 })).length).toBe(before)
     })
 
+    it.each([
+      [{ url: 'https://example.org', redirectStatus: 303 }, 'body/redirectStatus must be one of 301, 302, 307, 308', [{ path: '/redirectStatus', message: 'must be one of 301, 302, 307, 308' }]],
+      [{ url: 'https://example.org', maxClicks: 0 }, 'body/maxClicks must be >= 1 (or null)', [{ path: '/maxClicks', message: 'must be >= 1 (or null)' }]],
+      [{ url: 'https://example.org', maxClicks: 'ten' }, 'body/maxClicks must be integer (or null)', [{ path: '/maxClicks', message: 'must be integer (or null)' }]],
+      [{}, "body/url must have required property 'url'", [{ path: '/url', message: "must have required property 'url'" }]],
+    ])('says once, per field, what is wrong with %j', async (body, message, details) => {
+      const res = await post(body)
+      expect(res.json().error).toEqual({ code: 'VALIDATION_FAILED', message, details })
+    })
+
     it('answers malformed, oversized and non-JSON bodies with 4xx codes', async () => {
       const headers = { ...bearer(svc.adminKey), 'content-type': 'application/json' }
       const bad = await svc.app.inject({ method: 'POST', url: '/api/links', headers, payload: '{"url": ' })

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, errorBody, type ErrorCode } from '../../errors.js'
 import { RouteMethods } from '../route-methods.js'
+import { validationMessage, validationProblems } from '../validation-message.js'
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -20,8 +21,8 @@ export const errorHandlingPlugin = fp(async function errorHandling(app: FastifyI
     if (error instanceof AppError) return reply.code(error.status).send(errorBody(error.code, error.message, error.details))
     const mapped = (error.code && FASTIFY_CODES[error.code]) || (error instanceof SyntaxError ? 'INVALID_JSON' : undefined)
     if (mapped) {
-      const details = error.validation?.map((v) => ({ path: v.instancePath || v.params?.missingProperty || '', message: v.message }))
-      const message = error.validation ? `${error.validationContext ?? 'request'}${error.message.replace(/^[a-z]+/, '')}` : undefined
+      const details = error.validation && validationProblems(error.validation)
+      const message = details && validationMessage(error.validationContext ?? 'request', details)
       return reply.code(statusOf(mapped)).send(errorBody(mapped, message, details))
     }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
