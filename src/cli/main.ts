@@ -1,4 +1,5 @@
 import { AppError } from '../errors.js'
+import { describeFailure } from './describe-failure.js'
 import { linksCommand } from './links-command.js'
 import { migrateCommand } from './migrate-command.js'
 import { replayCommand } from './replay-command.js'
@@ -63,7 +64,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       io.err(`linkprint ${name}: ${error.message}`)
       return 2
     }
-    throw error
+    const failure = describeFailure(error)
+    if (failure === null) throw error
+    io.err(`linkprint ${name}: ${failure}`)
+    return 1
   }
 }
 

@@ -1,4 +1,4 @@
-import { createWriteStream } from 'node:fs'
+import { createWriteStream, openSync, statSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config/config.js'
 import { buildApp } from '../http/app.js'
@@ -15,10 +15,13 @@ export const replayCommand: Command = async (args, io) => {
     io.err('Usage: linkprint replay <events.ndjson> [--decisions out.ndjson]')
     return 2
   }
+  // Both files are opened before the database is: a wrong path fails at once, with nothing written.
+  if (statSync(file).isDirectory()) throw Object.assign(new Error(`${file} is a directory, not an events file`), { code: 'EISDIR', syscall: 'open' })
+  const out = values.decisions ? createWriteStream('', { fd: openSync(values.decisions, 'w') }) : null
   const clock = new ReplayClock()
-  const linkprint = await createLinkprint(loadConfig(io.env), { clock, shareIdentity: false })
-  const out = values.decisions ? createWriteStream(values.decisions) : null
+  let linkprint: Awaited<ReturnType<typeof createLinkprint>> | undefined
   try {
+    linkprint = await createLinkprint(loadConfig(io.env), { clock, shareIdentity: false })
     const owner = (await linkprint.storage.findUserByEmail('replay@localhost')) ?? (await linkprint.storage.findUserById(1)) ?? (await linkprint.auth.createUser('replay@localhost', `replay-${Date.now()}`, true))
     const app = await buildApp(linkprint)
     await app.ready()
@@ -32,6 +35,6 @@ export const replayCommand: Command = async (args, io) => {
     return 0
   } finally {
     if (out) await new Promise((resolve) => out.end(resolve))
-    await linkprint.close()
+    await linkprint?.close()
   }
 }

@@ -17,7 +17,15 @@ export const serveCommand: Command = async (args, io) => {
   await bootstrapAdmin(linkprint, io.out)
   const app = await buildApp(linkprint, { logger: { level: config.logLevel } })
   log = app.log
-  const address = await app.listen({ port: config.port, host: config.host })
+  let address: string
+  try {
+    address = await app.listen({ port: config.port, host: config.host })
+  } catch (error) {
+    // A port in use: nothing was answered, but the database and its writer are open.
+    await app.close()
+    await linkprint.close()
+    throw error
+  }
   io.out(`linkprint listening on ${address} (database: ${linkprint.storage.dialect})`)
 
   return new Promise<number>((resolve) => {

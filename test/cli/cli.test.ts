@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../helpers/run-cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
@@ -51,6 +55,38 @@ for (const dialect of DIALECTS) {
       expect((await run(env, 'frobnicate')).code).toBe(2)
       expect((await run({ DATABASE_URL: 'mysql://x' }, 'stats')).err).toContain('DATABASE_URL')
       expect((await run({ ...env, PORT: 'eighty' }, 'stats')).err).toContain('PORT')
+    })
+
+    it('says what is wrong with a file, a port or a database it cannot use, without a stack trace', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'linkprint-cli-'))
+      const events = join(dir, 'events.ndjson')
+      writeFileSync(events, '{"type":"link","slug":"cli-replay","url":"https://example.org/r"}\n')
+      const failures = [
+        [await run(env, 'replay', join(dir, 'missing.ndjson')), 'ENOENT'],
+        [await run(env, 'replay', dir), 'is a directory'],
+        [await run(env, 'replay', events, '--decisions', join(dir, 'no-such-folder', 'out.ndjson')), 'ENOENT'],
+        [await run({ DATABASE_URL: `sqlite:${dir}` }, 'stats'), 'check the path in DATABASE_URL'],
+        [await run({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/x' }, 'stats'), 'is the database server running?'],
+      ] as const
+      for (const [result, message] of failures) {
+        expect(result.code).toBe(1)
+        expect(result.err).toContain(message)
+        expect(result.err).not.toContain('    at ')
+      }
+      // The replay whose decisions file could not be opened wrote nothing: its link does not exist.
+      expect((await run(env, 'stats', 'cli-replay')).err).toContain('LINK_NOT_FOUND')
+      rmSync(dir, { recursive: true })
+    })
+
+    it('serve stops with a message when its port is taken', async () => {
+      const taken = createServer()
+      await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+      const { port } = taken.address() as AddressInfo
+      const result = await run({ ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, 'serve')
+      taken.close()
+      expect(result.code).toBe(1)
+      expect(result.err).toContain('EADDRINUSE')
+      expect(result.err).toContain('set PORT')
     })
   })
 }
