@@ -37,7 +37,7 @@ export function validationMessage(context: string, problems: readonly Validation
 
 function describe(group: readonly SchemaError[]): string {
   const union = group.some((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf')
-  if (!union) return unique(group.map((e) => e.message ?? 'is not valid')).join(', ')
+  if (!union) return unique(group.map(plainMessage)).join(', ')
   const branches = group.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf')
   const nullable = branches.some(isNullBranch)
   const constants = branches.filter((e) => e.keyword === 'const' || e.keyword === 'enum')
@@ -47,8 +47,14 @@ function describe(group: readonly SchemaError[]): string {
     const values = constants.flatMap((e) => (e.keyword === 'const' ? [e.params?.allowedValue] : ((e.params?.allowedValues as unknown[]) ?? [])))
     return `must be one of ${unique(values.map((v) => JSON.stringify(v))).join(', ')}${orNull}`
   }
-  if (others.length > 0) return `${unique(others.map((e) => e.message ?? 'is not valid')).join(', ')}${orNull}`
+  if (others.length > 0) return `${unique(others.map(plainMessage)).join(', ')}${orNull}`
   return 'does not match any allowed form'
+}
+
+/** Ajv's own words, but for the empty update ("must NOT have fewer than 1 properties"). */
+function plainMessage(error: SchemaError): string {
+  if (error.keyword === 'minProperties' && error.params?.limit === 1) return 'must name at least one field'
+  return error.message ?? 'is not valid'
 }
 
 function isNullBranch(error: SchemaError): boolean {

@@ -157,6 +157,7 @@ for (const dialect of DIALECTS) {
       expect((await svc.app.inject({ method: 'GET', url: '/moving' })).headers.location).toBe('https://example.org/new')
       const empty = await svc.app.inject({ method: 'PATCH', url: '/api/links/moving', headers: bearer(svc.adminKey), payload: {} })
       expect(empty.statusCode).toBe(400)
+      expect(empty.json().error.message).toBe('body must name at least one field')
       const slugChange = await svc.app.inject({ method: 'PATCH', url: '/api/links/moving', headers: bearer(svc.adminKey), payload: { slug: 'other' } })
       expect(slugChange.statusCode).toBe(400)
       expect((await svc.app.inject({ method: 'DELETE', url: '/api/links/moving', headers: bearer(svc.adminKey) })).statusCode).toBe(204)
