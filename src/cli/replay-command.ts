@@ -21,7 +21,7 @@ export const replayCommand: Command = async (args, io) => {
   const clock = new ReplayClock()
   let linkprint: Awaited<ReturnType<typeof createLinkprint>> | undefined
   try {
-    linkprint = await createLinkprint(loadConfig(io.env), { clock, shareIdentity: false })
+    linkprint = await createLinkprint(loadConfig(replayEnv(io.env)), { clock, shareIdentity: false })
     const owner = (await linkprint.storage.findUserByEmail('replay@localhost')) ?? (await linkprint.storage.findUserById(1)) ?? (await linkprint.auth.createUser('replay@localhost', `replay-${Date.now()}`, true))
     const app = await buildApp(linkprint)
     await app.ready()
@@ -37,4 +37,14 @@ export const replayCommand: Command = async (args, io) => {
     if (out) await new Promise((resolve) => out.end(resolve))
     await linkprint?.close()
   }
+}
+
+/**
+ * A replay file is traffic already recorded, SDK headers included: those were sent by an
+ * SDK that collects nothing without consent, GPC or DNT (and a recorded `Sec-GPC`/`DNT`
+ * still makes its request strict). So they count unless PRIVACY_MODE says otherwise;
+ * `PRIVACY_MODE=balanced` replays as a balanced server would have decided.
+ */
+function replayEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env.PRIVACY_MODE ? env : { ...env, PRIVACY_MODE: 'full' }
 }

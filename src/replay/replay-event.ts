@@ -41,8 +41,9 @@ export function parseReplayEvent(line: string): ReplayEvent | { error: string } 
   }
   if (e.type !== 'click') return { error: `unknown type ${JSON.stringify(e.type)}` }
   if (typeof e.id !== 'string' || e.id.length === 0 || e.id.length > 200) return { error: 'a click needs a string "id"' }
-  const ts = typeof e.ts === 'string' ? Date.parse(e.ts) : NaN
-  if (!Number.isFinite(ts)) return { error: `"ts" must be an ISO 8601 time` }
+  // DESIGN.md writes ISO 8601; epoch milliseconds, what most recorders keep, mean the same instant.
+  const ts = typeof e.ts === 'string' ? Date.parse(e.ts) : typeof e.ts === 'number' && Number.isInteger(e.ts) ? e.ts : NaN
+  if (!Number.isFinite(ts) || ts < 0) return { error: `"ts" must be an ISO 8601 time or epoch milliseconds` }
   const method = typeof e.method === 'string' ? e.method.toUpperCase() : 'GET'
   if (method !== 'GET' && method !== 'HEAD') return { error: '"method" must be GET or HEAD' }
   if (typeof e.path !== 'string' || !e.path.startsWith('/') || e.path.length > 2100) return { error: '"path" must be an absolute path' }
