@@ -241,7 +241,7 @@ export function simulate(opts: SimulateOptions): Simulation {
     if (referer) ctx.referer = referer
     const headers = browsers.headers(install, device, intent.t, ctx)
     const sdkRan = !install.sdkBlocked && sdkRng.chance(opts.sdkShare)
-    if (sdkRan) Object.assign(headers, sdk.headers(install, device, intent.t, { storageKey: jar.jar, private: res.private, tz: shownTz(device, w) }))
+    if (sdkRan) Object.assign(headers, sdk.headers(install, device, intent.t, { storageKey: jar.jar, private: res.private, tz: shownTz(device, w), userAgent: headers['user-agent'] ?? '' }))
     humanDrafts.push({
       t: intent.t,
       method: 'GET',
