@@ -173,10 +173,10 @@ export class Devices {
     return `d${String(this.seq).padStart(5, '0')}`
   }
 
-  private osLag(): number {
+  private osLag(rng: Prng = this.rng): number {
     // Apple's own adoption figures: most devices are on a point release within weeks, a long tail is not.
-    if (this.rng.chance(this.appleUpdate.neverShare)) return 120 * 86_400_000
-    return this.rng.exp(this.appleUpdate.meanDays) * 86_400_000
+    if (rng.chance(this.appleUpdate.neverShare)) return 120 * 86_400_000
+    return rng.exp(this.appleUpdate.meanDays) * 86_400_000
   }
 
   private entropy(kind: DeviceKind): string | null {
@@ -360,9 +360,14 @@ export class Devices {
    */
   clone(of: Device, owner: DeviceOwner | null, officeId?: string): Device {
     const kind = of.kind
+    const id = this.nextId()
     return {
       ...of,
-      id: this.nextId(),
+      id,
+      // IT updates an office's fleet in lockstep; a family's phones update each on its own
+      // (automatic updates install overnight when each phone charges, or wait for its owner):
+      // their own lag, drawn from a stream of their own so no other draw moves.
+      ...(officeId || of.id === 'template' ? {} : { osLagMs: this.osLag(this.rng.fork(`oslag/${id}`)) }),
       langs: owner && !officeId ? owner.langs.slice() : of.langs.slice(),
       tz: owner?.tz ?? of.tz,
       fpEntropy: this.entropy(kind),
