@@ -147,7 +147,8 @@ export class IdentityEngine {
     state.markClicked('device', deviceId, signals.linkId)
     return {
       key, browserId, deviceId, source,
-      confidence: source === 'cookie' && entity.correlationType === null ? COOKIE_CONFIDENCE : entity.confidence,
+      // A context alone in its device cluster — never linked, or its link withdrawn since — is only as sure as its cookie.
+      confidence: source === 'cookie' && (entity.correlationType === null || state.clusterSize('device', key) === 1) ? COOKIE_CONFIDENCE : entity.confidence,
       correlationType: entity.correlationType,
       factors: entity.factors,
       fingerprints,
