@@ -2,7 +2,7 @@
  * Where linkprint loses device recall and precision, per profile, and what the best
  * linker restricted to the events could reach:
  *
- *   npx tsx bench/accuracy/explain.ts [--profiles mixed,office] [--shares 0.8,0] [--seed 42] [--people N] [--days N] [--json FILE]
+ *   npm run bench:explain -- [--profiles mixed,office] [--shares 0.8,0] [--seed 42] [--people N] [--days N] [--json FILE] [--brief] [--check] [--without rule,rule]
  *
  * It simulates the profile (as run.ts does), runs the click pipeline in this process
  * (in-process-replay.ts: linkprint replay's steps and engine, with every union traced)
@@ -12,21 +12,29 @@
  *    (private window, in-app view, new jar of a known install, another browser, strict
  *    DNT/GPC session) and by the best evidence the events hold between it and the rest
  *    of the device (SDK hashes and how many devices share them, the same address or
- *    network and how long apart, how many other devices of the same OS and type were
- *    on that address meanwhile);
+ *    network and how long apart, whether another device of the same OS and type was
+ *    there meanwhile);
  * 2. the engine's unions by rule and level, and how many joined the same device
- *    (install, for browser-level ones);
- * 3. the clicks left on a wrong device at the end, by the rule that placed them;
+ *    (install, for browser-level ones), at the time they were made;
+ * 3. the clicks left on a wrong device at the end, by the rule that placed them; the
+ *    clicks of merged contexts by rule, right or not at the end, beside the confidence
+ *    given; and the scorer's calibration split by rule;
  * 4. ceilings: every jar of a browser install joined (and nothing else); every context
  *    joined that shares any address, network or SDK hash with the device's others
  *    (the most any linker of these signals could join, at precision 1); and only those
  *    joined whose evidence singles the device out (a hash no other device sent, an
  *    address or network no other device of that OS and type used within a week) — what
- *    a linker that merges only when the events leave no doubt reaches.
+ *    a linker that merges only when the events leave no doubt reaches, knowing the
+ *    future as it must not;
+ * 5. candidate rules as an online linker would run them (only what was seen before,
+ *    predicted clusters, not the truth): how often each fires, how often rightly, and
+ *    how many right joins linkprint does not already make.
+ * --brief prints one line per run; --check the score as run.ts computes it (the same as
+ * the replay's); --without runs the engine without the named rules.
  */
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { CORRELATION_RULES } from '../../src/identity/correlation-rules.js'
+import { CORRELATION_RULES, specificModel } from '../../src/identity/correlation-rules.js'
 import { parseUserAgent, clientHintsOf } from '../../src/signals/user-agent.js'
 import { bCubed } from './b-cubed.js'
 import { deviceCountError } from './device-count-error.js'
@@ -55,6 +63,9 @@ interface Row {
   sdkDev: string | null
   sdkBr: string | null
   kind: string
+  /** Primary Accept-Language subtag, and the device model when the UA names one specifically. */
+  lang: string
+  model: string | null
 }
 
 export function prefixOf(ip: string): string {
@@ -92,7 +103,13 @@ export interface Explanation {
   missed: Record<string, Record<string, { pieces: number; clicks: number }>>
   unions: Record<string, { n: number; right: number }>
   wrongClicks: Record<string, number>
+  /** Per rule that placed a context: its clicks after its first, how many are on their device's cluster at the end, and the mean confidence given. */
+  byRule: Record<string, { clicks: number; right: number; confidence: number }>
+  /** The scorer's calibration (calibration.ts), by the rule that placed the click's context: clicks of an id seen before, right when the id's earlier clicks mostly came from the click's device. */
+  calibrationByRule: Record<string, { clicks: number; right: number; confidence: number }>
   ceilings: Record<string, { precision: number; recall: number; f1: number; countTotal: number; evergreenTotal: number }>
+  /** Rule families an online linker could run, tried on every new context: how often they fire, how often rightly, and the right joins linkprint lacks. */
+  candidates: Record<string, { fired: number; right: number; newRight: number }>
 }
 
 export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[], decisions: readonly Decision[], traced: ReadonlyMap<string, TracedClick>, linkKinds: ReadonlyMap<string, string>): Omit<Explanation, 'profile' | 'sdkShare'> {
@@ -109,6 +126,7 @@ export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[
       c, t: Date.parse(c.ts), truth: tr, trace: traced.get(c.id), decision: decById.get(c.id), prefix: prefixOf(c.ip),
       os: ua.os.name ?? '?', type: ua.device.type, inApp: ua.inApp, strict,
       sdkDev: strict ? null : c.headers['x-device-fingerprint'] ?? null, sdkBr: strict ? null : c.headers['x-browser-fingerprint'] ?? null, kind: linkKinds.get(tr.link) ?? '?',
+      lang: (c.headers['accept-language'] ?? '').split(/[,;-]/)[0]!.toLowerCase(), model: specificModel(ua.device.model),
     })
   }
   rows.sort((a, b) => a.t - b.t)
@@ -254,6 +272,43 @@ export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[
     }
   }
 
+  // 3b. Clicks of linked contexts by the rule that placed them: right at the end, and the confidence given (calibration per rule).
+  const byRule: Explanation['byRule'] = {}
+  for (const members of byPredicted.values()) {
+    const counts = new Map<string, number>()
+    for (const r of members) counts.set(r.truth.deviceId, (counts.get(r.truth.deviceId) ?? 0) + 1)
+    const top = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]![0]
+    // A context alone in its cluster at the end (never linked, or its link withdrawn) is its own device: not a merge.
+    const alone = new Set(members.map((r) => r.trace?.key)).size === 1
+    for (const r of members) {
+      const f = alone ? 'alone at the end' : r.trace?.factors[0] ?? 'cookie (never linked)'
+      const cell = (byRule[f] ??= { clicks: 0, right: 0, confidence: 0 })
+      cell.clicks++
+      if (r.truth.deviceId === top) cell.right++
+      cell.confidence += r.decision?.confidence ?? 0
+    }
+  }
+  for (const cell of Object.values(byRule)) cell.confidence /= cell.clicks
+  const calibrationByRule: Explanation['calibrationByRule'] = {}
+  const earlier = new Map<string, Map<string, number>>()
+  for (const r of rows) {
+    const id = r.decision?.deviceId
+    if (!id || r.decision!.bot) continue
+    const counts = earlier.get(id)
+    if (counts) {
+      let top = ''
+      let n = -1
+      for (const [d, k] of counts) if (k > n) [top, n] = [d, k]
+      const f = r.trace?.correlationType === null || r.trace?.factors.length === 0 ? 'unlinked context' : r.trace!.factors[0]!
+      const cell = (calibrationByRule[f] ??= { clicks: 0, right: 0, confidence: 0 })
+      cell.clicks++
+      if (top === r.truth.deviceId) cell.right++
+      cell.confidence += r.decision!.confidence ?? 0
+      counts.set(r.truth.deviceId, (counts.get(r.truth.deviceId) ?? 0) + 1)
+    } else earlier.set(id, new Map([[r.truth.deviceId, 1]]))
+  }
+  for (const cell of Object.values(calibrationByRule)) cell.confidence /= cell.clicks
+
   // 4. Ceilings.
   const ceilings: Explanation['ceilings'] = {}
   const scoreIds = (name: string, idOf: (r: Row) => string) => {
@@ -337,9 +392,55 @@ export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[
     return crowd(index, key, x, DAY) === 0 && crowd(index, key, y, DAY) === 0
   }))
 
+  // 5. Candidate rules, online: at each new context's first click, the most recent earlier
+  // context (of another predicted device) that satisfies the rule, fired only when its
+  // predicted device is the only one of that kind on the address (network) in the last 30 days.
+  const candidates: Explanation['candidates'] = {}
+  const compatible = (x: Row, c: Row) => x.os === c.os && x.type === c.type && x.lang === c.lang && !(x.model && c.model && x.model !== c.model) && !(x.sdkDev && c.sdkDev && x.sdkDev !== c.sdkDev)
+  type Family = { name: string; net: 'ip' | 'prefix'; within: number; ok: (x: Row, c: Row) => boolean; sole: (x: Row, c: Row) => boolean }
+  const families: Family[] = [
+    ...[HOUR, DAY, WEEK].map((w) => ({ name: `same address ${dtBucket(w)}, only device of its kind there`, net: 'ip' as const, within: w, ok: compatible, sole: compatible })),
+    { name: 'same address ≤1d, identical UA, only device of its kind there', net: 'ip', within: DAY, ok: (x, c) => compatible(x, c) && x.c.headers['user-agent'] === c.c.headers['user-agent'], sole: compatible },
+    { name: 'same IPv6 /64 ≤7d, only device of its kind there', net: 'prefix', within: WEEK, ok: (x, c) => x.c.ip.includes(':') && compatible(x, c), sole: compatible },
+    { name: 'same IPv4 /24 ≤7d, only device of its kind there', net: 'prefix', within: WEEK, ok: (x, c) => !x.c.ip.includes(':') && compatible(x, c), sole: compatible },
+    { name: 'same SDK device hash, same address ≤1d, only device with it there', net: 'ip', within: DAY, ok: (x, c) => !!x.sdkDev && x.sdkDev === c.sdkDev && compatible(x, c), sole: (x, c) => !!x.sdkDev && x.sdkDev === c.sdkDev },
+    { name: 'same SDK browser hash, same address, only device with it there', net: 'ip', within: 30 * DAY, ok: (x, c) => !!x.sdkBr && x.sdkBr === c.sdkBr, sole: (x, c) => !!x.sdkBr && x.sdkBr === c.sdkBr },
+    { name: 'same link ≤5 min, same address, another browser, only clicker of its kind', net: 'ip', within: 5 * 60_000, ok: (x, c) => compatible(x, c) && x.c.path === c.c.path && x.c.headers['user-agent'] !== c.c.headers['user-agent'], sole: (x, c) => compatible(x, c) && x.c.path === c.c.path },
+  ]
+  const firstOf = new Set<string>()
+  const pastIp = new Map<string, Row[]>()
+  const pastPrefix = new Map<string, Row[]>()
+  for (const x of rows) {
+    const key = x.trace?.key
+    if (key && !firstOf.has(key)) {
+      firstOf.add(key)
+      for (const f of families) {
+        const past = (f.net === 'ip' ? pastIp.get(ipKey(x)) : pastPrefix.get(prefixKey(x))) ?? []
+        let pick: Row | undefined
+        const kinds = new Set<string>()
+        for (let i = past.length - 1; i >= 0; i--) {
+          const c = past[i]!
+          if (x.t - c.t > 30 * DAY) break
+          if (c.trace?.key === key) continue
+          if (f.sole(x, c)) kinds.add(c.decision?.deviceId ?? c.c.id)
+          if (!pick && x.t - c.t <= f.within && f.ok(x, c)) pick = c
+        }
+        if (!pick || kinds.size !== 1) continue
+        const cell = (candidates[f.name] ??= { fired: 0, right: 0, newRight: 0 })
+        cell.fired++
+        if (pick.truth.deviceId === x.truth.deviceId) {
+          cell.right++
+          if (pick.decision?.deviceId !== x.decision?.deviceId) cell.newRight++
+        }
+      }
+    }
+    ;(pastIp.get(ipKey(x)) ?? pastIp.set(ipKey(x), []).get(ipKey(x))!).push(x)
+    ;(pastPrefix.get(prefixKey(x)) ?? pastPrefix.set(prefixKey(x), []).get(prefixKey(x))!).push(x)
+  }
+
   const device = bCubed(rows.map((r) => r.decision?.deviceId ?? r.c.id), rows.map((r) => r.truth.deviceId))
   const browser = bCubed(rows.map((r) => r.decision?.browserId ?? r.c.id), rows.map((r) => r.truth.browserId))
-  return { score: { device, browser, countTotal: ceilings.linkprint!.countTotal }, missed, unions, wrongClicks, ceilings }
+  return { score: { device, browser, countTotal: ceilings.linkprint!.countTotal }, missed, unions, wrongClicks, byRule, calibrationByRule, ceilings, candidates }
 }
 
 export function formatExplanation(e: Explanation): string {
@@ -370,8 +471,14 @@ export function formatExplanation(e: Explanation): string {
   out.push(textTable([['rule', 'unions', 'right', 'precision'], ...Object.entries(e.unions).sort().map(([k, v]) => [k, String(v.n), String(v.right), (v.right / v.n).toFixed(3)])]))
   out.push('\n-- clicks on a wrong device at the end, by the rule that placed their context')
   out.push(textTable([['rule', 'clicks'], ...Object.entries(e.wrongClicks).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, String(v)])]))
+  out.push('\n-- clicks of merged contexts by the rule that placed them: on their cluster\'s device at the end, against the confidence given')
+  out.push(textTable([['rule', 'clicks', 'right', 'accuracy', 'mean confidence'], ...Object.entries(e.byRule).sort((a, b) => b[1].clicks - a[1].clicks).map(([k, v]) => [k, String(v.clicks), String(v.right), (v.right / v.clicks).toFixed(3), v.confidence.toFixed(1)])]))
+  out.push('\n-- calibration as the scorer measures it, by the rule that placed the click\'s context')
+  out.push(textTable([['rule', 'clicks', 'right', 'accuracy', 'mean confidence'], ...Object.entries(e.calibrationByRule).sort((a, b) => b[1].clicks - a[1].clicks).map(([k, v]) => [k, String(v.clicks), String(v.right), (v.right / v.clicks).toFixed(3), v.confidence.toFixed(1)])]))
   out.push('\n-- ceilings (device B-cubed; count error in total and on evergreen links)')
   out.push(textTable([['linker', 'P', 'R', 'F1', 'count', 'evergreen'], ...Object.entries(e.ceilings).map(([k, v]) => [k, f3(v.precision), f3(v.recall), f3(v.f1), pct(v.countTotal), pct(v.evergreenTotal)])]))
+  out.push('\n-- candidate rules, as an online linker would run them on every new context (fired / right / right joins linkprint lacks)')
+  out.push(textTable([['rule', 'fired', 'right', 'precision', 'new right'], ...Object.entries(e.candidates).map(([k, v]) => [k, String(v.fired), String(v.right), (v.right / Math.max(1, v.fired)).toFixed(3), String(v.newRight)])]))
   return out.join('\n')
 }
 

@@ -27,6 +27,8 @@ export interface TracedClick {
   confidence: number | null
   /** The factors of the click's context after the click (the rule that placed it). */
   factors: readonly string[]
+  /** Its correlation type after the click: null while it was never linked. */
+  correlationType: 'exact' | 'partial' | null
   unions: TracedUnion[]
   /** The context was new on this click. */
   isNew: boolean
@@ -91,7 +93,7 @@ export async function runInProcess(links: readonly LinkLine[], clicks: readonly 
       }
       order.push(row)
       if (row.seq !== null && !row.bot) bySeq.set(row.seq, row)
-      traced.set(c.id, { id: c.id, key: row.key, bot: row.bot, confidence: row.confidence, factors: id ? [...id.factors] : [], unions: unions.splice(0), isNew: id?.newEntity !== null && id !== null })
+      traced.set(c.id, { id: c.id, key: row.key, bot: row.bot, confidence: row.confidence, factors: id ? [...id.factors] : [], correlationType: id?.correlationType ?? null, unions: unions.splice(0), isNew: id?.newEntity !== null && id !== null })
     }
     const decisions: Decision[] = order.map((p) => ({
       id: p.id,

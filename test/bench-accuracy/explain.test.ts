@@ -27,5 +27,9 @@ describe('explain (bench/accuracy/explain.ts)', () => {
     // Missed joins sum to what splits the true devices.
     const pieces = Object.values(e.missed).flatMap((m) => Object.values(m)).reduce((a, x) => a + x.pieces, 0)
     expect(pieces).toBeGreaterThan(0)
+    // Rule families tried online, and calibration by rule: counts that add up.
+    expect(Object.keys(e.candidates).length).toBeGreaterThan(0)
+    for (const c of Object.values(e.candidates)) expect(c.newRight).toBeLessThanOrEqual(c.right)
+    for (const c of Object.values(e.calibrationByRule)) expect(c.right).toBeLessThanOrEqual(c.clicks)
   }, 60_000)
 })
