@@ -3,6 +3,7 @@ import type { Score } from './score.js'
 import { formatRow, HEADER } from './score.js'
 import type { SimulationMeta } from './simulate.js'
 import { targets } from './targets.js'
+import { ceilingRows, type Explanation } from './explain.js'
 
 export interface RunResult {
   profile: string
@@ -11,6 +12,8 @@ export interface RunResult {
   /** linkprint's score, or why it could not be run */
   linkprint: Score | { error: string }
   baselines: Score[]
+  /** What linkers restricted to the events reach (explain.ts), beside linkprint. */
+  ceilings?: Explanation['ceilings']
 }
 
 const COLORS = { withSdk: '#2b6cb0', plain: '#dd8833' }
@@ -137,6 +140,14 @@ export function accuracyReport(results: readonly RunResult[], opts: { seed: stri
       lines.push('')
       lines.push(targetLine(r))
       lines.push('')
+      if (r.ceilings) {
+        lines.push('<details><summary>where the ceiling lies: linkers restricted to the events (npm run bench:explain for the diagnosis)</summary>')
+        lines.push('')
+        lines.push(markdownTable(ceilingRows(r.ceilings)))
+        lines.push('')
+        lines.push('</details>')
+        lines.push('')
+      }
       const kinds = kindRows(r)
       if (kinds.length > 0) {
         lines.push('<details><summary>device-count error (total) by link kind</summary>')

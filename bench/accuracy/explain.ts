@@ -299,7 +299,7 @@ export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[
       let top = ''
       let n = -1
       for (const [d, k] of counts) if (k > n) [top, n] = [d, k]
-      const f = r.trace?.correlationType === null || r.trace?.factors.length === 0 ? 'unlinked context' : r.trace!.factors[0]!
+      const f = !r.trace ? 'untraced' : r.trace.correlationType === null || r.trace.factors.length === 0 ? 'unlinked context' : r.trace.factors[0]!
       const cell = (calibrationByRule[f] ??= { clicks: 0, right: 0, confidence: 0 })
       cell.clicks++
       if (top === r.truth.deviceId) cell.right++
@@ -309,7 +309,8 @@ export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[
   }
   for (const cell of Object.values(calibrationByRule)) cell.confidence /= cell.clicks
 
-  // 4. Ceilings.
+  // 4. Ceilings. A click's storage context is the engine's key when traced, else its jar — by the UTC day for a strict (DNT/GPC) request, whose session the engine keys per day.
+  const contextKey = (r: Row): string => r.trace?.key ?? (r.strict ? `${r.c.jar}@${Math.floor(r.t / DAY)}` : r.c.jar)
   const ceilings: Explanation['ceilings'] = {}
   const scoreIds = (name: string, idOf: (r: Row) => string) => {
     const pred = rows.map(idOf)
@@ -319,8 +320,8 @@ export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[
     ceilings[name] = { precision: b.precision, recall: b.recall, f1: b.f1, countTotal: count.total, evergreenTotal: ever.total }
   }
   scoreIds('linkprint', (r) => r.decision?.deviceId ?? `missing:${r.c.id}`)
-  scoreIds('cookie jar (= cookie-only)', (r) => r.trace?.key ?? r.c.jar)
-  scoreIds('every jar of an install joined', (r) => (r.strict ? r.trace?.key ?? r.c.jar : r.truth.browserId))
+  scoreIds('cookie jar (= cookie-only)', contextKey)
+  scoreIds('every jar of an install joined', (r) => (r.strict ? contextKey(r) : r.truth.browserId))
   const parent = new Map<string, string>()
   const find = (k: string): string => {
     let x = k
@@ -334,7 +335,7 @@ export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[
   }
   const linkWhere = (ok: (x: Row, y: Row, via: 'ip' | 'prefix' | 'sdkDev' | 'sdkBr') => boolean) => {
     parent.clear()
-    const keyOf = (r: Row) => r.trace?.key ?? r.c.jar
+    const keyOf = contextKey
     const pairsBy = (index: Map<string, Row[]>, via: 'ip' | 'prefix') => {
       for (const list of index.values()) {
         for (let i = 0; i < list.length; i++) {
@@ -441,6 +442,17 @@ export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[
   const device = bCubed(rows.map((r) => r.decision?.deviceId ?? r.c.id), rows.map((r) => r.truth.deviceId))
   const browser = bCubed(rows.map((r) => r.decision?.browserId ?? r.c.id), rows.map((r) => r.truth.browserId))
   return { score: { device, browser, countTotal: ceilings.linkprint!.countTotal }, missed, unions, wrongClicks, byRule, calibrationByRule, ceilings, candidates }
+}
+
+/** The ceilings alone, from a replay's decisions (no traces: a click's context is its jar, by the day when strict). */
+export function ceilingsOf(clicks: readonly ClickLine[], truth: readonly TruthLine[], decisions: readonly Decision[], linkKinds: ReadonlyMap<string, string>): Explanation['ceilings'] {
+  return explain(clicks, truth, decisions, new Map(), linkKinds).ceilings
+}
+
+export function ceilingRows(ceilings: Explanation['ceilings']): string[][] {
+  const f3 = (x: number) => x.toFixed(3)
+  const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`
+  return [['linker (precision 1 unless it is linkprint)', 'device P/R/F1', 'dev total', 'evergreen'], ...Object.entries(ceilings).map(([k, v]) => [k.trim(), `${f3(v.precision)}/${f3(v.recall)}/${f3(v.f1)}`, pct(v.countTotal), pct(v.evergreenTotal)])]
 }
 
 export function formatExplanation(e: Explanation): string {
