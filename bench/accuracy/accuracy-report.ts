@@ -125,6 +125,22 @@ export function accuracyReport(results: readonly RunResult[], opts: { seed: stri
   lines.push('')
   lines.push('Targets (issue #4), on every profile: SDK share 0.8 — device-count error ≤ 3 %, device F1 ≥ 0.95, browser F1 ≥ 0.95; SDK share 0 — device-count error ≤ 6 %, device F1 ≥ 0.90; bots — recall ≥ 0.95 at precision ≥ 0.99.')
   lines.push('')
+  const withCeilings = results.filter((r) => r.ceilings && !('error' in r.linkprint))
+  if (withCeilings.length > 0) {
+    lines.push('## Where the ceiling lies')
+    lines.push('')
+    lines.push('The targets are beyond what the events allow. `npm run bench:explain` attributes every split device to the kind of storage context that split it and the evidence the events hold between the pieces, measures each rule and candidate rule family, and computes linkers that merge only what the truth says they may (precision 1): joining every cookie jar of each browser install and nothing else; joining every context that shares any address, network or SDK hash with the rest of its device — the most any linker of these signals could join, knowing who is who among look-alikes; and joining only on evidence that singles the device out (a hash no other device sent, an address or network no other device of that OS and type used within a week) — knowing the future, as an online linker cannot. Device-count error (total) and device F1:')
+    lines.push('')
+    const pick = (r: RunResult, k: string) => r.ceilings?.[k]
+    const cell = (x: { countTotal: number; f1: number } | undefined) => (x ? `${x.countTotal >= 0 ? '+' : ''}${(x.countTotal * 100).toFixed(1)}% / ${x.f1.toFixed(3)}` : '—')
+    lines.push(markdownTable([
+      ['profile, SDK share', 'linkprint', 'every jar of an install', 'singled-out evidence', 'any shared evidence'],
+      ...withCeilings.map((r) => [`${r.profile}, ${r.sdkShare}`, cell(pick(r, 'linkprint')), cell(pick(r, 'every jar of an install joined')), cell(pick(r, 'evidence that singles the device out')), cell(pick(r, 'any shared address, network or SDK hash'))]),
+    ]))
+    lines.push('')
+    lines.push('What stands in the way: contexts that share nothing with the rest of their device (another browser or an in-app view used only on other networks; on the evergreen links, visits weeks apart); DNT and Global Privacy Control sessions, which are never linked by the privacy rule (a new visitor every UTC day); and look-alikes — most new storage contexts on an address are another person\'s device of the same kind (family members\' phones of one OS, colleagues\' identical laptops), so address evidence, even when only one device of that kind was seen there, is right 30–80 % of the time; the SDK\'s device hash names a kind of device (most devices share theirs), and identical units share the browser hash too.')
+    lines.push('')
+  }
   for (const p of profiles) {
     const runs = results.filter((r) => r.profile === p)
     lines.push(`## Profile \`${p}\``)
