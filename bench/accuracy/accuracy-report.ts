@@ -3,6 +3,7 @@ import type { Score } from './score.js'
 import { formatRow, HEADER } from './score.js'
 import type { SimulationMeta } from './simulate.js'
 import { targets } from './targets.js'
+import { ceilingRows, type Explanation } from './explain.js'
 
 export interface RunResult {
   profile: string
@@ -11,6 +12,8 @@ export interface RunResult {
   /** linkprint's score, or why it could not be run */
   linkprint: Score | { error: string }
   baselines: Score[]
+  /** What linkers restricted to the events reach (explain.ts), beside linkprint. */
+  ceilings?: Explanation['ceilings']
 }
 
 const COLORS = { withSdk: '#2b6cb0', plain: '#dd8833' }
@@ -122,6 +125,22 @@ export function accuracyReport(results: readonly RunResult[], opts: { seed: stri
   lines.push('')
   lines.push('Targets (issue #4), on every profile: SDK share 0.8 — device-count error ≤ 3 %, device F1 ≥ 0.95, browser F1 ≥ 0.95; SDK share 0 — device-count error ≤ 6 %, device F1 ≥ 0.90; bots — recall ≥ 0.95 at precision ≥ 0.99.')
   lines.push('')
+  const withCeilings = results.filter((r) => r.ceilings && !('error' in r.linkprint))
+  if (withCeilings.length > 0) {
+    lines.push('## Where the ceiling lies')
+    lines.push('')
+    lines.push('The targets are beyond what the events allow. `npm run bench:explain` attributes every split device to the kind of storage context that split it and the evidence the events hold between the pieces, measures each rule and candidate rule family, and computes linkers that merge only what the truth says they may (precision 1): joining every cookie jar of each browser install and nothing else; joining every context that shares any address, network or SDK hash with the rest of its device — the most any linker of these signals could join, knowing who is who among look-alikes; and joining only on evidence that singles the device out (a hash no other device sent, an address or network no other device of that OS and type used within a week) — knowing the future, as an online linker cannot. Device-count error (total) and device F1:')
+    lines.push('')
+    const pick = (r: RunResult, k: string) => r.ceilings?.[k]
+    const cell = (x: { countTotal: number; f1: number } | undefined) => (x ? `${x.countTotal >= 0 ? '+' : ''}${(x.countTotal * 100).toFixed(1)}% / ${x.f1.toFixed(3)}` : '—')
+    lines.push(markdownTable([
+      ['profile, SDK share', 'linkprint', 'every jar of an install', 'singled-out evidence', 'any shared evidence'],
+      ...withCeilings.map((r) => [`${r.profile}, ${r.sdkShare}`, cell(pick(r, 'linkprint')), cell(pick(r, 'every jar of an install joined')), cell(pick(r, 'evidence that singles the device out')), cell(pick(r, 'any shared address, network or SDK hash'))]),
+    ]))
+    lines.push('')
+    lines.push('What stands in the way: contexts that share nothing with the rest of their device (another browser or an in-app view used only on other networks; on the evergreen links, visits weeks apart); DNT and Global Privacy Control sessions, which are never linked by the privacy rule (a new visitor every UTC day); and look-alikes — most new storage contexts on an address are another person\'s device of the same kind (family members\' phones of one OS, colleagues\' identical laptops), so address evidence, even when only one device of that kind was seen there, is right 30–80 % of the time; the SDK\'s device hash names a kind of device (most devices share theirs), and identical units share the browser hash too.')
+    lines.push('')
+  }
   for (const p of profiles) {
     const runs = results.filter((r) => r.profile === p)
     lines.push(`## Profile \`${p}\``)
@@ -137,6 +156,14 @@ export function accuracyReport(results: readonly RunResult[], opts: { seed: stri
       lines.push('')
       lines.push(targetLine(r))
       lines.push('')
+      if (r.ceilings) {
+        lines.push('<details><summary>where the ceiling lies: linkers restricted to the events (npm run bench:explain for the diagnosis)</summary>')
+        lines.push('')
+        lines.push(markdownTable(ceilingRows(r.ceilings)))
+        lines.push('')
+        lines.push('</details>')
+        lines.push('')
+      }
       const kinds = kindRows(r)
       if (kinds.length > 0) {
         lines.push('<details><summary>device-count error (total) by link kind</summary>')
@@ -156,9 +183,9 @@ export function accuracyReport(results: readonly RunResult[], opts: { seed: stri
 
 export const STABILITY_NOTES = `Parameters and their sources are commented in \`bench/accuracy/*.ts\`. In short:
 
-- **Stable per device**: screen (CSS px and DPR), core count, GPU string, OS languages, OS family; the SDK's device hash is the same in every browser of a device for ~91 % of installs (\`DEVICE_SIGNAL_STABILITY\`), and is *cached in localStorage* (seed 000), so it changes only when storage is cleared — then it is recomputed and picks up an OS update or a travel time zone.
-- **Identical across devices**: phones of one model and OS version (families buy them together), laptops of one office image (updated in lockstep by IT) — same UA, same Accept-Language, same SDK device hash unless the device has unique entropy (\`UNIQUE_SHARE\`: 18.5 % of phones, ~45–50 % of personal computers, 5 % of managed laptops, after Gómez-Boix et al. 2018 and adF 2023). Chrome's reduced UA hides the Android model ("Android 10; K") and the Windows version.
-- **Unstable per browser**: the UA version (Chrome/Firefox every 4 weeks, Safari with iOS point releases, app builds weekly), with a per-install update lag; the cookie jar (cleared by hand by ~30 %/month on desktop, at every exit by a few %, purged 30 days after it was set by Safari's ITP on every WebKit jar (a bounce tracker's data, cookies included; the 7-day cap is for script-set storage), fresh in every private window); the SDK browser hash (randomised per private session in Firefox/Safari, per computation in Safari 26+, per session in Brave; without extensions in Chrome incognito).
+- **Stable per device**: screen (CSS px and DPR), core count, GPU string, OS languages, OS family. The SDK's device hash is what \`src/sdk/browser/device-signals.ts\` reads — screen size, colour depth, time zone, cores, OS family, primary language, touch points — the same in every browser of a device for ~91 % of installs (\`DEVICE_SIGNAL_STABILITY\`); it names a kind of device (every iPhone of one screen size in one country hashes alike: ~82 % of SDK devices share theirs). Both SDK hashes are kept in localStorage (seed 000) and made again when the storage is cleared or the user agent changes (an update), as the SDK does.
+- **Identical across devices**: phones of one model and OS version (families buy them together), laptops of one office image (updated in lockstep by IT) — same UA, same Accept-Language, same SDK hashes, the browser hash too unless the unit renders uniquely (canvas and WebGL over fonts and GPU driver: \`UNIQUE_SHARE\`, 18.5 % of phones, ~45–50 % of personal computers, 5 % of managed laptops, after Gómez-Boix et al. 2018 and adF 2023). Chrome's reduced UA hides the Android model ("Android 10; K") and the Windows version.
+- **Unstable per browser**: the UA version (Chrome/Firefox every 4 weeks, Safari with iOS point releases, app builds weekly), with a per-install update lag; the cookie jar (cleared by hand by ~30 %/month on desktop, at every exit by a few %, fresh in every private window, and on WebKit purged at every hourly removal pass once Safari's tracking prevention has classified the shortener as a bounce tracker — after it redirected that install to more than 3 sites, WebKit's own rule); the SDK browser hash (randomised per private session in Firefox/Safari, per computation in Safari 26+, per session in Brave; Chrome incognito draws as the normal window does).
 - **Networks**: home IPv4 renumbered daily (forced reconnects) or every few days (to a different /24 three times out of four); IPv6 homes keep their /64 (on some ISPs it rotates with the IPv4) while privacy addresses rotate daily per device; offices leave by 1–2 addresses for hundreds of devices (guest Wi-Fi and VPN in the same /24); phones on carrier-grade NAT change address every few hours and share it with strangers; one carrier is IPv6-first (a /64 per phone per data session); commercial VPN exits and hotel/café Wi-Fi are shared; managed laptops at home may tunnel through the office.
-- **Headers that differ by browser on one device**: Accept, Accept-Encoding, Accept-Language formatting (Chromium "it-IT,it;q=0.9", Firefox even q steps, Safari primary only), Sec-CH-UA brands (GREASE changes with the major), Sec-GPC (Brave, Firefox private), DNT, X-Requested-With (Android WebViews), and in-app UAs that add app version, model and locale.
+- **Headers that differ by browser on one device**: Accept, Accept-Encoding, Accept-Language formatting (Chromium "it-IT,it;q=0.9", Firefox even q steps, Safari primary only), Sec-CH-UA brands (GREASE changes with the major), Sec-GPC (Brave, Firefox private), DNT (never from WebKit or app WebViews), X-Requested-With (Android WebViews), and in-app UAs that add app version, model and locale.
 - **Bots**: link previews built on the sender's phone (WhatsApp, Signal, iMessage — same address as the family's router), server-side previews (Telegram, Slack, Teams, Meta, X, LinkedIn, Discord), secure email gateways that fetch every newsletter link for every mailbox within seconds from datacenter ranges with ordinary browser UAs (and Safe Links again at click time), crawlers, tools with HEAD, and scrapers with a complete desktop Chrome header set from cloud addresses.`

@@ -180,7 +180,11 @@ export class Browsers {
       clearEveryDays: this.rng.chance(desktop ? 0.3 : 0.08) ? this.rng.between(10, 40) : Infinity,
       deviceSignalsStable: family === 'brave' ? false : this.rng.chance(DEVICE_SIGNAL_STABILITY),
       extEntropy: desktop && this.rng.chance(0.35) ? this.rng.hex(10) : null,
-      dnt: this.rng.chance(family === 'firefox' ? 0.1 : 0.02),
+      // DNT: ~2 % of Chrome users and ~7–11 % of Firefox users sent it (Chitika ad network via FPF, Dec 2013;
+      // Mozilla's DNT dashboard, May 2013). WebKit cannot send it at all since Safari 12.1 ("Removed support for
+      // the expired Do Not Track standard", release notes, 2019) — Safari and every iOS browser and in-app view —
+      // and an Android app's WebView has no such setting. (Drawn for every install so the stream stays aligned.)
+      dnt: this.rng.chance(family === 'firefox' ? 0.1 : 0.02) && !webkit && family !== 'webview',
       gpc: family === 'brave',
       xRequestedWith: family === 'webview' && this.rng.chance(0.5),
     }

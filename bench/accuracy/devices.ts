@@ -28,10 +28,11 @@ export interface Device {
   /** Home time zone (IANA); travelling devices show the destination's. */
   tz: string
   /**
-   * The part of the SDK's device signals that makes this device unique in a
-   * crowd (fonts, GPU driver, installed software…), or null for a device
-   * whose signals are shared by every device of the same model and OS
-   * version. See UNIQUE_SHARE for the rates.
+   * What makes this unit's rendering unique in a crowd (fonts, GPU driver,
+   * installed software…), as the SDK's canvas and WebGL readouts — part of
+   * its browser hash — see it; null for a unit that renders exactly like every
+   * unit of the same model, OS version and settings. See UNIQUE_SHARE for the
+   * rates. (The SDK's device hash reads none of it: sdk-signals.ts.)
    */
   fpEntropy: string | null
   /** Lag behind OS point releases (ms), for Apple devices whose Safari ships with the OS. */
@@ -49,16 +50,15 @@ export interface Device {
 }
 
 /**
- * Share of devices whose SDK device signals are unique in the population
- * (`fpEntropy` set). Gómez-Boix, Laperdrix & Baudry (WWW 2018, 2.07 M
- * fingerprints from a general-audience French site) found only 33.6 % of
- * fingerprints unique overall and 18.5 % on mobile; Bermejo-Agueda et al.
- * (adF, 2023, 5.4 M ad impressions) estimate 66 % of desktops and 40 % of
- * mobiles uniquely fingerprintable with a full browser fingerprint. A
- * device-level fingerprint built only from cross-browser-stable signals is
- * less distinctive than a full one, so we sit between the two studies for
- * desktops and use the WWW 2018 figure for phones. Managed laptops from one
- * image are almost never distinguishable.
+ * Share of devices whose full browser fingerprint (canvas, WebGL, fonts — the
+ * SDK's browser hash) is unique in the population (`fpEntropy` set).
+ * Gómez-Boix, Laperdrix & Baudry (WWW 2018, 2.07 M fingerprints from a
+ * general-audience French site) found only 33.6 % of fingerprints unique
+ * overall and 18.5 % on mobile; Bermejo-Agueda et al. (adF, 2023, 5.4 M ad
+ * impressions) estimate 66 % of desktops and 40 % of mobiles uniquely
+ * fingerprintable. We sit between the two studies for desktops and use the
+ * WWW 2018 figure for phones. Managed laptops from one image are almost never
+ * distinguishable.
  */
 export const UNIQUE_SHARE: Record<DeviceKind, number> = {
   phone: 0.185,
@@ -173,10 +173,10 @@ export class Devices {
     return `d${String(this.seq).padStart(5, '0')}`
   }
 
-  private osLag(): number {
+  private osLag(rng: Prng = this.rng): number {
     // Apple's own adoption figures: most devices are on a point release within weeks, a long tail is not.
-    if (this.rng.chance(this.appleUpdate.neverShare)) return 120 * 86_400_000
-    return this.rng.exp(this.appleUpdate.meanDays) * 86_400_000
+    if (rng.chance(this.appleUpdate.neverShare)) return 120 * 86_400_000
+    return rng.exp(this.appleUpdate.meanDays) * 86_400_000
   }
 
   private entropy(kind: DeviceKind): string | null {
@@ -360,9 +360,14 @@ export class Devices {
    */
   clone(of: Device, owner: DeviceOwner | null, officeId?: string): Device {
     const kind = of.kind
+    const id = this.nextId()
     return {
       ...of,
-      id: this.nextId(),
+      id,
+      // IT updates an office's fleet in lockstep; a family's phones update each on its own
+      // (automatic updates install overnight when each phone charges, or wait for its owner):
+      // their own lag, drawn from a stream of their own so no other draw moves.
+      ...(officeId || of.id === 'template' ? {} : { osLagMs: this.osLag(this.rng.fork(`oslag/${id}`)) }),
       langs: owner && !officeId ? owner.langs.slice() : of.langs.slice(),
       tz: owner?.tz ?? of.tz,
       fpEntropy: this.entropy(kind),

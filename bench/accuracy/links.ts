@@ -15,6 +15,8 @@ export type Via = App | 'email' | 'whatsapp' | 'telegram' | 'imessage' | 'slack'
 export interface SimLink {
   slug: string
   url: string
+  /** The destination's registrable domain: what Safari's tracking prevention counts a redirector by (sessions.ts). */
+  site: string
   kind: LinkKind
   createdAt: number
   officeId?: string
@@ -47,6 +49,22 @@ export interface ClickIntent {
   otherDeviceThan?: number
   /** key of the click reopened moments later in another browser of the same device ("Open in Safari") */
   reopenOf?: number
+}
+
+/**
+ * Where links point. A shortener's links lead to many sites — the articles of a newsletter,
+ * the shop or the video in a family chat, the post's page — so one visitor is redirected by
+ * it to several registrable domains, which is what makes Safari classify it as a bounce
+ * tracker (sessions.ts). An evergreen link is one site (a team's tool, a course page).
+ * Chosen from the slug, so that no random draw of the simulation moves.
+ */
+export const DESTINATION_SITES = 48
+
+export function destinationSite(kind: LinkKind, slug: string): string {
+  if (kind === 'evergreen') return `${slug}.example`
+  let h = 0
+  for (const ch of slug) h = (h * 31 + ch.charCodeAt(0)) >>> 0
+  return `site${String(h % DESTINATION_SITES).padStart(2, '0')}.example`
 }
 
 /**
@@ -101,7 +119,8 @@ export class Links {
       slug = this.rng.hex(7).replace(/^[0-9]/, (d) => 'abcdefghij'[Number(d)] ?? 'a')
     } while (this.slugs.has(slug))
     this.slugs.add(slug)
-    const link: SimLink = { slug, url: `https://example.org/${this.rng.pick(['p', 'blog', 'go', 'news', 'r'])}/${this.rng.hex(10)}`, kind, createdAt, ...extra }
+    const site = destinationSite(kind, slug)
+    const link: SimLink = { slug, url: `https://${site}/${this.rng.pick(['p', 'blog', 'go', 'news', 'r'])}/${this.rng.hex(10)}`, site, kind, createdAt, ...extra }
     this.links.push(link)
     return link
   }

@@ -9,6 +9,7 @@ import { profiles } from './profiles.js'
 import { runLinkprintReplay } from './run-linkprint-replay.js'
 import { score, scoreBaselines, textTable } from './score.js'
 import { simulate, writeSimulation } from './simulate.js'
+import { ceilingRows, ceilingsOf } from './explain.js'
 import type { Decision } from './types.js'
 
 /**
@@ -59,13 +60,16 @@ for (const profileName of profileNames) {
     const decisionsPath = join(dir, 'decisions.linkprint.ndjson')
     const linkKinds = new Map(sim.meta.links.map((l) => [l.slug, l.kind] as const))
     let linkprint: RunResult['linkprint']
+    let ceilings: RunResult['ceilings']
     if (flag('no-linkprint')) linkprint = { error: 'skipped (--no-linkprint)' }
     else if (buildFailure) linkprint = { error: `replay failed: ${buildFailure}` }
     else {
       const outcome = runLinkprintReplay(files.events, decisionsPath)
-      linkprint = outcome.ok ? score('linkprint', sim.clicks, sim.truth, ndjson.read<Decision>(decisionsPath), { linkKinds }) : { error: `replay failed: ${outcome.reason}` }
+      const decisions = outcome.ok ? ndjson.read<Decision>(decisionsPath) : []
+      linkprint = outcome.ok ? score('linkprint', sim.clicks, sim.truth, decisions, { linkKinds }) : { error: `replay failed: ${outcome.reason}` }
+      if (outcome.ok) ceilings = ceilingsOf(sim.clicks, sim.truth, decisions, linkKinds)
     }
-    const result: RunResult = { profile: profileName, sdkShare, meta: sim.meta, linkprint, baselines: scoreBaselines(sim.clicks, sim.truth, { linkKinds }) }
+    const result: RunResult = { profile: profileName, sdkShare, meta: sim.meta, linkprint, baselines: scoreBaselines(sim.clicks, sim.truth, { linkKinds }), ...(ceilings ? { ceilings } : {}) }
     results.push(result)
     // Full scores (per link kind, calibration buckets) for whoever digs deeper.
     writeFileSync(join(dir, 'scores.json'), JSON.stringify({ linkprint: result.linkprint, baselines: result.baselines }, null, 2) + '\n')
@@ -74,6 +78,7 @@ for (const profileName of profileNames) {
     if ('error' in linkprint) rows[1] = ['linkprint', `not available (${linkprint.error})`]
     console.log(textTable(rows))
     console.log(targetLine(result))
+    if (ceilings) console.log(textTable(ceilingRows(ceilings)))
   }
 }
 

@@ -6,10 +6,12 @@ import type { ReleaseTrain } from './release-train.js'
 
 /**
  * The seed's SDK (seed 000) "generates a fingerprint once, keeps it in
- * localStorage": a value, once computed in a storage context, is sent until
- * that storage is cleared — so an OS update or a trip abroad does not change
- * it, but a cleared or purged storage (and every private window) computes it
- * afresh from the signals of that moment.
+ * localStorage"; linkprint's SDK (src/sdk/browser/fingerprint.ts) makes it
+ * again when the stored one was made by another user agent (an updated
+ * browser renders differently). So a value is sent until the storage is
+ * cleared or the browser updates: a trip abroad does not change it, but a
+ * cleared or purged storage, every private window and every browser (or
+ * app) update computes it afresh from the signals of that moment.
  */
 export const SDK_CACHES_IN_LOCAL_STORAGE = true
 
@@ -21,27 +23,45 @@ export const SDK_CACHES_IN_LOCAL_STORAGE = true
  */
 export const SAFARI_NORMAL_NOISE_FROM_MAJOR = 26
 
+/**
+ * Share of Windows laptops with a touch screen (navigator.maxTouchPoints 10
+ * instead of 0): an assumption; touch laptops are a minority of the installed base.
+ */
+export const TOUCH_LAPTOP_SHARE = 0.2
+
 export interface SdkContext {
   /** Storage context: the jar name (a cleared jar is a cleared localStorage). */
   storageKey: string
   private: boolean
   /** The time zone the device shows now (travel changes it). */
   tz: string
+  /** The user agent the request carries: the SDK's stored fingerprint is tied to it. */
+  userAgent: string
 }
 
 /**
- * What the browser SDK would send (X-Device-Fingerprint,
- * X-Browser-Fingerprint, X-Timezone), computed from the device's and the
- * install's signals as the literature says they behave:
- * - device-level signals are the same in every browser of the device for
- *   DEVICE_SIGNAL_STABILITY of installs, and identical between two devices of
- *   the same model, OS version and settings unless the device has unique
- *   entropy (see UNIQUE_SHARE): identical phones give identical hashes;
- * - browser-level signals add the engine, its major version and extensions;
- *   Firefox and Safari private windows randomise them per session
- *   (Firefox 119+ canvas randomisation under fingerprinting protection,
- *   Safari 17+ Advanced Fingerprinting Protection); Chrome incognito only
- *   drops extensions; Brave farbles both levels per session.
+ * What linkprint's browser SDK sends (X-Device-Fingerprint,
+ * X-Browser-Fingerprint, X-Timezone), from the components it actually
+ * hashes, computed from the device's and the install's signals as the
+ * literature says they behave:
+ * - the device hash is src/sdk/browser/device-signals.ts: screen size (long ×
+ *   short CSS px), colour depth, time zone, CPU cores, OS family, the primary
+ *   language subtag and touch points — nothing else. Those are few values
+ *   shared by whole product lines (every iPhone of one screen size in one
+ *   country hashes alike), so the device hash names a kind of device, not one;
+ *   it matches across the browsers of a device for DEVICE_SIGNAL_STABILITY of
+ *   installs, and Brave farbles the core count per session;
+ * - the browser hash is src/sdk/browser/browser-signals.ts on top of those:
+ *   the user agent (so it changes with every update), the language list,
+ *   devicePixelRatio, plugins, a canvas drawing and the WebGL renderer. The
+ *   canvas and WebGL readouts are where a device's uniqueness shows (fonts,
+ *   GPU and driver: `fpEntropy`, with Gómez-Boix et al.'s rates for full
+ *   fingerprints, see UNIQUE_SHARE); without it two units of one model, OS
+ *   version and settings hash alike. Firefox and Safari private windows
+ *   randomise canvas per session (Firefox 119+ fingerprinting protection,
+ *   Safari 17+ Advanced Fingerprinting Protection), Safari 26+ everywhere,
+ *   Brave always; Chrome incognito draws exactly as the normal window does
+ *   (only extensions are off).
  */
 export class SdkSignals {
   private readonly cache = new Map<string, { device: string; browser: string }>()
@@ -49,7 +69,7 @@ export class SdkSignals {
   constructor(private readonly releases: ReleaseTrain) {}
 
   headers(install: BrowserInstall, device: Device, t: number, ctx: SdkContext): Record<string, string> {
-    const key = `${install.id}|${ctx.storageKey}`
+    const key = `${install.id}|${ctx.storageKey}|${ctx.userAgent}`
     let fp = SDK_CACHES_IN_LOCAL_STORAGE ? this.cache.get(key) : undefined
     if (!fp) {
       fp = this.compute(install, device, t, ctx)
@@ -63,45 +83,45 @@ export class SdkSignals {
     }
   }
 
-  private osVersion(device: Device, t: number): string {
-    switch (device.os) {
-      case 'ios':
-      case 'ipados':
-      case 'mac':
-        return this.releases.appleVersion(device, t).split('.').slice(0, 2).join('.')
-      case 'android':
-        return device.androidVersion ?? '14'
-      default:
-        return device.uaOsToken
-    }
-  }
-
   private compute(install: BrowserInstall, device: Device, t: number, ctx: SdkContext): { device: string; browser: string } {
-    const deviceSignals = [
-      device.os,
-      this.osVersion(device, t),
-      device.platform,
-      `${device.screen.w}x${device.screen.h}@${device.screen.dpr}`,
-      device.cores,
-      device.memoryGb,
-      device.gpu,
-      device.langs.join(','),
+    const phoneLike = device.kind === 'phone' || device.kind === 'tablet'
+    const touch = phoneLike ? 5 : device.os === 'windows' && device.kind !== 'desktop' && unit(device.id, 'touch') < TOUCH_LAPTOP_SHARE ? 10 : 0
+    const osFamily = device.os === 'ios' || device.os === 'ipados' ? 'ios' : device.os === 'mac' ? 'macos' : device.os
+    const deviceSignals: Array<string | number> = [
+      `${Math.max(device.screen.w, device.screen.h)}x${Math.min(device.screen.w, device.screen.h)}`,
+      24,
       ctx.tz,
-      device.fpEntropy ?? '',
+      device.cores,
+      osFamily,
+      (device.langs[0] ?? 'en').split('-')[0]!.toLowerCase(),
+      touch,
     ]
-    // Installs that read some device signal differently (masked GPU, rounded screen, font lists).
+    // Installs that read some device signal differently (a browser's own language setting, zoom, resistFingerprinting).
     if (!install.deviceSignalsStable) deviceSignals.push(`variant:${install.family}:${install.id}`)
-    // Brave farbles hardwareConcurrency and more with a per-session seed.
+    // Brave farbles hardwareConcurrency with a per-session seed.
     if (install.family === 'brave') deviceSignals.push(`farble:${ctx.storageKey}:${Math.floor(t / 86_400_000)}`)
     const deviceHash = sha(deviceSignals.join('|'))
 
+    const chromium = isChromium(install.family)
+    const engine = install.webkit ? 'webkit' : chromium ? 'blink' : 'gecko'
     const major = install.family === 'safari' || install.family === 'sfsvc' || install.family === 'wkwebview' || install.family === 'crios' || install.family === 'fxios'
       ? this.releases.appleVersion(device, t).split('.')[0]
-      : install.family === 'firefox'
-        ? String(this.releases.index('firefox', t, install.updateLagMs))
-        : String(this.releases.chromeMajor(t, install.updateLagMs))
-    const browserSignals = [deviceHash, install.family, isChromium(install.family) ? 'blink' : install.family === 'firefox' ? 'gecko' : 'webkit', major]
-    if (install.extEntropy && !(ctx.private && isChromium(install.family))) browserSignals.push(install.extEntropy)
+      : ''
+    // WebGL: Chromium reports ANGLE's unmasked renderer, Firefox a sanitised one, WebKit "Apple GPU".
+    const webgl = install.webkit ? 'Apple GPU' : chromium ? device.gpu : `gecko:${device.gpu.split(/[,(]/)[1] ?? device.gpu}`
+    const browserSignals: Array<string | number> = [
+      deviceHash,
+      ctx.userAgent,
+      device.langs.join(','),
+      device.screen.dpr,
+      // PDF viewer plugins: desktop Chromium and Firefox list them, mobile browsers none.
+      phoneLike ? '' : chromium ? 'pdf:chromium' : engine === 'gecko' ? 'pdf:firefox' : 'pdf:webkit',
+      // The canvas drawing: engine, OS rendering, GPU and driver, fonts — the device's own entropy.
+      `canvas:${engine}:${device.os}:${device.gpu}:${device.fpEntropy ?? ''}`,
+      webgl,
+      phoneLike ? 'coarse' : 'fine',
+    ]
+    if (install.extEntropy && !(ctx.private && chromium)) browserSignals.push(install.extEntropy)
     const randomised =
       (ctx.private && (install.family === 'firefox' || install.webkit)) ||
       install.family === 'brave' ||
@@ -109,6 +129,11 @@ export class SdkSignals {
     if (randomised) browserSignals.push(`noise:${ctx.storageKey}:${t}`)
     return { device: deviceHash, browser: sha(browserSignals.join('|')) }
   }
+}
+
+/** A uniform number in [0, 1) from a device id: a fixed property of the unit that draws nothing from the simulator's streams. */
+function unit(id: string, salt: string): number {
+  return createHash('sha256').update(`${salt}|${id}`).digest().readUInt32BE(0) / 2 ** 32
 }
 
 function sha(s: string): string {

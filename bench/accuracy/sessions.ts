@@ -5,22 +5,26 @@ const HOUR = 3_600_000
 const DAY = 24 * HOUR
 
 /**
- * Safari's Intelligent Tracking Prevention classifies domains that only redirect (bounce
- * trackers — a link shortener is the textbook case: "number of unique domains redirected
- * to" is one of its classifier's three signals) and purges all their website data,
- * cookies included, after 30 days of browser use without user interaction (WebKit blog,
- * "Intelligent Tracking Prevention 2.0", 2018: "30 days: existing cookies are purged";
- * privacycg/proposals#6, "Bounce Tracking Protection", 2020). The 7-day cap of 2020 ("Full
- * Third-Party Cookie Blocking and More") is for script-writeable storage: cookies set by
- * JavaScript, LocalStorage, IndexedDB; it leaves a server-set HttpOnly cookie like
- * device_fp alone (FingerprintJS, "Safari ITP": "Apple recommends … Secure, HttpOnly
- * cookies, because they are not affected by the lifetime cap"; Mozilla's anti-tracking
- * docs, "Cookie Purging": Safari's 7-day purge of classified sources excludes cookies).
- * Safari 16.4's 7-day cap on server-set cookies hits only servers that look like a third
- * party's (CNAME cloaking, a foreign IP), not a shortener on its own domain. All iOS
- * browsers and in-app views use WebKit, so the purge applies to every jar on an iPhone.
+ * Safari's Intelligent Tracking Prevention (ITP) counts, per browser data store, the
+ * distinct sites a domain redirects the top frame to; with more than 3 it is classified as
+ * prevalent — a bounce tracker, of which a link shortener is the textbook case (WebKit,
+ * "Safari Intelligent Tracking Prevention", Vector Threshold: `topFrameUniqueRedirectsTo
+ * > 3`; ITP 2.0: "detect when a domain is solely used as a first party bounce tracker").
+ * A prevalent domain the user has never interacted with as first party — nobody interacts
+ * with a redirect — has its website data, cookies included, deleted at the next removal
+ * pass (WebKit ResourceLoadStatisticsMemoryStore.cpp, topPrivatelyControlledDomainsTo-
+ * RemoveWebsiteDataFor: `isPrevalentResource && !hasHadUnexpiredRecentUserInteraction`;
+ * the same doc, "Purging cookies": "If the user has never interacted with the prevalent
+ * domain … first-party cookies will be deleted"). Removal passes run at most once an hour
+ * (minimumTimeBetweenDataRecordsRemoval). So once an install has been redirected by the
+ * shortener to more than 3 sites, its cookie lives until the next pass: a click more than
+ * ITP_REMOVAL_GAP_MS after the jar's last use finds none. The 30-day figure of ITP 2.0 is
+ * for domains the user did interact with (30 days of use after the last interaction).
+ * All iOS browsers and in-app views are WebKit, and WKWebView apps have ITP on by default
+ * since iOS 14 (WebKit, WWDC 2020): the rule applies to every jar on an iPhone.
  */
-export const ITP_CAP_DAYS = 30
+export const ITP_UNIQUE_REDIRECTS_THRESHOLD = 3
+export const ITP_REMOVAL_GAP_MS = 3_600_000
 
 /** A private window's jar lives while the window is in use; after this idle gap the next private click opens a new one. */
 export const PRIVATE_WINDOW_IDLE_MS = 40 * 60_000
@@ -38,7 +42,6 @@ interface JarState {
   jar: string
   createdAt: number
   lastUse: number
-  itpPurgeAt: number
   clears: number[]
   nextClear: number
 }
@@ -57,6 +60,8 @@ export class Sessions {
   private seq = 0
   private readonly normal = new Map<string, JarState>()
   private readonly privates = new Map<string, { jar: string; lastUse: number }>()
+  /** Per WebKit install: the sites the shortener has redirected it to (ITP's statistics live in the browser's data store). */
+  private readonly redirectedTo = new Map<string, Set<string>>()
 
   constructor(
     private readonly seed: string,
@@ -70,7 +75,26 @@ export class Sessions {
     return `j${this.seq}`
   }
 
-  jar(install: BrowserInstall, t: number, isPrivate: boolean): JarChoice {
+  /**
+   * `site` is where the click is redirected to: ITP records the redirect, and may classify
+   * the shortener for this install from the next click on. Private windows keep no statistics.
+   */
+  jar(install: BrowserInstall, t: number, isPrivate: boolean, site?: string): JarChoice {
+    const choice = this.choose(install, t, isPrivate)
+    if (install.webkit && !isPrivate && site !== undefined) {
+      let sites = this.redirectedTo.get(install.id)
+      if (!sites) this.redirectedTo.set(install.id, (sites = new Set()))
+      sites.add(site)
+    }
+    return choice
+  }
+
+  /** Whether ITP has classified the shortener as a bounce tracker in this install. */
+  private classified(install: BrowserInstall): boolean {
+    return install.webkit && (this.redirectedTo.get(install.id)?.size ?? 0) > ITP_UNIQUE_REDIRECTS_THRESHOLD
+  }
+
+  private choose(install: BrowserInstall, t: number, isPrivate: boolean): JarChoice {
     if (isPrivate) {
       const p = this.privates.get(install.id)
       if (p && t - p.lastUse < PRIVATE_WINDOW_IDLE_MS) {
@@ -93,7 +117,7 @@ export class Sessions {
       s.nextClear++
     }
     if (install.clearsOnExit && t - s.lastUse > EXIT_GAP_MS) renew = true
-    if (install.webkit && t >= s.itpPurgeAt) renew = true
+    if (this.classified(install) && t - s.lastUse >= ITP_REMOVAL_GAP_MS) renew = true
     if (renew) {
       const next = this.newState(install, t, s.clears)
       next.nextClear = s.nextClear
@@ -104,10 +128,8 @@ export class Sessions {
     return { jar: s.jar, fresh: false }
   }
 
-  private newState(install: BrowserInstall, t: number, clears: number[]): JarState {
-    // ITP sweeps run at most daily: the purge lands within a day after the cap.
-    const sweep = Prng.at(this.seed, 'itp', install.id, t) * DAY
-    return { jar: this.freshJar(), createdAt: t, lastUse: t, itpPurgeAt: t + ITP_CAP_DAYS * DAY + sweep, clears, nextClear: 0 }
+  private newState(_install: BrowserInstall, t: number, clears: number[]): JarState {
+    return { jar: this.freshJar(), createdAt: t, lastUse: t, clears, nextClear: 0 }
   }
 
   private clearTimes(install: BrowserInstall): number[] {

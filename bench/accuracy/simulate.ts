@@ -204,6 +204,7 @@ export function simulate(opts: SimulateOptions): Simulation {
 
   const humanDrafts: ClickDraft[] = []
   const resolved = new Map<number, Resolved>()
+  const siteOf = new Map(links.links.map((l) => [l.slug, l.site] as const))
   const sorted = links.intents
   for (const intent of sorted) {
     const person = personById.get(intent.personId)
@@ -233,7 +234,7 @@ export function simulate(opts: SimulateOptions): Simulation {
     }
     resolved.set(intent.key, res)
     const { device, install } = res
-    const jar = sessions.jar(install, intent.t, res.private)
+    const jar = sessions.jar(install, intent.t, res.private, siteOf.get(intent.link))
     const place = placeOf(person, device, w, rng)
     const ip = networks.address(place, device.id, intent.t)
     const ctx: RequestContext = { private: res.private, ...(viaApp ? { viaApp } : {}) }
@@ -241,7 +242,7 @@ export function simulate(opts: SimulateOptions): Simulation {
     if (referer) ctx.referer = referer
     const headers = browsers.headers(install, device, intent.t, ctx)
     const sdkRan = !install.sdkBlocked && sdkRng.chance(opts.sdkShare)
-    if (sdkRan) Object.assign(headers, sdk.headers(install, device, intent.t, { storageKey: jar.jar, private: res.private, tz: shownTz(device, w) }))
+    if (sdkRan) Object.assign(headers, sdk.headers(install, device, intent.t, { storageKey: jar.jar, private: res.private, tz: shownTz(device, w), userAgent: headers['user-agent'] ?? '' }))
     humanDrafts.push({
       t: intent.t,
       method: 'GET',

@@ -76,8 +76,9 @@ function cookieOf(click: StoredClick, s: SignalsJson): 'verified' | 'issued' | n
 /**
  * Client hints as stored: the parsed `ClientHints` (secChUa, …), or on older clicks the
  * raw `sec-ch-ua*` headers. Only string values count, as when the request was read.
+ * (Also the engine's reload, identity-state-loader.ts, reads a context's kind of device from them.)
  */
-function hintsOf(stored: Record<string, unknown> | undefined): ClientHints {
+export function hintsOf(stored: Record<string, unknown> | undefined): ClientHints {
   const strings: Record<string, string> = {}
   for (const [name, value] of Object.entries(stored ?? {})) if (typeof value === 'string') strings[name] = value
   if (Object.keys(strings).some((name) => name.startsWith('sec-ch-ua'))) return clientHintsOf(strings)

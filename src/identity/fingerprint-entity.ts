@@ -17,6 +17,10 @@ export interface FingerprintEntity {
   readonly browserName: string | null
   readonly osName: string | null
   readonly deviceType: string
+  /** Primary Accept-Language subtag at the last click: the OS language every browser of a device follows. */
+  language?: string | null
+  /** The device model the user agent named at the last click when it names one specifically (in-app views), else null. */
+  model?: string | null
   ipHash: string
   prefixHash: string
   /** How sure the engine was when it placed this entity in its clusters (0–100). */

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto'
-import { CORRELATION_RULES, crowdPenalty, MAX_CROWD_PENALTY, REOPEN_MS, type CorrelationRule, type Evidence } from './correlation-rules.js'
+import { compatibleDevice, CORRELATION_RULES, crowdPenalty, MAX_CROWD_PENALTY, REOPEN_MS, specificModel, type CorrelationRule, type Evidence } from './correlation-rules.js'
 import type { ClusterLevel, CorrelationType, FingerprintEntity } from './fingerprint-entity.js'
 import { computeFingerprints, FINGERPRINT_VERSION, type Fingerprints } from './fingerprints.js'
 import { stabilise } from '../signals/geo/geo-resolver.js'
@@ -112,6 +112,7 @@ export class IdentityEngine {
         deviceHash: fingerprints.deviceStableHash, browserHash: fingerprints.browserComponent, primaryHash: fingerprints.primaryFingerprint, sessionHash: fingerprints.sessionHash,
         sdkDevice: signals.sdkDevice, sdkBrowser: signals.sdkBrowser,
         browserName: signals.ua.browser.name, osName: signals.ua.os.name, deviceType: signals.ua.device.type,
+        language: signals.language, model: specificModel(signals.ua.device.model),
         ipHash: signals.ipHash, prefixHash: signals.prefixHash,
         confidence: signals.sdkDevice ? 75 : 60, correlationType: null, factors: [], linkedFrom: null,
         geo, geoSince: signals.ts, addresses: [[signals.ipHash, signals.ts]],
@@ -126,6 +127,8 @@ export class IdentityEngine {
       rememberAddress(entity, signals.ipHash, signals.ts)
       entity.prefixHash = signals.prefixHash
       entity.sessionHash = fingerprints.sessionHash
+      entity.language = signals.language
+      entity.model = specificModel(signals.ua.device.model)
       if (geo !== entity.geo) {
         entity.geo = geo
         entity.geoSince = signals.ts
@@ -144,7 +147,8 @@ export class IdentityEngine {
     state.markClicked('device', deviceId, signals.linkId)
     return {
       key, browserId, deviceId, source,
-      confidence: source === 'cookie' && entity.correlationType === null ? COOKIE_CONFIDENCE : entity.confidence,
+      // A context alone in its device cluster — never linked, or its link withdrawn since — is only as sure as its cookie.
+      confidence: source === 'cookie' && (entity.correlationType === null || state.clusterSize('device', key) === 1) ? COOKIE_CONFIDENCE : entity.confidence,
       correlationType: entity.correlationType,
       factors: entity.factors,
       fingerprints,
@@ -171,15 +175,26 @@ export class IdentityEngine {
     // Counting stops where the crowd penalty is already at its maximum.
     const contextsOnAddress = state.contextsOnAddress(signals.ipHash, signals.ts - DAY, 16)
     const sdkAmbiguous = signals.sdkDevice ? state.sdkDeviceAmbiguous(signals.sdkDevice) : false
+    const sdkBrowserAmbiguous = signals.sdkBrowser ? state.sdkBrowserAmbiguous(signals.sdkBrowser) : false
     const best: Record<ClusterLevel, { evidence: Evidence; candidate: FingerprintEntity } | null> = { browser: null, device: null }
     const seen = new Set<string>([entity.key])
+    const clickedLink = (candidate: FingerprintEntity) => signals.ts - candidate.lastSeen <= REOPEN_MS && state.hasClicked('browser', state.find('browser', candidate.key), signals.linkId)
+    // Who else of this kind of device clicked the link here just now: a reopen is only read into one of them.
+    const clickers = new Set<string>()
+    // Only where address evidence can still reach a merge (below), and only for a reopen's few minutes.
+    const quiet = crowdPenalty(contextsOnAddress) < MAX_CROWD_PENALTY
+    for (const candidate of quiet ? take(state.onAddress(signals.ipHash), MAX_CANDIDATES) : []) {
+      if (signals.ts - candidate.lastSeen > REOPEN_MS) break
+      if (candidate.key !== entity.key && candidate.ipHash === signals.ipHash && compatibleDevice(signals, candidate) && clickedLink(candidate)) clickers.add(state.find('device', candidate.key))
+    }
+    const reopenClusters = clickers.size
     const consider = (candidates: Iterable<FingerprintEntity>) => {
       for (const candidate of candidates) {
         if (seen.has(candidate.key)) continue
         seen.add(candidate.key)
-        const candidateClickedLink = signals.ts - candidate.lastSeen <= REOPEN_MS && state.hasClicked('browser', state.find('browser', candidate.key), signals.linkId)
+        const candidateClickedLink = clickedLink(candidate)
         for (const rule of this.#rules) {
-          const evidence = rule.evaluate({ signals, fingerprints, candidate, contextsOnAddress, sdkAmbiguous, candidateClickedLink })
+          const evidence = rule.evaluate({ signals, fingerprints, candidate, contextsOnAddress, sdkAmbiguous, sdkBrowserAmbiguous, candidateClickedLink, reopenClusters })
           if (evidence && evidence.score >= this.#minConfidence && (best[evidence.level]?.evidence.score ?? -1) < evidence.score) best[evidence.level] = { evidence, candidate }
         }
       }
@@ -187,7 +202,7 @@ export class IdentityEngine {
     if (signals.sdkBrowser) consider(take(state.withSdkBrowser(signals.sdkBrowser), MAX_CANDIDATES))
     if (signals.sdkDevice) consider(take(state.withSdkDevice(signals.sdkDevice), MAX_CANDIDATES))
     // On a crowded address no address evidence can reach a merge: skip scanning it (offices, carrier NAT, load tests).
-    if (crowdPenalty(contextsOnAddress) < MAX_CROWD_PENALTY) {
+    if (quiet) {
       consider(take(state.onAddress(signals.ipHash), MAX_CANDIDATES))
       consider(take(state.onPrefix(signals.prefixHash), MAX_CANDIDATES))
     }
@@ -196,7 +211,7 @@ export class IdentityEngine {
     const chosen = best.browser ?? best.device
     if (!chosen) return
     const levels: ClusterLevel[] = best.browser ? ['browser', 'device'] : ['device']
-    const provisionalOn = chosen.evidence.provisional ? (signals.sdkDevice ?? undefined) : undefined
+    const provisionalOn = chosen.evidence.provisional ? (signals[chosen.evidence.provisional] ?? undefined) : undefined
     for (const level of levels) {
       const merged = state.union(level, entity.key, chosen.candidate.key, provisionalOn)
       // A storage context seen for the first time owns no stored rows yet: its own row is written with the surviving root.

@@ -1,4 +1,7 @@
 import type { IdentityStorage, StoredContext } from '../storage/identity-storage.js'
+import { hintsOf } from '../decisions/stored-click-signals.js'
+import { parseUserAgent } from '../signals/user-agent.js'
+import { specificModel } from './correlation-rules.js'
 import type { FingerprintEntity } from './fingerprint-entity.js'
 import type { IdentityState } from './identity-state.js'
 
@@ -136,7 +139,7 @@ async function restoreEdges(storage: IdentityStorage, state: IdentityState, page
         const id = `${a}\u0000${b}\u0000${e.level}\u0000${e.provisionalOn ?? ''}`
         if (seen.has(id)) continue
         seen.add(id)
-        if (e.provisionalOn !== null && state.sdkDeviceAmbiguous(e.provisionalOn)) continue
+        if (e.provisionalOn !== null && (state.sdkDeviceAmbiguous(e.provisionalOn) || state.sdkBrowserAmbiguous(e.provisionalOn))) continue
         // Evidence between contexts storage holds in different clusters would merge them in memory only: not given back.
         if (state.find(e.level, key) !== state.find(e.level, e.other)) continue
         state.union(e.level, key, e.other, e.provisionalOn ?? undefined)
@@ -160,7 +163,8 @@ function rememberAddress(list: Array<[string, number]>, ipHash: string, ts: numb
 
 function toEntity(c: StoredContext, geoSince: number, addresses: Array<[string, number]>): FingerprintEntity {
   // Spread, so the entity takes these fields only while FingerprintEntity has them.
-  const accumulated = { geo: c.geo, geoSince, addresses }
+  // As the engine keeps them from the click: its language, and the model its user agent names.
+  const accumulated = { geo: c.geo, geoSince, addresses, language: c.language, model: specificModel(parseUserAgent(c.userAgent ?? '', hintsOf(c.hints ?? undefined)).device.model) }
   return {
     ...accumulated,
     key: c.key,

@@ -44,6 +44,8 @@ export interface IdentityState {
   contextsOnAddress(ipHash: string, since: number, atMost?: number): number
   /** Whether the SDK device hash has been seen on two devices (so it identifies a kind of device, not one). */
   sdkDeviceAmbiguous(hash: string): boolean
+  /** The same for an SDK browser hash, judged on its own use (a merge may rest on it alone, and be withdrawn). */
+  sdkBrowserAmbiguous(hash: string): boolean
   hasClicked(level: ClusterLevel, root: string, linkId: number): boolean
   markClicked(level: ClusterLevel, root: string, linkId: number): void
   /**

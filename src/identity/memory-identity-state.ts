@@ -108,8 +108,11 @@ export class MemoryIdentityState implements IdentityState {
   /** Storage contexts joined by merges that rest on an SDK hash alone. */
   readonly #provisional = new Map<string, Set<string>>()
   #withdrawn: Array<{ key: string; browserRoot: string; deviceRoot: string }> = []
+  /** What each SDK device hash, and each SDK browser hash, has shown of its use: whether one device carries it (see #observeSdkHash). */
   readonly #sdkHashes = new Map<string, SdkHashInfo>()
   readonly #oldestSdkHash = new OldestFirst(this.#sdkHashes)
+  readonly #sdkBrowserHashes = new Map<string, SdkHashInfo>()
+  readonly #oldestSdkBrowserHash = new OldestFirst(this.#sdkBrowserHashes)
 
   constructor(options: MemoryIdentityStateOptions = {}) {
     this.#maxEntities = options.maxEntities ?? 500_000
@@ -138,9 +141,12 @@ export class MemoryIdentityState implements IdentityState {
     this.#byPrefix.add(entity.prefixHash, entity.key, entity.lastSeen, !known)
     if (entity.sdkDevice) {
       this.#bySdkDevice.add(entity.sdkDevice, entity.key, entity.lastSeen, !known)
-      this.#observeSdkHash(entity)
+      this.#observeSdkHash(this.#sdkHashes, this.#oldestSdkHash, entity.sdkDevice, entity)
     }
-    if (entity.sdkBrowser) this.#bySdkBrowser.add(entity.sdkBrowser, entity.key, entity.lastSeen, !known)
+    if (entity.sdkBrowser) {
+      this.#bySdkBrowser.add(entity.sdkBrowser, entity.key, entity.lastSeen, !known)
+      this.#observeSdkHash(this.#sdkBrowserHashes, this.#oldestSdkBrowserHash, entity.sdkBrowser, entity)
+    }
   }
 
   /**
@@ -166,7 +172,8 @@ export class MemoryIdentityState implements IdentityState {
       const entity = this.#entities.get(key)
       if (!entity) continue
       this.#entities.delete(key)
-      if (entity.sdkDevice) this.#eraseSdkSighting(entity.sdkDevice, key)
+      if (entity.sdkDevice) this.#eraseSdkSighting(this.#sdkHashes, entity.sdkDevice, key)
+      if (entity.sdkBrowser) this.#eraseSdkSighting(this.#sdkBrowserHashes, entity.sdkBrowser, key)
       this.#forget(key)
     }
   }
@@ -183,12 +190,12 @@ export class MemoryIdentityState implements IdentityState {
   }
 
   /** What the hash's bookkeeping learnt from an erased context goes with it; what other contexts showed stays. */
-  #eraseSdkSighting(hash: string, key: string): void {
-    const info = this.#sdkHashes.get(hash)
+  #eraseSdkSighting(hashes: Map<string, SdkHashInfo>, hash: string, key: string): void {
+    const info = hashes.get(hash)
     if (!info) return
     info.keys.delete(key)
     if (info.keys.size === 0) {
-      this.#sdkHashes.delete(hash)
+      hashes.delete(hash)
       return
     }
     for (let i = info.recent.length - 1; i >= 0; i--) {
@@ -361,27 +368,32 @@ export class MemoryIdentityState implements IdentityState {
     return this.#sdkHashes.get(hash)?.ambiguous ?? false
   }
 
+  sdkBrowserAmbiguous(hash: string): boolean {
+    return this.#sdkBrowserHashes.get(hash)?.ambiguous ?? false
+  }
+
   /**
-   * Two storage contexts showing the same SDK device hash from different networks within
+   * Two storage contexts showing the same SDK hash from different networks within
    * SIMULTANEITY_MS are taken as two devices, and the hash (a popular model with default
    * settings) proves nothing from then on: the merges that rested on it are withdrawn. So
    * does a hash carried by more storage contexts than one device plausibly has, in all or
    * within minutes (identical laptops of one office image behind one address), or whose
    * new contexts have appeared on MAX_BIRTH_NETWORKS networks (a popular model with
-   * default settings, clicking from many homes).
+   * default settings, clicking from many homes). Device hashes and browser hashes are
+   * judged alike, each kind in its own map: a browser hash (canvas, WebGL, the user
+   * agent) is carried by fewer devices than the device hash it contains, and is judged
+   * on its own use.
    */
-  #observeSdkHash(entity: FingerprintEntity): void {
-    const hash = entity.sdkDevice!
-    let info = this.#sdkHashes.get(hash)
+  #observeSdkHash(hashes: Map<string, SdkHashInfo>, oldest: OldestFirst<string>, hash: string, entity: FingerprintEntity): void {
+    let info = hashes.get(hash)
     if (!info) {
       info = { keys: new Set(), recent: [], prefixes: [], births: [], ambiguous: false }
-      this.#sdkHashes.set(hash, info)
-      if (this.#sdkHashes.size > this.#maxEntities) this.#oldestSdkHash.evict()
+      hashes.set(hash, info)
+      if (hashes.size > this.#maxEntities) oldest.evict()
     }
     if (info.ambiguous) return
-    const wasAmbiguous = info.ambiguous
     this.#updateAmbiguity(info, entity)
-    if (!wasAmbiguous && info.ambiguous) this.#withdraw(hash)
+    if (info.ambiguous) this.#withdraw(hash)
   }
 
   #updateAmbiguity(info: SdkHashInfo, entity: FingerprintEntity): void {

@@ -91,6 +91,10 @@ export class OverlayIdentityState implements IdentityState {
     return this.#base.sdkDeviceAmbiguous(hash)
   }
 
+  sdkBrowserAmbiguous(hash: string): boolean {
+    return this.#base.sdkBrowserAmbiguous(hash)
+  }
+
   hasClicked(level: ClusterLevel, root: string, linkId: number): boolean {
     if (this.#clicked[level].get(root)?.has(linkId) || this.#base.hasClicked(level, root, linkId)) return true
     // A cluster the dry run absorbed brings its clicked links along, as a real union does.

@@ -214,6 +214,7 @@ class ReplicatedState implements IdentityState {
   withSdkBrowser(hash: string) { return this.#local.withSdkBrowser(hash) }
   contextsOnAddress(ipHash: string, since: number, atMost?: number) { return this.#local.contextsOnAddress(ipHash, since, atMost) }
   sdkDeviceAmbiguous(hash: string) { return this.#local.sdkDeviceAmbiguous(hash) }
+  sdkBrowserAmbiguous(hash: string) { return this.#local.sdkBrowserAmbiguous(hash) }
   hasClicked(level: ClusterLevel, root: string, linkId: number) { return this.#local.hasClicked(level, root, linkId) }
   edgesOf(key: string): readonly StateEdge[] { return this.#local.edgesOf(key) }
   // Each instance restores from the database itself.

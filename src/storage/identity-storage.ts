@@ -28,6 +28,10 @@ export interface StoredContext {
   factors: string[]
   /** The geo the click was attributed to (after the per-device stability rule, as stored). */
   geo: GeoResult | null
+  /** The click's primary language, user agent and client hints as stored: what the engine keeps of the kind of device (its language, a specific model). */
+  language: string | null
+  userAgent: string | null
+  hints: Record<string, unknown> | null
 }
 
 /** A storage context that is not the root of its own cluster at some level. */

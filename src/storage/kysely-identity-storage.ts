@@ -13,10 +13,10 @@ const UPSERT_SLICE = 500
 const RESOLVED = sql`c.is_bot = 0 AND c.fingerprint_id IS NOT NULL AND c.identity_source IS NOT NULL`
 
 /** One row of CONTEXT_COLUMNS: the click, its context as enhanced_fingerprints stores it, and its correlation type. */
-type ContextRow = Pick<ClicksTable, 'ts' | 'ip_hash' | 'ip_prefix_hash' | 'session_hash' | 'signals'> &
+type ContextRow = Pick<ClicksTable, 'ts' | 'ip_hash' | 'ip_prefix_hash' | 'session_hash' | 'signals' | 'user_agent'> &
   Omit<EnhancedFingerprintsTable, 'fingerprint_version' | 'last_seen'> & { click_id: number; correlation_type: string | null }
 
-const CONTEXT_COLUMNS = sql`c.id AS click_id, c.ts, c.ip_hash, c.ip_prefix_hash, c.session_hash, c.signals,
+const CONTEXT_COLUMNS = sql`c.id AS click_id, c.ts, c.ip_hash, c.ip_prefix_hash, c.session_hash, c.signals, c.user_agent,
   ef.id, ef.device_fingerprint, ef.browser_fingerprint, ef.session_fingerprint, ef.primary_fingerprint, ef.sdk_device_hash, ef.sdk_browser_hash,
   ef.browser_name, ef.os_name, ef.device_type, ef.confidence, ef.correlation_factors, ef.created_at, fc.correlation_type`
 
@@ -335,6 +335,22 @@ function toContext(r: ContextRow): StoredContext {
     correlationType: r.correlation_type === 'exact' || r.correlation_type === 'partial' ? r.correlation_type : null,
     factors: parseFactors(r.correlation_factors),
     geo: geoOf(r.signals),
+    ...kindOf(r.signals),
+    userAgent: r.user_agent,
+  }
+}
+
+/** The language and client hints a click's `signals` JSON recorded (click-record.ts). */
+function kindOf(signals: string | null): { language: string | null; hints: Record<string, unknown> | null } {
+  if (signals === null) return { language: null, hints: null }
+  try {
+    const s = JSON.parse(signals) as { language?: unknown; hints?: unknown }
+    return {
+      language: typeof s.language === 'string' ? s.language : null,
+      hints: s.hints && typeof s.hints === 'object' ? (s.hints as Record<string, unknown>) : null,
+    }
+  } catch {
+    return { language: null, hints: null }
   }
 }
 

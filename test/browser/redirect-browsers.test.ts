@@ -26,7 +26,7 @@ describe.runIf(shouldRunBrowsers())('real browsers following a short link', () =
     return (await service.app.inject({ url: '/api/links/real/stats', headers: bearer(service.adminKey) })).json()
   }
 
-  it('sets the device cookie, tells a reopen in Firefox from a new device, and flags headless Chromium as a bot', async () => {
+  it('sets the device cookie, flags headless Chromium as a bot, and reads no reopen into one of two windows it cannot tell apart', async () => {
     const chromium = await launchChromium()
     try {
       // Headless Chromium says "HeadlessChrome" in its user agent, which is rightly a bot.
@@ -63,8 +63,11 @@ describe.runIf(shouldRunBrowsers())('real browsers following a short link', () =
     } finally {
       await firefox.close()
     }
-    // Another browser on the same OS, the same quiet address, minutes later: the link reopened
-    // on the same device (the 'reopen' rule), not a new device.
-    expect(await stats()).toMatchObject({ clicks: 4, browserUniqueClicks: 3, deviceUniqueClicks: 2 })
+    // Another browser on the same OS, the same quiet address, minutes later: a reopen — but two
+    // Chromium windows the engine could not tell apart (the normal one and the incognito one,
+    // two devices for all it knows) clicked the link just now, so which device reopened it is
+    // unknown: a new device, honestly, as for two people of one home. (The reopen itself, with
+    // one such window, is test/identity/correlation-rules.test.ts; with the SDK, sdk-browsers.)
+    expect(await stats()).toMatchObject({ clicks: 4, browserUniqueClicks: 3, deviceUniqueClicks: 3 })
   })
 })

@@ -87,6 +87,18 @@ for (const dialect of DIALECTS) {
       expect(a.linkprint.identity.state.find('device', chromeKey)).toBe(b.linkprint.identity.state.find('device', chromeKey))
     })
 
+    it('carries what a context showed of its device, and what a browser hash proved, to the other instance', async () => {
+      // Chrome's incognito window on the other instance: the browser hash joins it to the install made here.
+      const chrome = await click(a, CHROME_MAC, { device: MAC, browser: 'c2000000000000000000000000000002' })
+      const incognito = await click(b, CHROME_MAC, { device: MAC, browser: 'c2000000000000000000000000000002' })
+      const [chromeKey, incognitoKey] = [chrome, incognito].map((c) => a.linkprint.clickEnvironment.deviceCookie.verify(c.split('=')[1]!)!)
+      for (const i of [a, b]) {
+        expect(i.linkprint.identity.state.find('browser', incognitoKey!)).toBe(chromeKey)
+        expect(i.linkprint.identity.state.get(incognitoKey!)).toMatchObject({ language: 'it', model: null })
+        expect(i.linkprint.identity.state.sdkBrowserAmbiguous('c2000000000000000000000000000002')).toBe(false)
+      }
+    })
+
     it('a link created, changed or deleted on one instance redirects accordingly on the other at once', async () => {
       const redirect = async (slug: string) => {
         const res = await b.app.inject({ method: 'GET', url: `/${slug}`, remoteAddress: '198.51.100.9', headers: { 'user-agent': CHROME_MAC } })

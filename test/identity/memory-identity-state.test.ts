@@ -91,3 +91,31 @@ describe('links clicked per cluster', () => {
     expect(state.hasClicked('device', 'third', 1)).toBe(false)
   })
 })
+
+describe('SDK browser hashes', () => {
+  const MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36'
+  const mac = (place: string, over: Partial<IdentitySignals> & { ts: number }) =>
+    signalsOf(MAC, { ipHash: `ip-${place}`, prefixHash: `net-${place}`, sdkDevice: 'mac-hash', sdkBrowser: 'canvas-hash', timezone: 'Europe/Rome', ...over })
+
+  it('are judged on their own use, and a merge resting on one is withdrawn when it proves shared', () => {
+    const e = engine()
+    e.resolve(mac('home', { ts: 0, newCookieId: 'chrome' }))
+    const cleared = e.resolve(mac('home', { ts: DAY, newCookieId: 'chrome-cleared' }))
+    expect(cleared.browserId).toBe('chrome')
+    expect(e.state.sdkBrowserAmbiguous('canvas-hash')).toBe(false)
+    // The same browser hash from another network within hours of the first: another unit of that image.
+    e.resolve(mac('elsewhere', { ts: DAY + HOUR, newCookieId: 'twin' }))
+    expect(e.state.sdkBrowserAmbiguous('canvas-hash')).toBe(true)
+    expect(e.state.sdkDeviceAmbiguous('mac-hash')).toBe(true)
+    expect(e.state.find('browser', 'chrome-cleared')).toBe('chrome-cleared')
+    expect(e.state.find('device', 'twin')).toBe('twin')
+  })
+
+  it('an erased context takes what it showed of its browser hash along', () => {
+    const state = new MemoryIdentityState()
+    state.put(entityOf('a', 0, { sdkBrowser: 'canvas', ipHash: 'ip-a', prefixHash: 'net-a' }))
+    state.erase(['a'])
+    state.put(entityOf('b', HOUR, { sdkBrowser: 'canvas', ipHash: 'ip-b', prefixHash: 'net-b' }))
+    expect(state.sdkBrowserAmbiguous('canvas')).toBe(false)
+  })
+})

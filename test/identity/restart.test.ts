@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { CookieJar } from 'tough-cookie'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ReplayDecision } from '../../src/replay/replay.js'
@@ -80,5 +83,37 @@ for (const dialect of DIALECTS) for (const traffic of TRAFFIC) {
         await second.close()
       }
     }, 120_000)
+  })
+}
+
+for (const dialect of DIALECTS) {
+  describe(`the kind of device a context showed, after a restart on ${dialect}`, () => {
+    it('comes back with it: its language and the model its user agent names', async () => {
+      const db = await createTestDatabase(dialect)
+      const dir = mkdtempSync(join(tmpdir(), 'linkprint-kind-'))
+      const file = join(dir, 'events.ndjson')
+      const facebook = 'Mozilla/5.0 (Linux; Android 14; SM-A155F Build/UP1A.231005.007; wv) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 Chrome/140.0.7339.51 Mobile Safari/537.36 [FB_IAB/FB4A;FBAV/520.0.0.40.80;IABMV/1;]'
+      writeFileSync(file, [
+        { type: 'link', slug: 'kind', url: 'https://example.org/kind' },
+        { type: 'click', id: 'e1', ts: '2026-10-05T08:00:00.000Z', method: 'GET', path: '/kind', ip: '93.45.12.7', jar: 'fb', headers: { 'user-agent': facebook, 'accept-language': 'de-DE,de;q=0.9', accept: 'text/html' } },
+      ].map((l) => JSON.stringify(l)).join('\n') + '\n')
+      try {
+        const first = await openReplayService(db.url)
+        await first.run(file)
+        const key = (await first.linkprint.storage.identity.recentFingerprints(1))[0]!.key
+        const live = first.linkprint.identity.state.get(key)!
+        expect({ language: live.language, model: live.model }).toEqual({ language: 'de', model: 'SM-A155F' })
+        await first.close()
+        const second = await openReplayService(db.url)
+        try {
+          const reloaded = second.linkprint.identity.state.get(key)!
+          expect({ language: reloaded.language, model: reloaded.model }).toEqual({ language: 'de', model: 'SM-A155F' })
+        } finally {
+          await second.close()
+        }
+      } finally {
+        await db.drop()
+      }
+    }, 60_000)
   })
 }
