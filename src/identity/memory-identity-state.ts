@@ -1,6 +1,7 @@
 import type { ClusterLevel, FingerprintEntity } from './fingerprint-entity.js'
 import type { IdentityState, StateEdge } from './identity-state.js'
 import { OldestFirst } from '../signals/oldest-first.js'
+import { SightingIndex, type Sighting } from './sighting-index.js'
 
 export interface MemoryIdentityStateOptions {
   /** Most entities kept; the least recently seen leave first (their clusters stay). */
@@ -43,47 +44,6 @@ interface SdkHashInfo {
   ambiguous: boolean
 }
 
-interface Sighting {
-  key: string
-  ts: number
-}
-
-/** Recent sightings per id, newest last (appending is O(1); the list is trimmed in bulk). */
-class Index {
-  readonly #map = new Map<string, Sighting[]>()
-  readonly #oldest = new OldestFirst(this.#map)
-  readonly #max: number
-  readonly #maxKeys: number
-
-  constructor(max: number, maxKeys: number) {
-    this.#max = max
-    this.#maxKeys = maxKeys
-  }
-
-  /** `fresh`: the key cannot be listed yet, so the scan for its old place is skipped. */
-  add(id: string, key: string, ts: number, fresh: boolean): void {
-    let list = this.#map.get(id)
-    if (!list) {
-      list = []
-      this.#map.set(id, list)
-      if (this.#map.size > this.#maxKeys) this.#oldest.evict()
-    }
-    if (!fresh) {
-      const existing = list.findIndex((s) => s.key === key)
-      if (existing !== -1) list.splice(existing, 1)
-    }
-    list.push({ key, ts })
-    if (list.length >= 2 * this.#max) list.splice(0, list.length - this.#max)
-  }
-
-  /** Newest first, at most `max` of them. */
-  *recent(id: string): Iterable<Sighting> {
-    const list = this.#map.get(id)
-    if (!list) return
-    for (let i = list.length - 1, n = 0; i >= 0 && n < this.#max; i--, n++) yield list[i]!
-  }
-}
-
 /**
  * The single-process IdentityState: Maps, bounded by maxEntities and maxPerIndex. Index
  * entries of evicted entities are skipped when read rather than hunted down on eviction.
@@ -96,10 +56,10 @@ export class MemoryIdentityState implements IdentityState {
   readonly #firstSeen = new Map<string, number>()
   /** Links each cluster has clicked: one link id as it is (most visitors follow one link), a Set from the second on. */
   readonly #clicked: Record<ClusterLevel, Map<string, number | Set<number>>> = { browser: new Map(), device: new Map() }
-  readonly #byAddress: Index
-  readonly #byPrefix: Index
-  readonly #bySdkDevice: Index
-  readonly #bySdkBrowser: Index
+  readonly #byAddress: SightingIndex
+  readonly #byPrefix: SightingIndex
+  readonly #bySdkDevice: SightingIndex
+  readonly #bySdkBrowser: SightingIndex
   readonly #maxEntities: number
   /** Cluster bookkeeping size that triggers the next sweep. */
   #sweepAt: number
@@ -116,10 +76,10 @@ export class MemoryIdentityState implements IdentityState {
     this.#sweepAt = 2 * this.#maxEntities
     const perIndex = options.maxPerIndex ?? 256
     const indexKeys = this.#maxEntities * 2
-    this.#byAddress = new Index(perIndex, indexKeys)
-    this.#byPrefix = new Index(perIndex, indexKeys)
-    this.#bySdkDevice = new Index(perIndex, indexKeys)
-    this.#bySdkBrowser = new Index(perIndex, indexKeys)
+    this.#byAddress = new SightingIndex(perIndex, indexKeys)
+    this.#byPrefix = new SightingIndex(perIndex, indexKeys)
+    this.#bySdkDevice = new SightingIndex(perIndex, indexKeys)
+    this.#bySdkBrowser = new SightingIndex(perIndex, indexKeys)
   }
 
   get(key: string): FingerprintEntity | undefined {
