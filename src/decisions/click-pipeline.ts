@@ -180,7 +180,7 @@ export const CLICK_PIPELINE: ReadonlyArray<readonly [string, ClickStep]> = [
     ctx.cookieId = env.deviceCookie.verify(raw)
     if (raw !== undefined && ctx.cookieId === null) ctx.rejected.push({ signal: DEVICE_COOKIE, reason: 'invalid_signature' })
     if (ctx.cookieId === null) ctx.newCookieId = env.deviceCookie.newId(ctx.input.ts)
-    ctx.setCookie = env.deviceCookie.header(ctx.cookieId ?? ctx.newCookieId!, ctx.input.secure)
+    ctx.setCookie = ctx.cookieId !== null ? env.deviceCookie.signedHeader(raw!, ctx.input.secure) : env.deviceCookie.header(ctx.newCookieId!, ctx.input.secure)
   }],
   ['detect_scanner', (ctx, env) => {
     // Email gateways and time-of-click checks pass for browsers one request at a time; their networks give them away.
