@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { packClickBatch, unpackClickBatch } from '../../src/storage/sqlite/packed-click-batch.js'
+import { packClickBatch, transferablesOf, unpackClickBatch } from '../../src/storage/sqlite/packed-click-batch.js'
 import { encodeClickBatch } from '../../src/storage/sqlite/sqlite-click-inserter.js'
 import type { ClickRecord } from '../../src/storage/storage.js'
 import { clickRecord } from '../helpers/click-records.js'
@@ -33,6 +33,13 @@ describe('packed click batches (the SQLite writer thread hop)', () => {
     const packed = structuredClone(packClickBatch(records))
     expect(unpackClickBatch(packed)).toEqual(encodeClickBatch(records))
     expect(unpackClickBatch(structuredClone(packClickBatch([])))).toEqual(encodeClickBatch([]))
+    // Latin-1 only (as HTTP headers are): the text crosses as bytes, moved rather than copied.
+    const latin1 = [records[0]!, records[1]!, clickRecord(4, 1_005, { user_agent: 'Mozilla/5.0 (caf\u00e9; \u00ff)' })]
+    const packedLatin1 = packClickBatch(latin1)
+    expect(packedLatin1.text).toBeNull()
+    expect(transferablesOf(packedLatin1)).toHaveLength(3)
+    expect(unpackClickBatch(structuredClone(packedLatin1, { transfer: transferablesOf(packedLatin1) }))).toEqual(encodeClickBatch(latin1))
+    expect(packClickBatch(records).text).not.toBeNull()
   })
 
   it('refuses a value no column can store, as the JSON it replaced did', () => {
