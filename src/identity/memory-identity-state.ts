@@ -125,7 +125,8 @@ export class MemoryIdentityState implements IdentityState {
 
   put(entity: FingerprintEntity): void {
     const known = this.#entities.has(entity.key)
-    this.#entities.delete(entity.key)
+    // Deleted first so that it moves to the newest end (eviction takes the oldest).
+    if (known) this.#entities.delete(entity.key)
     this.#entities.set(entity.key, entity)
     if (!known) {
       const b = this.#bookkeeping(entity.key)
