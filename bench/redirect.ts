@@ -34,19 +34,25 @@ const rounds = Number(values.rounds)
 const connections = Number(values.connections)
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 
-interface Run { rps: number; p50: number; p99: number; answered: number; errors: number; cpuUs: number }
+interface Run { rps: number; p50: number; p99: number; answered: number; errors: number; cpuUs: number; mainUs: number }
 
 /**
- * CPU time (user + system, all threads) the server process has used, in µs; NaN off Linux.
- * Per request it is the figure a busy machine does not distort: throughput on these
- * shared 2-core machines moves with whatever else runs, the work a redirect costs does not.
+ * CPU time (user + system) the server process has used, in µs, all threads and its main
+ * thread alone (the one that answers requests; the rest is the SQLite writer's thread and
+ * V8's and libuv's helpers); NaN off Linux. Per request it is the figure a busy machine
+ * does not distort: throughput on these shared 2-core machines moves with whatever else
+ * runs, the work a redirect costs does not. The main thread's share bounds what one
+ * process can answer: at most 1 s of it a second.
  */
-function cpuMicros(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+function cpuMicros(pid: number | undefined): { all: number; main: number } {
+  const read = (path: string) => {
+    const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ')
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100 // clock ticks (USER_HZ = 100 on Linux)
+  }
+  try {
+    return { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) }
   } catch {
-    return Number.NaN
+    return { all: Number.NaN, main: Number.NaN }
   }
 }
 
@@ -79,8 +85,12 @@ async function load(url: string, pid: number | undefined, cookies: readonly stri
   // The writer finishes the last batch after the last answer: its work belongs to these requests.
   await new Promise((resolve) => setTimeout(resolve, 200))
   const answered = Object.entries(result.statusCodeStats ?? {}).filter(([code]) => code === '302').reduce((n, [, s]) => n + (s.count ?? 0), 0)
-  const cpuUs = (cpuMicros(pid) - before) / Math.max(1, result.requests.total)
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, answered, errors: result.errors + result.timeouts + result.non2xx - answered, cpuUs }
+  const after = cpuMicros(pid)
+  const requests = Math.max(1, result.requests.total)
+  return {
+    rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, answered, errors: result.errors + result.timeouts + result.non2xx - answered,
+    cpuUs: (after.all - before.all) / requests, mainUs: (after.main - before.main) / requests,
+  }
 }
 
 function median(xs: number[]): number {
@@ -116,12 +126,12 @@ try {
       const clicks = await storage.countClicks()
       await storage.close()
       await db.drop()
-      const summary = (runs: Run[]) => ({ rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), cpu: median(runs.map((r) => r.cpuUs)) })
+      const summary = (runs: Run[]) => ({ rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), cpu: median(runs.map((r) => r.cpuUs)), main: median(runs.map((r) => r.mainUs)) })
       const b = summary(bareRuns)
       const s = summary(serviceRuns)
       table.push([
         dialect, visitors, `${Math.round(b.rps)}`, `${b.p50}/${b.p99}`, `${Math.round(s.rps)}`, `${s.p50}/${s.p99}`, (s.rps / b.rps).toFixed(2),
-        `${b.cpu.toFixed(1)}/${s.cpu.toFixed(1)}`, (b.cpu / s.cpu).toFixed(2),
+        `${b.cpu.toFixed(1)}/${s.cpu.toFixed(1)}`, (b.cpu / s.cpu).toFixed(2), `${s.main.toFixed(1)}/${(s.cpu - s.main).toFixed(1)}`,
         `${answered}`, `${clicks}`, clicks === answered ? 'yes' : 'NO', `${exit}`,
       ])
     }
@@ -130,11 +140,11 @@ try {
   await bare.stop()
 }
 
-const headers = ['db', 'visitors', 'bare req/s', 'bare p50/p99 ms', 'service req/s', 'service p50/p99 ms', 'ratio', 'cpu µs/req bare/service', 'cpu ratio', 'answered', 'clicks stored', 'equal', 'exit']
+const headers = ['db', 'visitors', 'bare req/s', 'bare p50/p99 ms', 'service req/s', 'service p50/p99 ms', 'ratio', 'cpu µs/req bare/service', 'cpu ratio', 'service cpu main/other', 'answered', 'clicks stored', 'equal', 'exit']
 const widths = headers.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)))
 const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ')
 console.log(`\nredirect benchmark: ${connections} connections, ${rounds} alternating rounds of ${duration}s each (medians)`)
 console.log(line(headers))
 for (const row of table) console.log(line(row))
 console.log('targets: ratio >= 0.6, service p99 < 10 ms, clicks stored = redirects answered')
-console.log("cpu: the server process's CPU time (all threads, user + system) per request, and bare/service: the work a redirect costs, which unlike throughput does not move with whatever else runs on the machine (PostgreSQL's own processes not counted)")
+console.log("cpu: the server process's CPU time (all threads, user + system) per request, and bare/service: the work a redirect costs, which unlike throughput does not move with whatever else runs on the machine (PostgreSQL's own processes not counted); service cpu main/other: the service's split between the thread that answers requests and all its other threads (the SQLite writer, V8's and libuv's helpers)")

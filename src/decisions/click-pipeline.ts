@@ -12,7 +12,7 @@ import type { GeoResult } from '../signals/geo/geo-result.js'
 import type { IpHasher } from '../signals/ip-hasher.js'
 import { parseTimezone } from '../signals/timezone.js'
 import type { TrustedProxies } from '../signals/trusted-proxies.js'
-import { clientHintsOf, parseUserAgent, type UserAgentInfo } from '../signals/user-agent.js'
+import { clientHintsOf, parseUserAgent, type ClientHints, type UserAgentInfo } from '../signals/user-agent.js'
 import type { ClickRecord, FingerprintingAlgorithm, Link } from '../storage/storage.js'
 import type { FingerprintEntity } from '../identity/fingerprint-entity.js'
 import type { StateEdge } from '../identity/identity-state.js'
@@ -70,6 +70,8 @@ export interface ClickContext {
   /** The privacy mode this request is handled under (DNT/Sec-GPC downgrade it to strict). */
   mode: PrivacyMode
   ua: UserAgentInfo | null
+  /** The request's client hints, as read for the UA (the click's stored signals carry them too). */
+  hints: ClientHints | null
   language: string | null
   languageRegion: string | null
   timezone: string | null
@@ -150,7 +152,8 @@ export const CLICK_PIPELINE: ReadonlyArray<readonly [string, ClickStep]> = [
   }],
   ['read_user_agent', (ctx) => {
     if (ctx.bot.bot) return
-    ctx.ua = parseUserAgent(ctx.userAgent ?? '', clientHintsOf(ctx.input.headers))
+    ctx.hints = clientHintsOf(ctx.input.headers)
+    ctx.ua = parseUserAgent(ctx.userAgent ?? '', ctx.hints)
     const languages = parseAcceptLanguage(ctx.input.headers['accept-language'])
     ctx.language = languages.language
     ctx.languageRegion = languages.region
@@ -180,7 +183,7 @@ export const CLICK_PIPELINE: ReadonlyArray<readonly [string, ClickStep]> = [
     ctx.cookieId = env.deviceCookie.verify(raw)
     if (raw !== undefined && ctx.cookieId === null) ctx.rejected.push({ signal: DEVICE_COOKIE, reason: 'invalid_signature' })
     if (ctx.cookieId === null) ctx.newCookieId = env.deviceCookie.newId(ctx.input.ts)
-    ctx.setCookie = env.deviceCookie.header(ctx.cookieId ?? ctx.newCookieId!, ctx.input.secure)
+    ctx.setCookie = ctx.cookieId !== null ? env.deviceCookie.signedHeader(raw!, ctx.input.secure) : env.deviceCookie.header(ctx.newCookieId!, ctx.input.secure)
   }],
   ['detect_scanner', (ctx, env) => {
     // Email gateways and time-of-click checks pass for browsers one request at a time; their networks give them away.
@@ -246,7 +249,7 @@ export function identitySignals(ctx: ClickContext): IdentitySignals {
 export function runClickPipeline(input: ClickInput, link: Link, env: ClickEnvironment): ClickOutcome {
   const ctx: ClickContext = {
     input, link, clientIp: input.peerIp, peerTrusted: false, ipHash: '', prefixHash: '', bot: { bot: false, reason: null },
-    userAgent: null, referrerHost: null, mode: env.privacyMode, ua: null, language: null, languageRegion: null, timezone: null,
+    userAgent: null, referrerHost: null, mode: env.privacyMode, ua: null, hints: null, language: null, languageRegion: null, timezone: null,
     sdkDevice: null, sdkBrowser: null, geo: null, cookieId: null, newCookieId: null, identity: null, storedEntity: null, storedEdges: NO_EDGES, legacyId: null, setCookie: null, rejected: [],
     scanner: null, reclassified: NO_CLICKS,
   }

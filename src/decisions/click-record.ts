@@ -44,7 +44,7 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
             accept: firstValue(ctx.input.headers.accept)?.slice(0, 256) ?? null,
             // Which cookie the key came from, so a recomputation can tell a returning browser from a new one (stored-click-signals.ts).
             cookie: ctx.cookieId !== null ? 'verified' : ctx.newCookieId !== null ? 'issued' : null,
-            hints: clientHintsOf(ctx.input.headers),
+            hints: ctx.hints ?? clientHintsOf(ctx.input.headers),
             geo: geoJson(geo),
             ...(ctx.rejected.length > 0 && { rejected: ctx.rejected }),
           }),

@@ -69,7 +69,16 @@ export class DeviceCookie {
   }
 
   header(id: string, secure: boolean): string {
-    return `${DEVICE_COOKIE}=${this.sign(id)}; Max-Age=${MAX_AGE_SECONDS}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
+    return this.signedHeader(this.sign(id), secure)
+  }
+
+  /**
+   * The Set-Cookie header for a value already signed: a cookie verify() accepted is
+   * exactly sign(its id), so a returning browser's cookie is set again without hashing
+   * its id a second time on the redirect.
+   */
+  signedHeader(signed: string, secure: boolean): string {
+    return `${DEVICE_COOKIE}=${signed}; Max-Age=${MAX_AGE_SECONDS}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`
   }
 
   /** Tells the browser to drop the cookie (after its visitor data was deleted); the same attributes, so it replaces the one set. */

@@ -8,24 +8,36 @@
  * One live iterator walks each hole once: Map iterators follow deletions, insertions at
  * the end and rehashes, so its next live key is always the oldest.
  */
-export class OldestFirst<K> {
-  readonly #map: Map<K, unknown>
+export class OldestFirst<K, V = unknown> {
+  readonly #map: Map<K, V>
   #cursor: Iterator<K> | null = null
 
-  constructor(map: Map<K, unknown>) {
+  constructor(map: Map<K, V>) {
     this.#map = map
   }
 
   /** Deletes the oldest key and returns it; undefined when the map is empty. */
   evict(): K | undefined {
-    let next = (this.#cursor ??= this.#map.keys()).next()
-    if (next.done) {
-      // A finished iterator stays finished, even once keys are added again.
-      this.#cursor = this.#map.keys()
-      next = this.#cursor.next()
-      if (next.done) return undefined
-    }
+    const next = this.#oldest()
+    if (next.done) return undefined
     this.#map.delete(next.value)
     return next.value
+  }
+
+  /** Deletes the oldest entry and returns it, for an owner that must clean up after its value; undefined when the map is empty. */
+  evictEntry(): [K, V] | undefined {
+    const next = this.#oldest()
+    if (next.done) return undefined
+    const value = this.#map.get(next.value)!
+    this.#map.delete(next.value)
+    return [next.value, value]
+  }
+
+  #oldest(): IteratorResult<K> {
+    const next = (this.#cursor ??= this.#map.keys()).next()
+    if (!next.done) return next
+    // A finished iterator stays finished, even once keys are added again.
+    this.#cursor = this.#map.keys()
+    return this.#cursor.next()
   }
 }

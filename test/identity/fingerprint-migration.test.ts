@@ -108,7 +108,10 @@ for (const dialect of DIALECTS) {
     it('clicks that arrive while the job runs are resolved by it in order, including those still queued at the hand-over', async () => {
       const db = await database()
       const killable = killableStorage(openStorage(db.url))
-      const svc = await openReplayService(db.url, { storage: killable.storage, migrationChunkSize: 60 })
+      // Small click batches: the one batch the stalled disk holds takes 20 clicks, and the rest of
+      // the second half stays queued until the hand-over however fast it is replayed (with one
+      // batch of up to 2 000, a replay quicker than CLICK_FLUSH_MS put all of it in that batch).
+      const svc = await openReplayService(db.url, { storage: killable.storage, migrationChunkSize: 60 }, { CLICK_BATCH_MAX: '20' })
       try {
         const jars = new Map<string, CookieJar>()
         await svc.run(files.first, jars)

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely'
 import type { Database as Tables } from '../database.js'
 import { encodeInParts } from '../click-columns.js'
 import type { ClickBatchWriter } from '../linkprint-dialect.js'
+import { packClickBatch, transferablesOf } from './packed-click-batch.js'
 import { encodeClickBatch, sqliteClickInserter, type EncodedClickBatch } from './sqlite-click-inserter.js'
 
 function spawnWorker(path: string): Worker {
@@ -56,11 +57,11 @@ export function sqliteClickBatchWriter(path: string, database: Database.Database
     async write(_db, records) {
       worker ??= start()
       const target = worker
-      const parts = await encodeInParts(records, (part) => JSON.stringify(encodeClickBatch(part)))
+      const parts = await encodeInParts(records, packClickBatch)
       const id = nextId++
       return new Promise<void>((resolve, reject) => {
         pending.set(id, { resolve, reject })
-        target.postMessage({ id, parts })
+        target.postMessage({ id, parts }, parts.flatMap(transferablesOf))
       })
     },
     async close() {
