@@ -309,6 +309,8 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     const context = await browser.newContext({ userAgent: humanUserAgent })
     const { page } = await dashboardPage(context)
     await signIn(page, USER)
+    // The list the sign-in loads must be in: revoked while it is in flight, the tab would sign out before the click below.
+    await page.waitForLoadState('networkidle')
     // Another tab's sign-out revokes the session; this tab finds out on its next call.
     const token = await page.evaluate(() => sessionStorage.getItem('linkprint.dashboard.token'))
     const sessionId = await page.evaluate(() => sessionStorage.getItem('linkprint.dashboard.sessionId'))
@@ -321,6 +323,7 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     // A copy of the tab's token and session id renewed elsewhere (stolen): the tab's next call
     // is refused, and its sign-out shows the server the replayed pair, which ends the copy's session.
     await signIn(page, USER)
+    await page.waitForLoadState('networkidle')
     const [held, heldSession] = await page.evaluate(() => [sessionStorage.getItem('linkprint.dashboard.token'), sessionStorage.getItem('linkprint.dashboard.sessionId')])
     const stolen = await service.app.inject({ method: 'POST', url: '/api/auth/refresh', headers: { ...bearer(held!), 'x-session-id': heldSession! } })
     expect(stolen.statusCode).toBe(200)
