@@ -76,7 +76,6 @@ export function packClickBatch(records: readonly ClickRecord[]): PackedClickBatc
   }
 }
 
-/** The batch as encodeClickBatch gives it, for sqliteClickInserter. */
 /** What postMessage may move rather than copy: the buffers only this batch holds. */
 export function transferablesOf(packed: PackedClickBatch): ArrayBuffer[] {
   const out = [packed.lengths.buffer as ArrayBuffer, packed.numbers.buffer as ArrayBuffer]
@@ -84,6 +83,7 @@ export function transferablesOf(packed: PackedClickBatch): ArrayBuffer[] {
   return out
 }
 
+/** The batch as encodeClickBatch gives it, for sqliteClickInserter. */
 export function unpackClickBatch(packed: PackedClickBatch): EncodedClickBatch {
   const { lengths, numbers } = packed
   const text = packed.text ?? Buffer.from(packed.latin1!).toString('latin1')
