@@ -362,36 +362,21 @@ export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[
     return (r: Row) => find(keyOf(r))
   }
   scoreIds('any shared address, network or SDK hash', linkWhere(() => true))
-  scoreIds('evidence that singles the device out', linkWhere((x, y, via) => {
+  // Evidence that singles the device out: a hash no other device sent, or an address
+  // (network) no other device of the kind used within `span` of both sightings.
+  const singledOut = (span: number, only?: 'sdkBr' | 'sdkDev' | 'ip' | 'prefix') => linkWhere((x, y, via) => {
+    if (only !== undefined && via !== only) return false
     if (via === 'sdkDev') return sdkDevDevices.get(x.sdkDev!)!.size === 1
     if (via === 'sdkBr') return sdkBrDevices.get(x.sdkBr!)!.size === 1
     const dt = Math.abs(x.t - y.t)
-    if (dt > WEEK) return false
+    if (dt > span) return false
     const index = via === 'ip' ? byIp : byPrefix
     const key = via === 'ip' ? ipKey(x) : prefixKey(x)
     return crowd(index, key, x, Math.max(dt, DAY)) === 0 && crowd(index, key, y, Math.max(dt, DAY)) === 0
-  }))
-  for (const only of ['sdkBr', 'sdkDev', 'ip', 'prefix'] as const) {
-    scoreIds(`  …by ${only} alone`, linkWhere((x, y, via) => {
-      if (via !== only) return false
-      if (via === 'sdkDev') return sdkDevDevices.get(x.sdkDev!)!.size === 1
-      if (via === 'sdkBr') return sdkBrDevices.get(x.sdkBr!)!.size === 1
-      const dt = Math.abs(x.t - y.t)
-      if (dt > WEEK) return false
-      const index = via === 'ip' ? byIp : byPrefix
-      const key = via === 'ip' ? ipKey(x) : prefixKey(x)
-      return crowd(index, key, x, Math.max(dt, DAY)) === 0 && crowd(index, key, y, Math.max(dt, DAY)) === 0
-    }))
-  }
-  scoreIds('  …only within a day', linkWhere((x, y, via) => {
-    if (via === 'sdkDev') return sdkDevDevices.get(x.sdkDev!)!.size === 1
-    if (via === 'sdkBr') return sdkBrDevices.get(x.sdkBr!)!.size === 1
-    const dt = Math.abs(x.t - y.t)
-    if (dt > DAY) return false
-    const index = via === 'ip' ? byIp : byPrefix
-    const key = via === 'ip' ? ipKey(x) : prefixKey(x)
-    return crowd(index, key, x, DAY) === 0 && crowd(index, key, y, DAY) === 0
-  }))
+  })
+  scoreIds('evidence that singles the device out', singledOut(WEEK))
+  for (const only of ['sdkBr', 'sdkDev', 'ip', 'prefix'] as const) scoreIds(`  …by ${only} alone`, singledOut(WEEK, only))
+  scoreIds('  …only within a day', singledOut(DAY))
 
   // 5. Candidate rules, online: at each new context's first click, the most recent earlier
   // context (of another predicted device) that satisfies the rule, fired only when its
