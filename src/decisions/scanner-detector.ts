@@ -23,7 +23,10 @@
  * an operator's allocation, so one prefix may see a single fetch of a burst its block sees
  * whole. A block must show twice the burst, from two prefixes or more, to count.
  *
- * The rules, each needing behaviour, never one header:
+ * The rules, each needing behaviour or the vendor's own address, never one header:
+ * 0. **The vendors' farms** — a request from a mail-security vendor's published ranges
+ *    (mail-security-ranges.ts) is the gateway: no person browses from them. This catches
+ *    the single fetch a small company's gateway makes, which no burst shows.
  * 1. **Burst** — `burstMin` requests for one link from one network within `burstWindowMs`,
  *    none carrying a linkprint cookie or the SDK's headers, from a network that has never
  *    shown such evidence in any meaningful share. A gateway scanning N mailboxes does this;
@@ -62,6 +65,8 @@
  * load balancer each see their share of a burst (a shared implementation would key the
  * same records in Redis).
  */
+import { isMailSecurityAddress } from './mail-security-ranges.js'
+
 export type ScannerReason = 'scanner_burst' | 'scanner_network' | 'time_of_click'
 
 export interface ScannerRequest {
@@ -282,7 +287,11 @@ export class ScannerDetector {
     const netHuman = this.#humanLike(net)
     if (req.cookieId && this.#issued.size > 0) this.#cleared(req.cookieId)
 
-    if (req.humanEvidence) {
+    if (isMailSecurityAddress(req.clientIp)) {
+      // A mail-security vendor's own farm (mail-security-ranges.ts): every request from it is the gateway.
+      click.reason = 'scanner_network'
+      net.flaggedAt = now
+    } else if (req.humanEvidence) {
       // A browser that kept our cookie or ran our script is a person; enough of them clear a network's name.
       if (net.flaggedAt !== -Infinity && netHuman) net.flaggedAt = -Infinity
       if (blk.flaggedAt !== -Infinity && this.#humanLike(blk)) blk.flaggedAt = -Infinity

@@ -61,9 +61,10 @@ describe('ScannerDetector: delivery bursts', () => {
 
   it('takes the other links of the same message with the burst', () => {
     const detector = new ScannerDetector()
-    const other = detector.observe(req({ ip: '148.163.137.5', linkId: 9 }))
-    for (let i = 0; i < 3; i++) detector.observe(req({ ip: `148.163.137.${20 + i}`, ts: T0 + (i + 1) * SEC }))
-    const burst = detector.observe(req({ ip: '148.163.137.40', ts: T0 + 5 * SEC }))
+    // Safe Links from general Azure space (laravel-passwordless-login #79), outside the published mail ranges.
+    const other = detector.observe(req({ ip: '20.72.100.5', linkId: 9 }))
+    for (let i = 0; i < 3; i++) detector.observe(req({ ip: `20.72.100.${20 + i}`, ts: T0 + (i + 1) * SEC }))
+    const burst = detector.observe(req({ ip: '20.72.100.40', ts: T0 + 5 * SEC }))
     expect(burst.reason).toBe('scanner_burst')
     expect(seqs(burst)).toContain(other.click!.seq)
   })
@@ -93,12 +94,12 @@ describe('ScannerDetector: delivery bursts', () => {
 
   it('sees a farm spread over a block: twice the burst from several prefixes of one /16', () => {
     const detector = new ScannerDetector()
-    const decisions = Array.from({ length: 8 }, (_, i) => detector.observe(req({ ip: `52.100.${10 + i * 17}.${30 + i}`, ts: T0 + i * 3 * SEC })))
+    const decisions = Array.from({ length: 8 }, (_, i) => detector.observe(req({ ip: `40.94.${10 + i * 17}.${30 + i}`, ts: T0 + i * 3 * SEC })))
     expect(decisions.slice(0, 7).every((d) => d.reason === null)).toBe(true)
     expect(decisions[7]!.reason).toBe('scanner_burst')
     expect(decisions[7]!.reclassified).toHaveLength(7)
     // Another prefix of the block, later: known.
-    expect(detector.observe(req({ ip: '52.100.250.1', ts: T0 + 30 * MIN, linkId: 3 })).reason).toBe('scanner_network')
+    expect(detector.observe(req({ ip: '40.94.250.1', ts: T0 + 30 * MIN, linkId: 3 })).reason).toBe('scanner_network')
   })
 
   it('lets a network go once people show up on it', () => {
@@ -112,7 +113,26 @@ describe('ScannerDetector: delivery bursts', () => {
 
   it('forgets a burst that is not one: four fetches spread over an hour', () => {
     const detector = new ScannerDetector()
-    for (let i = 0; i < 4; i++) expect(detector.observe(req({ ip: `40.107.22.${i + 2}`, ts: T0 + i * 20 * MIN })).reason).toBeNull()
+    for (let i = 0; i < 4; i++) expect(detector.observe(req({ ip: `40.94.22.${i + 2}`, ts: T0 + i * 20 * MIN })).reason).toBeNull()
+  })
+})
+
+describe('ScannerDetector: the vendors\' published mail ranges', () => {
+  it('takes a single fetch from a gateway\'s own farm for the gateway, whatever its headers', () => {
+    // A ten-person company's newsletter: Safe Links fetches once, from Exchange Online Protection.
+    for (const ip of ['104.47.1.254', '40.107.235.18', '52.101.3.4', '40.93.7.7', '148.163.150.9', '67.231.153.2', '205.139.110.77', '91.220.42.5', '185.58.86.1', '209.222.82.33', '64.235.150.1', '2a01:111:f400:7e1b::5']) {
+      const detector = new ScannerDetector()
+      const d = detector.observe(req({ ip }))
+      expect(d.reason, ip).toBe('scanner_network')
+      expect(d.reclassified).toEqual([])
+    }
+  })
+
+  it('leaves the addresses around those ranges alone', () => {
+    for (const ip of ['40.94.29.7', '40.106.255.255', '104.47.128.1', '148.163.160.1', '52.104.0.1', '205.139.112.1', '2a01:111:f401::5']) {
+      const detector = new ScannerDetector()
+      expect(detector.observe(req({ ip })).reason, ip).toBeNull()
+    }
   })
 })
 
