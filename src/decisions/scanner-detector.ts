@@ -8,15 +8,19 @@
  *   Microsoft Defender for Office 365 Safe Links ("Safe Links in Microsoft Defender for
  *   Office 365", Microsoft Learn: URLs are scanned on delivery and again at the time of
  *   click), Proofpoint URL Defense (links rewritten to urldefense.com and sandboxed),
- *   Mimecast URL Protect and Barracuda Link Protection. They present ordinary browser
- *   user agents, often HEAD (caught earlier, by the bot detector), keep no cookies and run
- *   no JavaScript (a fresh sandbox per fetch), and come from a small set of the vendor's
- *   networks — email marketers see "clicks" from them seconds after every send
- *   (Litmus, "Bot clicks and email security scanners", 2022; Twilio SendGrid, "Why am I
- *   seeing clicks from security scanners?").
- * - Safe Links' time-of-click check: when a recipient clicks a rewritten link, Microsoft
- *   fetches the target first and only then redirects the browser, so the service sees a
- *   fetch from Microsoft's network a second or two before the person's own request.
+ *   Mimecast URL Protect and Barracuda Link Protection. They present ordinary desktop
+ *   browser user agents (a Chrome whose version varies request to request, headless Chrome,
+ *   or none), often HEAD first (caught earlier, by the bot detector), and come from the
+ *   vendor's networks, from many of its addresses — email marketers see "clicks" from them
+ *   seconds after every send (Litmus, "Bot clicks and email security scanners", 2022;
+ *   Twilio SendGrid, "Why am I seeing clicks from security scanners?"; Act-On, "Identifying
+ *   False Positives in Email Clicks"). Their sandboxes are browsers: within one visit they
+ *   keep the cookie they were given and run the page's script (Safe Links follows
+ *   client-side redirects: outline #9227; next-auth #1840), and are reset after it.
+ * - Time-of-click checks: when a recipient clicks a rewritten link, the gateway fetches the
+ *   target first and only then redirects the browser (Safe Links; Mimecast sandboxes "each
+ *   and every click"), so the service sees a fetch from the vendor's network a second or two
+ *   before the person's own request.
  *
  * "Network" is read at two sizes: the /24 (IPv4) or /64 (IPv6) prefix the identity engine
  * keys on, and the block around it, /16 or /48 — a scanning farm spreads its workers over
@@ -27,20 +31,20 @@
  * 0. **The vendors' farms** — a request from a mail-security vendor's published ranges
  *    (mail-security-ranges.ts) is the gateway: no person browses from them. This catches
  *    the single fetch a small company's gateway makes, which no burst shows.
- * 1. **Burst** — `burstMin` requests for one link from one network within `burstWindowMs`,
- *    none carrying a linkprint cookie or the SDK's headers, from a network that has never
- *    shown such evidence in any meaningful share. A gateway scanning N mailboxes does this;
- *    people behind an office NAT do it too, but their network also carries returning
- *    browsers that kept the cookie (or ran the SDK), which is what sets it apart.
- *    A burst that mixes three operating systems or more (phones, Macs, PCs) is people, not
- *    a gateway, which presents one browser identity (two at most) for all its fetches.
- *    The burst is recognised at its `burstMin`-th request: the earlier ones are
+ * 1. **Burst** — `burstMin` clients for one link from one network within `burstWindowMs`,
+ *    none carrying human evidence, from a network that has never shown people in any
+ *    meaningful share. A gateway scanning N mailboxes does this; people behind an office
+ *    NAT do it too, but their network carries returning browsers that kept the cookie (or
+ *    ran the SDK) and phones, and they leave by one or two addresses where a farm fetches
+ *    from many: a burst with a phone in it, or with fewer addresses than a farm spreads
+ *    over (`BurstCount`), is people.
+ *    The burst is recognised at its `burstMin`-th client: the earlier requests are
  *    reclassified, together with the network's other cookieless requests of the window
  *    (a newsletter has several links, all fetched).
  * 2. **Network reputation** — a network caught bursting stays known as a scanner network
  *    (its reputation refreshed while it keeps behaving so, for `reputationMs`): its
  *    cookieless requests are scanners from the first one — the next newsletter's scan and
- *    every time-of-click check. A network that starts showing human evidence loses it.
+ *    every time-of-click check. A network that starts showing people loses it.
  * 3. **Time of click** — a cookieless request followed within `timeOfClickMs` by a request
  *    for the same link from another network is a candidate pre-check. A network whose
  *    requests are mostly such pre-checks (`checkerShare`, at least `timeOfClickConfirm` of
@@ -158,6 +162,8 @@ interface NetworkState {
   seen: number
   /** Of those, with human evidence (decayed). */
   human: number
+  /** Of those, from a phone or tablet (decayed): an eyeball network's sign, never a gateway's. */
+  mobile: number
   /** Last scanner activity; -Infinity when not a known scanner network. */
   flaggedAt: number
   /** Its requests that came just before another network's request for the same link, oldest first. */
@@ -175,25 +181,56 @@ const NONE: readonly TrackedClick[] = Object.freeze([])
 const PER_LINK_MAX = 128
 const PER_NETWORK_MAX = 64
 const CANDIDATES_PER_NETWORK = 8
-const MIXED_DEVICES = 3
+/** Operating systems of phones and tablets, as the UA parser names them (src/signals/user-agent.ts). */
+const MOBILE_OSES: ReadonlySet<string> = new Set(['Android', 'iOS', 'HarmonyOS', 'KaiOS', 'Windows Phone'])
+/** Distinct addresses a burst counts up to: this many in one burst window is a farm, whatever the requests (twice the default burstMin). */
+const ADDRESSES_KEPT = 8
 
-/** Requests of a burst, and whether they came from three operating systems or more. */
+/**
+ * Requests of a burst, and whether they look like a crowd of people rather than a farm:
+ * - a phone or tablet among them. Gateways present desktop browsers — Chrome or Edge on
+ *   Windows, headless Chrome on Linux (emdash #3298; opencollective #3656;
+ *   laravel-passwordless-login #79) — and no documented one presents a phone; an office's, a
+ *   household's or a carrier's people bring phones. (Desktop variety is no sign of people:
+ *   a gateway's UA is its own choice, and it varies request to request, opencollective #3656.)
+ * - few addresses for many requests. A farm's workers fetch from addresses all over its
+ *   range, one or two requests each (Safe Links from 104.47.11.62, .126 and .254 in one day:
+ *   SergeyMosin/Appointments #293; from three /24s of one /16: laravel-passwordless-login
+ *   #79); an office leaves by one or two addresses for hundreds of people (its NAT keeps each
+ *   host on one address, RFC 4787 "paired" pooling), a home by one.
+ */
 class BurstCount {
   n = 1
-  #first: string | null
-  #second: string | null = null
-  mixed = false
+  /** A phone or tablet was among the requests. */
+  mobile = false
+  /** Distinct addresses seen, up to ADDRESSES_KEPT. */
+  addresses = 0
+  readonly #seen: string[] = []
 
-  constructor(os: string | null) {
-    this.#first = os
+  constructor(os: string | null, address: string) {
+    this.#see(os, address)
   }
 
-  add(os: string | null): void {
+  add(os: string | null, address: string): void {
     this.n++
-    if (os === null || this.mixed || os === this.#first || os === this.#second) return
-    if (this.#first === null) this.#first = os
-    else if (this.#second === null) this.#second = os
-    else this.mixed = true
+    this.#see(os, address)
+  }
+
+  /**
+   * A farm's spread: more addresses than an office's NAT has (three or more), and at most one
+   * request in four from an address another request of the burst came from — or more
+   * distinct addresses than any NAT shows in one burst window.
+   */
+  spread(): boolean {
+    return this.addresses >= ADDRESSES_KEPT || (this.addresses >= 3 && 4 * this.addresses >= 3 * this.n)
+  }
+
+  #see(os: string | null, address: string): void {
+    if (this.addresses < ADDRESSES_KEPT && !this.#seen.includes(address)) {
+      this.#seen.push(address)
+      this.addresses++
+    }
+    if (os !== null && MOBILE_OSES.has(os)) this.mobile = true
   }
 }
 
@@ -264,11 +301,14 @@ export class ScannerDetector {
     const now = req.ts
     this.#forget(now)
 
+    const evidence = req.humanEvidence
+    const mobile = req.os != null && MOBILE_OSES.has(req.os)
     const net = this.#state('network', req.network, now)
     const blk = this.#state('block', block, now)
     for (const st of [net, blk]) {
       st.seen += 1
-      if (req.humanEvidence) st.human += 1
+      if (evidence) st.human += 1
+      else if (mobile) st.mobile += 1
     }
 
     let window = this.#links.get(req.linkId)
@@ -281,7 +321,8 @@ export class ScannerDetector {
 
     const click: TrackedClick = {
       seq: ++this.#seq, ts: now, linkId: req.linkId, network: req.network, block, address: req.address, method: req.method,
-      userAgent: req.userAgent, os: req.os ?? null, humanEvidence: req.humanEvidence, issuedCookieId: req.issuedCookieId ?? null, reason: null, counted: false, released: false, candidate: false,
+      userAgent: req.userAgent, os: req.os ?? null, humanEvidence: evidence, issuedCookieId: req.issuedCookieId ?? null,
+      reason: null, counted: false, released: false, candidate: false,
     }
     let reclassified: TrackedClick[] | null = null
     const netHuman = this.#humanLike(net)
@@ -291,7 +332,7 @@ export class ScannerDetector {
       // A mail-security vendor's own farm (mail-security-ranges.ts): every request from it is the gateway.
       click.reason = 'scanner_network'
       net.flaggedAt = now
-    } else if (req.humanEvidence) {
+    } else if (evidence) {
       // A browser that kept our cookie or ran our script is a person; enough of them clear a network's name.
       if (net.flaggedAt !== -Infinity && netHuman) net.flaggedAt = -Infinity
       if (blk.flaggedAt !== -Infinity && this.#humanLike(blk)) blk.flaggedAt = -Infinity
@@ -303,21 +344,22 @@ export class ScannerDetector {
       } else {
         // A burst: the prefix alone, or its block from two prefixes or more with twice the fetches.
         // One pass over the link's window counts both (this is the hot part of a busy link).
-        const prefix = new BurstCount(click.os)
-        const wider = new BurstCount(click.os)
+        const prefix = new BurstCount(click.os, click.address)
+        const wider = new BurstCount(click.os, click.address)
         let otherPrefix = false
         for (const c of window) {
           if (c.humanEvidence || c.block !== block || now - c.ts > o.burstWindowMs) continue
-          wider.add(c.os)
-          if (c.network === req.network) prefix.add(c.os)
+          wider.add(c.os, c.address)
+          if (c.network === req.network) prefix.add(c.os, c.address)
           else otherPrefix = true
         }
         for (const st of [net, blk]) {
           const count = st === net ? prefix : wider
-          if (st === net ? count.n < o.burstMin : count.n < 2 * o.burstMin || !otherPrefix || this.#humanLike(blk)) continue
-          // A gateway presents one desktop browser identity, two at most; a household's or an office's
-          // people bring phones, Macs and PCs. Three operating systems in one burst is a crowd of people.
-          if (count.mixed) continue
+          const min = st === net ? o.burstMin : 2 * o.burstMin
+          if (count.n < min || (st === blk && (!otherPrefix || this.#humanLike(blk)))) continue
+          // A gateway presents desktop browsers from addresses all over its range; a household's or an
+          // office's people bring phones, and leave through one or two addresses.
+          if (count.mobile || !count.spread()) continue
           click.reason = 'scanner_burst'
           st.flaggedAt = now
           reclassified = []
@@ -362,7 +404,7 @@ export class ScannerDetector {
 
     window.push(click)
     if (window.length > PER_LINK_MAX) window.splice(0, window.length - PER_LINK_MAX)
-    if (!req.humanEvidence) {
+    if (!evidence) {
       for (const st of [net, blk]) {
         const recent = (st.recent ??= [])
         prune(recent, now - o.burstWindowMs)
@@ -399,7 +441,7 @@ export class ScannerDetector {
     const map = level === 'block' ? this.#blocks : this.#networks
     let st = map.get(id)
     if (st === undefined) {
-      st = { level, id, at: now, seen: 0, human: 0, flaggedAt: -Infinity, candidates: null, recent: null }
+      st = { level, id, at: now, seen: 0, human: 0, mobile: 0, flaggedAt: -Infinity, candidates: null, recent: null }
       map.set(id, st)
     } else {
       this.#decay(st, now)
@@ -416,8 +458,14 @@ export class ScannerDetector {
     return Math.max(this.#o.burstWindowMs, this.#o.timeOfClickMs)
   }
 
+  /**
+   * People use this network: browsers that came back with our cookie or ran our script, or
+   * phones (an office's Wi-Fi, a home, a carrier's NAT; a gateway's farm presents desktop
+   * browsers only), in at least `humanShare` of its requests.
+   */
   #humanLike(st: NetworkState): boolean {
-    return st.human >= 1 && st.human >= this.#o.humanShare * st.seen
+    const people = st.human + st.mobile
+    return people >= 1 && people >= this.#o.humanShare * st.seen
   }
 
   #flagged(st: NetworkState, now: number): boolean {
@@ -430,6 +478,7 @@ export class ScannerDetector {
     const f = Math.pow(0.5, dt / this.#o.halfLifeMs)
     st.seen *= f
     st.human *= f
+    st.mobile *= f
     st.at = now
   }
 

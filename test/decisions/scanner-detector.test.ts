@@ -117,6 +117,27 @@ describe('ScannerDetector: delivery bursts', () => {
   })
 })
 
+describe('ScannerDetector: a NAT\'s few addresses, a farm\'s many', () => {
+  it('does not take colleagues clicking a chat link on the first day for a gateway: identical laptops, but two addresses', () => {
+    const detector = new ScannerDetector()
+    for (let i = 0; i < 12; i++) {
+      const d = detector.observe(req({ ip: `217.133.244.${185 + (i % 2)}`, ts: T0 + i * 9 * SEC }))
+      expect(d.reason).toBeNull()
+      expect(d.reclassified).toEqual([])
+    }
+  })
+
+  it('still sees a farm that fetched twice from one of its hosts, or whose identities vary', () => {
+    const detector = new ScannerDetector()
+    const hosts = ['102', '28', '135', '102', '77']
+    const agents: Array<[string, string]> = [[BROWSER_UAS.chromeWindows, 'Windows'], [BROWSER_UAS.safariMac, 'Mac OS'], ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36', 'Linux'], [BROWSER_UAS.chromeWindows, 'Windows'], [BROWSER_UAS.safariMac, 'Mac OS']]
+    const decisions = hosts.map((h, i) => detector.observe(req({ ip: `20.72.100.${h}`, ts: T0 + i * 8 * SEC, userAgent: agents[i]![0], os: agents[i]![1] })))
+    expect(decisions.map((d) => d.reason)).toEqual([null, null, null, 'scanner_burst', 'scanner_network'])
+    // The first three reclassified with the fourth; the fifth known by its network.
+    expect(decisions.map((d) => d.click!.reason)).toEqual(['scanner_burst', 'scanner_burst', 'scanner_burst', 'scanner_burst', 'scanner_network'])
+  })
+})
+
 describe('ScannerDetector: the vendors\' published mail ranges', () => {
   it('takes a single fetch from a gateway\'s own farm for the gateway, whatever its headers', () => {
     // A ten-person company's newsletter: Safe Links fetches once, from Exchange Online Protection.
@@ -133,6 +154,30 @@ describe('ScannerDetector: the vendors\' published mail ranges', () => {
       const detector = new ScannerDetector()
       expect(detector.observe(req({ ip })).reason, ip).toBeNull()
     }
+  })
+})
+
+describe('ScannerDetector: phones are people', () => {
+  it('does not take four first-time phones on a carrier\'s NAT for a gateway (two operating systems, but phones)', () => {
+    const detector = new ScannerDetector()
+    const phones: Array<[string, string]> = [[BROWSER_UAS.safariIphone, 'iOS'], [BROWSER_UAS.chromeAndroid, 'Android'], [BROWSER_UAS.safariIphone, 'iOS'], [BROWSER_UAS.chromeAndroid, 'Android'], [BROWSER_UAS.safariIphone, 'iOS']]
+    for (const [i, [userAgent, os]] of phones.entries()) {
+      const d = detector.observe(req({ ip: `5.90.12.${40 + (i % 3)}`, ts: T0 + i * 15 * SEC, userAgent, os }))
+      expect(d.reason).toBeNull()
+      expect(d.reclassified).toEqual([])
+    }
+  })
+
+  it('does not take an office\'s Macs for a gateway once a phone joins the burst', () => {
+    const detector = new ScannerDetector()
+    const office: Array<[string, string]> = [[BROWSER_UAS.safariMac, 'Mac OS'], [BROWSER_UAS.safariMac, 'Mac OS'], [BROWSER_UAS.chromeAndroid, 'Android'], [BROWSER_UAS.safariMac, 'Mac OS']]
+    for (const [i, [userAgent, os]] of office.entries()) expect(detector.observe(req({ ip: '62.94.59.238', ts: T0 + i * 20 * SEC, userAgent, os })).reason).toBeNull()
+  })
+
+  it('takes a network where phones browse for people: a later desktop burst there is colleagues', () => {
+    const detector = new ScannerDetector()
+    for (let i = 0; i < 3; i++) detector.observe(req({ ip: '62.94.77.245', ts: T0 + i * MIN, linkId: 70 + i, userAgent: BROWSER_UAS.chromeAndroid, os: 'Android' }))
+    for (let i = 0; i < 6; i++) expect(detector.observe(req({ ip: '62.94.77.241', ts: T0 + 2 * 60 * MIN + i * 10 * SEC, linkId: 80 })).reason).toBeNull()
   })
 })
 
