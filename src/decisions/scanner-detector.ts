@@ -37,7 +37,10 @@
  *    NAT do it too, but their network carries returning browsers that kept the cookie (or
  *    ran the SDK) and phones, and they leave by one or two addresses where a farm fetches
  *    from many: a burst with a phone in it, or with fewer addresses than a farm spreads
- *    over (`BurstCount`), is people.
+ *    over (`BurstCount`), is people. Human evidence is a cookie from an earlier visit, or
+ *    the SDK: a cookie issued moments ago on the same network is the same browser session
+ *    coming back — a sandbox does that too — so it is neither evidence nor another client,
+ *    and it shares the verdict of the request it was issued to.
  *    The burst is recognised at its `burstMin`-th client: the earlier requests are
  *    reclassified, together with the network's other cookieless requests of the window
  *    (a newsletter has several links, all fetched).
@@ -54,7 +57,8 @@
  *    seconds of each other, from a carrier's shared addresses too. So a pair on a link busy
  *    enough for a coincidence to be likely is no evidence, a pair within one block is none
  *    (the checker and the person it protects are on unrelated networks), and a candidate
- *    whose browser comes back with the cookie its response set was a person.
+ *    whose browser comes back with the cookie its response set (later, or from another
+ *    network: not its own session's repeat) was a person.
  *
  * What it does not judge: requests under strict privacy (no cookie is read, so there is no
  * evidence either way), requests from non-public addresses (a reverse proxy that is not
@@ -112,9 +116,12 @@ export interface TrackedClick {
   readonly method: string
   readonly userAgent: string | null
   readonly os: string | null
+  /** Human evidence as the detector counts it: a cookie from an earlier visit, or the SDK (a cookie issued moments ago on this network is not). */
   readonly humanEvidence: boolean
   /** The cookie id its response set: a later request presenting it is the same browser. */
   readonly issuedCookieId: string | null
+  /** The earlier request of the same browser session (its cookie, issued moments ago on this network): not another client. */
+  readonly repeatOf: TrackedClick | null
   /** Why it is a scanner; null while it is taken for a person. */
   reason: ScannerReason | null
   /** Counted as a human click against the link's limit (the pipeline sets and clears it). */
@@ -267,6 +274,8 @@ export class ScannerDetector {
   #candidatesHead = 0
   /** Candidates by the cookie their responses set (a candidate whose cookie comes back was a browser). */
   readonly #issued = new Map<string, TrackedClick>()
+  /** Remembered clicks by the cookie their responses set: a request that brings it back moments later is the same session. */
+  readonly #sessions = new Map<string, TrackedClick>()
   #seq = 0
 
   constructor(options: ScannerDetectorOptions = {}) {
@@ -301,7 +310,12 @@ export class ScannerDetector {
     const now = req.ts
     this.#forget(now)
 
-    const evidence = req.humanEvidence
+    // The same browser session as a request of moments ago, on this network: a sandbox keeps the cookie for the
+    // seconds of its visit and runs the page's script (Safe Links follows client-side redirects: outline #9227;
+    // "bots can also click on buttons": next-auth #1840), so that cookie proves nothing about a person. A person's
+    // browser brings back a cookie set on an earlier visit, or one set moments ago on another network.
+    const origin = req.cookieId ? this.#sessionOf(req.cookieId, block, now) : null
+    const evidence = req.humanEvidence && origin === null
     const mobile = req.os != null && MOBILE_OSES.has(req.os)
     const net = this.#state('network', req.network, now)
     const blk = this.#state('block', block, now)
@@ -321,17 +335,20 @@ export class ScannerDetector {
 
     const click: TrackedClick = {
       seq: ++this.#seq, ts: now, linkId: req.linkId, network: req.network, block, address: req.address, method: req.method,
-      userAgent: req.userAgent, os: req.os ?? null, humanEvidence: evidence, issuedCookieId: req.issuedCookieId ?? null,
+      userAgent: req.userAgent, os: req.os ?? null, humanEvidence: evidence, issuedCookieId: req.issuedCookieId ?? null, repeatOf: origin,
       reason: null, counted: false, released: false, candidate: false,
     }
     let reclassified: TrackedClick[] | null = null
     const netHuman = this.#humanLike(net)
-    if (req.cookieId && this.#issued.size > 0) this.#cleared(req.cookieId)
+    if (req.cookieId && this.#issued.size > 0 && origin === null) this.#cleared(req.cookieId)
 
     if (isMailSecurityAddress(req.clientIp)) {
       // A mail-security vendor's own farm (mail-security-ranges.ts): every request from it is the gateway.
       click.reason = 'scanner_network'
       net.flaggedAt = now
+    } else if (origin !== null && origin.reason !== null) {
+      // The session of a request already known for a scanner's.
+      click.reason = origin.reason
     } else if (evidence) {
       // A browser that kept our cookie or ran our script is a person; enough of them clear a network's name.
       if (net.flaggedAt !== -Infinity && netHuman) net.flaggedAt = -Infinity
@@ -341,14 +358,15 @@ export class ScannerDetector {
       if (known) {
         click.reason = 'scanner_network'
         known.flaggedAt = now
-      } else {
+      } else if (origin === null) {
         // A burst: the prefix alone, or its block from two prefixes or more with twice the fetches.
-        // One pass over the link's window counts both (this is the hot part of a busy link).
+        // One pass over the link's window counts both (this is the hot part of a busy link); a session's
+        // repeats are not other clients.
         const prefix = new BurstCount(click.os, click.address)
         const wider = new BurstCount(click.os, click.address)
         let otherPrefix = false
         for (const c of window) {
-          if (c.humanEvidence || c.block !== block || now - c.ts > o.burstWindowMs) continue
+          if (c.humanEvidence || c.repeatOf !== null || c.block !== block || now - c.ts > o.burstWindowMs) continue
           wider.add(c.os, c.address)
           if (c.network === req.network) prefix.add(c.os, c.address)
           else otherPrefix = true
@@ -377,7 +395,7 @@ export class ScannerDetector {
         const c = window[i]!
         if (now - c.ts > o.timeOfClickMs) break
         // A checker and the person it protects are on unrelated networks: never one block (the same ISP, the same site).
-        if (c.block === block || c.address === req.address || c.humanEvidence || c.reason !== null || c.released) continue
+        if (c.block === block || c.address === req.address || c.humanEvidence || c.repeatOf !== null || c.reason !== null || c.released) continue
         // The browser that got its cookie a moment ago, now on another network (Wi-Fi to mobile): one person.
         if (c.issuedCookieId !== null && c.issuedCookieId === req.cookieId) break
         const first = this.#networks.peek(c.network)
@@ -404,6 +422,7 @@ export class ScannerDetector {
 
     window.push(click)
     if (window.length > PER_LINK_MAX) window.splice(0, window.length - PER_LINK_MAX)
+    if (click.issuedCookieId !== null) this.#sessions.set(click.issuedCookieId, click)
     if (!evidence) {
       for (const st of [net, blk]) {
         const recent = (st.recent ??= [])
@@ -425,6 +444,13 @@ export class ScannerDetector {
     let others = 0
     for (const c of window) if (now - c.ts <= this.#o.burstWindowMs && c !== pre && c.block !== pre.block) others++
     return (others * this.#o.timeOfClickMs) / this.#o.burstWindowMs > 0.1
+  }
+
+  /** The remembered request whose response set this cookie moments ago on the same block, if any. */
+  #sessionOf(cookieId: string, block: string, now: number): TrackedClick | null {
+    const click = this.#sessions.get(cookieId)
+    if (click === undefined || click.released || click.block !== block || now - click.ts > this.#o.burstWindowMs) return null
+    return click
   }
 
   /** A candidate's browser came back with the cookie its response set: it was a person, not a pre-check. */
@@ -522,6 +548,7 @@ export class ScannerDetector {
     for (const st of [this.#networks.peek(click.network), this.#blocks.peek(click.block)]) {
       if (st?.recent && st.recent[0] === click) st.recent.shift()
     }
+    if (click.issuedCookieId !== null && this.#sessions.get(click.issuedCookieId) === click) this.#sessions.delete(click.issuedCookieId)
     if (!click.candidate) click.released = true
   }
 

@@ -157,6 +157,59 @@ describe('ScannerDetector: the vendors\' published mail ranges', () => {
   })
 })
 
+describe('ScannerDetector: a scan session that keeps its cookie', () => {
+  /** A sandboxed browser: a fetch, then 2 s later the same session again with the cookie the first response set. */
+  function session(detector: ScannerDetector, ip: string, at: number, linkId = 1) {
+    const first = detector.observe(req({ ip, ts: at, linkId }))
+    const again = detector.observe(req({ ip, ts: at + 2 * SEC, linkId, humanEvidence: true, cookieId: first.click!.issuedCookieId, issuedCookieId: null }))
+    return { first, again }
+  }
+
+  it('is not a returning person: the cookie it got seconds ago on this network proves nothing, and the burst takes the repeats too', () => {
+    const detector = new ScannerDetector()
+    const sessions = [0, 5, 9].map((s, i) => session(detector, `20.72.100.${10 + i}`, T0 + s * SEC))
+    for (const { first, again } of sessions) expect([first.reason, again.reason]).toEqual([null, null])
+    // The fourth mailbox: four sessions, not seven clients with three people among them.
+    const fourth = session(detector, '20.72.100.40', T0 + 20 * SEC)
+    expect(fourth.first.reason).toBe('scanner_burst')
+    expect(seqs(fourth.first).sort()).toEqual(sessions.flatMap(({ first, again }) => [first.click!.seq, again.click!.seq]).sort())
+    // The session of a request known for a scanner's is the scanner.
+    expect(fourth.again.reason).toBe('scanner_burst')
+  })
+
+  it('is a person when the cookie comes back later, or from another network', () => {
+    const detector = new ScannerDetector()
+    const first = detector.observe(req({ ip: '93.45.12.7' }))
+    const later = detector.observe(req({ ip: '93.45.12.7', ts: T0 + 30 * MIN, humanEvidence: true, cookieId: first.click!.issuedCookieId, issuedCookieId: null }))
+    expect(later.click!.humanEvidence).toBe(true)
+    const moved = detector.observe(req({ ip: '5.90.13.46', ts: T0 + 10 * SEC, linkId: 2, humanEvidence: true, cookieId: first.click!.issuedCookieId, issuedCookieId: null }))
+    expect(moved.click!.humanEvidence).toBe(true)
+    expect(later.click!.repeatOf).toBeNull()
+  })
+
+  it('leaves a person\'s double tap alone', () => {
+    const detector = new ScannerDetector()
+    const { first, again } = session(detector, '93.45.12.7', T0)
+    expect([first.reason, again.reason]).toEqual([null, null])
+    expect(again.click!.repeatOf).toBe(first.click)
+  })
+
+  it('does not clear a time-of-click candidate when the checker\'s own session repeats it', () => {
+    const detector = new ScannerDetector()
+    let check = null as ScannerDecision | null
+    let click = null as ScannerDecision | null
+    for (let k = 0; k < 3; k++) {
+      const at = T0 + k * 60 * MIN
+      check = detector.observe(req({ ip: '20.97.33.4', ts: at, linkId: 60 + k, userAgent: EDGE }))
+      // Its sandbox reloads the page with the cookie it was given, then the recipient's browser arrives.
+      detector.observe(req({ ip: '20.97.33.4', ts: at + 300, linkId: 60 + k, humanEvidence: true, cookieId: check.click!.issuedCookieId, issuedCookieId: null, userAgent: EDGE }))
+      click = detector.observe(person({ ip: `93.45.${k}.7`, ts: at + 1500, linkId: 60 + k, userAgent: BROWSER_UAS.safariMac, os: 'Mac OS' }))
+    }
+    expect(click!.reclassified.map((c) => c.reason)).toContain('time_of_click')
+    expect(check!.click!.reason).toBe('time_of_click')
+  })
+})
+
 describe('ScannerDetector: phones are people', () => {
   it('does not take four first-time phones on a carrier\'s NAT for a gateway (two operating systems, but phones)', () => {
     const detector = new ScannerDetector()
