@@ -109,7 +109,7 @@ export function accuracyReport(results: readonly RunResult[], opts: { seed: stri
   lines.push('npm run bench:accuracy -- --quick      # smaller worlds, a few seconds; prints only')
   lines.push('npx tsx bench/accuracy/simulate.ts --profile office --seed 7 --sdk-share 0.8 --people 500 --days 28 --out bench/out/x')
   lines.push('npx tsx bench/accuracy/score.ts --events bench/out/x/events.ndjson --truth bench/out/x/truth.ndjson --decisions decisions.ndjson')
-  lines.push('npx tsx bench/accuracy/bot-variants.ts --profiles mixed,office,mobile,household --shares 0,0.8   # bot detection in every bot world')
+  lines.push('npx tsx bench/accuracy/bot-variants.ts --profiles mixed,office,mobile,household --shares 0,0.8 --docs docs/bot-worlds.md   # bot detection in every bot world')
   lines.push('```')
   lines.push('')
   lines.push('Other flags of `run.ts`: `--seed N`, `--profiles a,b`, `--shares 0.8,0`, `--bots WORLD`, `--no-linkprint`, `--no-build`, `--out DIR`, `--docs FILE`. linkprint runs as `node bin/linkprint.js replay <events> --decisions <out>` on a fresh SQLite file (`DATABASE_URL=sqlite:<tmp>`), after `tsc -p tsconfig.build.json`.')
