@@ -1,3 +1,5 @@
+import type { BotWorld } from './bot-world.js'
+import { DEFAULT_WORLD } from './bot-world.js'
 import type { LinkKind, Share, SimLink } from './links.js'
 import type { Person, Population } from './population.js'
 import type { Prng } from './prng.js'
@@ -51,6 +53,40 @@ const CRAWLERS: ReadonlyArray<{ name: string; range: string; weight: number; ua:
   { name: 'duckduckbot', range: 'duckduckgo', weight: 1, ua: () => 'DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)' },
 ]
 
+/**
+ * The vendors' published allocations (bot-world.ts lists the sources): a scanning farm may
+ * fetch from any address of them, one /24 or many (`egress: 'vendor'`).
+ */
+const VENDOR_ALLOCATIONS: Record<ScannerVendor, readonly string[]> = {
+  microsoft: ['40.92.0.0/15', '40.107.0.0/16', '52.100.0.0/14', '104.47.0.0/17'],
+  proofpoint: ['148.163.128.0/19', '67.231.144.0/20'],
+  mimecast: ['205.139.110.0/23', '207.211.30.0/24', '216.205.24.0/24', '170.10.128.0/22', '91.220.42.0/24', '146.101.78.0/24', '185.58.84.0/22'],
+  barracuda: ['209.222.80.0/21', '64.235.144.0/20'],
+}
+
+/**
+ * Public cloud space (Azure "IP Ranges and Service Tags", AWS ip-ranges.json, Google
+ * Cloud cloud.json; a few large blocks of each): a sandbox that runs on general compute
+ * leaves by any of it (`egress: 'cloud'`; Safe Links from 20.72.100.79, laravel-passwordless-login #79).
+ */
+const CLOUD_ALLOCATIONS: Record<'azure' | 'other', readonly string[]> = {
+  azure: ['20.40.0.0/13', '20.64.0.0/10', '40.64.0.0/10', '52.224.0.0/11', '13.64.0.0/11'],
+  other: ['3.0.0.0/9', '18.128.0.0/9', '52.0.0.0/11', '54.144.0.0/12', '34.64.0.0/10', '35.184.0.0/13'],
+}
+
+/**
+ * Scanner farms outside the published mail ranges, a few /24s each (`egress: 'unlisted'`):
+ * what the detector can only judge by behaviour. Microsoft's are the ones reported
+ * (40.94.16.*: opencollective #3656; 20.72.100.79: laravel-passwordless-login #79); the
+ * others' are cloud /24s such a vendor could run its sandboxes in (an assumption).
+ */
+const UNLISTED: Record<ScannerVendor, readonly string[]> = {
+  microsoft: ['40.94.16', '40.94.29', '20.72.100', '20.97.33'],
+  proofpoint: ['44.238.12', '52.43.71'],
+  mimecast: ['18.202.114', '54.76.33'],
+  barracuda: ['35.157.190', '3.24.133'],
+}
+
 const TOOLS = ['curl/8.7.1', 'python-requests/2.32.3', 'Go-http-client/1.1', 'axios/1.7.9', 'node', 'Wget/1.21.4', 'okhttp/4.12.0', 'Java/17.0.12', 'python-httpx/0.27.2', '']
 
 export type ScannerVendor = 'microsoft' | 'proofpoint' | 'mimecast' | 'barracuda'
@@ -72,6 +108,8 @@ export type ScannerVendor = 'microsoft' | 'proofpoint' | 'mimecast' | 'barracuda
  */
 export class Bots {
   private readonly vendors = new Map<string, ScannerVendor>()
+  /** Draws of the variant worlds only, so that the default world's traffic never moves. */
+  private readonly vrng: Prng
 
   constructor(
     private readonly rng: Prng,
@@ -79,7 +117,10 @@ export class Bots {
     private readonly releases: ReleaseTrain,
     private readonly start: number,
     private readonly end: number,
-  ) {}
+    private readonly world: BotWorld = DEFAULT_WORLD,
+  ) {
+    this.vrng = rng.fork('world')
+  }
 
   generate(args: {
     links: readonly SimLink[]
@@ -125,8 +166,18 @@ export class Bots {
     for (const h of args.humans) {
       const kind: LinkKind | undefined = kindOf.get(h.truth.link)
       const link = args.links.find((l) => l.slug === h.truth.link)
-      if (kind === 'newsletter' && link?.officeId && this.vendors.get(link.officeId) === 'microsoft' && this.rng.chance(0.5)) {
-        out.push(this.scanner(h.truth.link, h.t - this.rng.between(0.3, 2.5) * SEC, 'microsoft'))
+      const vendor = kind === 'newsletter' && link?.officeId ? this.vendors.get(link.officeId) : undefined
+      if (vendor === 'microsoft' && this.rng.chance(0.5)) {
+        out.push(...this.scan(h.truth.link, h.t - this.rng.between(0.3, 2.5) * SEC, 'microsoft'))
+      } else if (vendor && vendor !== 'microsoft' && this.world.clickTime === 'all' && this.vrng.chance(vendor === 'mimecast' ? 1 : 0.5)) {
+        // Mimecast sandboxes every click before redirecting the browser; URL Defense and Link Protection check at click too.
+        out.push(...this.scan(h.truth.link, h.t - this.vrng.between(0.3, 2.5) * SEC, vendor))
+      }
+      if (this.world.previews === 'wide' && (kind === 'newsletter' || kind === 'work-chat') && /Windows NT/.test(h.headers['user-agent'] ?? '') && this.vrng.chance(0.2)) {
+        // Office checks the link from the user's own machine before the browser opens it (KB 899927).
+        const d = this.draft(h.truth.link, h.t - this.vrng.between(0.05, 0.6) * SEC, 'HEAD', h.ip, { 'user-agent': 'Microsoft Office Existence Discovery' }, `office:${h.truth.deviceId}`, 'office-check')
+        out.push(d)
+        if (this.vrng.chance(0.5)) out.push(this.draft(h.truth.link, d.t + 0.02 * SEC, 'GET', h.ip, { 'user-agent': 'Mozilla/4.0 (compatible; ms-office; MSOffice 16)', accept: '*/*' }, `office:${h.truth.deviceId}`, 'office-check'))
       }
       if ((kind === 'social' || kind === 'evergreen') && h.truth.personId && this.rng.chance(0.04)) {
         const person = args.pop.person(h.truth.personId)
@@ -141,14 +192,28 @@ export class Bots {
     return `${this.rng.pick(blocks)}.${this.rng.int(2, 250)}`
   }
 
-  private draft(link: string, t: number, method: 'GET' | 'HEAD', ip: string, headers: Record<string, string>, agent: string, botKind: string): ClickDraft {
+  /** A scanner's address, as the world's egress says. */
+  private scannerIp(vendor: ScannerVendor, range: string): string {
+    switch (this.world.egress) {
+      case 'fixed':
+        return this.ip(range)
+      case 'vendor':
+        return randomIn(this.vrng.pick(VENDOR_ALLOCATIONS[vendor]), this.vrng)
+      case 'cloud':
+        return randomIn(this.vrng.pick(CLOUD_ALLOCATIONS[vendor === 'microsoft' ? 'azure' : 'other']), this.vrng)
+      case 'unlisted':
+        return `${this.vrng.pick(UNLISTED[vendor])}.${this.vrng.int(2, 250)}`
+    }
+  }
+
+  private draft(link: string, t: number, method: 'GET' | 'HEAD', ip: string, headers: Record<string, string>, agent: string, botKind: string, jar?: string): ClickDraft {
     return {
       t,
       method,
       path: `/${link}`,
       ip,
-      // Bots keep no cookies: every request goes out with an empty jar.
-      jar: this.sessions.freshJar(),
+      // Bots keep no cookies: every request goes out with an empty jar (unless the world says a scan session keeps one).
+      jar: jar ?? this.sessions.freshJar(),
       headers,
       truth: { personId: null, deviceId: `bot:${agent}`, browserId: `bot:${agent}`, bot: true, link, botKind },
     }
@@ -171,11 +236,19 @@ export class Bots {
     } else if (this.rng.chance(0.05)) {
       // Signal's preview fetcher presents itself as WhatsApp.
       ua = 'WhatsApp/2'
+    } else if (this.world.previews === 'wide' && this.vrng.chance(0.25)) {
+      // Signal on Android: "WhatsApp" alone (Signal-Android #9958), on desktop and iOS "WhatsApp/2" (#13522).
+      ua = this.vrng.chance(0.5) ? 'WhatsApp' : 'WhatsApp/2'
     } else {
       ua = `WhatsApp/2.${this.rng.int(24, 25)}.${this.rng.int(1, 25)}.${this.rng.int(1, 90)} ${phone.os === 'ios' ? 'i' : 'A'}`
     }
     const t = s.t - this.rng.between(2, 25) * SEC
     out.push(this.draft(s.link, t, 'GET', phone.ip, { 'user-agent': ua, 'accept-encoding': 'gzip' }, `preview:${sender.id}:${s.kind}`, 'preview-sender'))
+    if (this.world.previews === 'wide' && s.kind === 'whatsapp') {
+      // WhatsApp fetches as the sender types (a second fetch seconds apart), and through Meta's crawlers too (opengraphplus).
+      if (this.vrng.chance(0.3)) out.push(this.draft(s.link, t + this.vrng.between(0.5, 6) * SEC, 'GET', phone.ip, { 'user-agent': ua, 'accept-encoding': 'gzip' }, `preview:${sender.id}:${s.kind}`, 'preview-sender'))
+      if (this.vrng.chance(0.3)) out.push(this.draft(s.link, t + this.vrng.between(0.5, 20) * SEC, 'GET', this.ip('meta'), { 'user-agent': 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)', accept: '*/*', 'accept-encoding': 'gzip, deflate' }, 'meta', 'preview'))
+    }
   }
 
   private scanner(link: string, t: number, vendor: ScannerVendor): ClickDraft {
@@ -211,16 +284,84 @@ export class Bots {
       headers['upgrade-insecure-requests'] = '1'
     }
     const method = this.rng.chance(0.2) ? 'HEAD' : 'GET'
-    return this.draft(link, t, method, this.ip(range), headers, `scanner:${vendor}`, 'mail-scanner')
+    if (this.world.ua !== 'default') this.browserIdentity(headers, t)
+    return this.draft(link, t, method, this.scannerIp(vendor, range), headers, `scanner:${vendor}`, 'mail-scanner')
   }
+
+  /**
+   * One scanner visit as the world has it: a HEAD then a GET from the same place (better-auth
+   * #9690), mostly HEADs, or the default single request; `jar` is the scan session's when it keeps cookies.
+   */
+  private scan(link: string, t: number, vendor: ScannerVendor, jar?: string, ip?: string): ClickDraft[] {
+    const d = this.scanner(link, t, vendor)
+    if (jar !== undefined) d.jar = jar
+    if (ip !== undefined) d.ip = ip
+    switch (this.world.head) {
+      case 'default':
+        return [d]
+      case 'head-heavy':
+        d.method = this.vrng.chance(0.7) ? 'HEAD' : 'GET'
+        return [d]
+      case 'head-get': {
+        const get = { ...d, t: d.t + this.vrng.between(0.2, 3) * SEC, method: 'GET' as const, headers: { ...d.headers } }
+        return [{ ...d, method: 'HEAD' }, get]
+      }
+    }
+  }
+
+  /**
+   * A scanner that presents a real desktop browser: the current Chrome (or Edge) with the
+   * client hints and Fetch Metadata that browser sends with a navigation (a sandboxed
+   * headless Chrome: emdash #3298; Suped 2025), or, rotating, a new desktop identity per
+   * fetch — Chrome or Edge on Windows, Chrome or Safari on macOS, Chrome on Linux.
+   */
+  private browserIdentity(headers: Record<string, string>, t: number): void {
+    const M = this.releases.chromeMajor(t, this.vrng.between(0, 21) * DAY)
+    const os = this.world.ua === 'rotating' ? this.vrng.weighted([['windows', 0.5], ['mac', 0.3], ['linux', 0.2]] as const) : 'windows'
+    const safari = os === 'mac' && this.vrng.chance(0.4)
+    const edge = os === 'windows' && this.vrng.chance(0.2)
+    for (const k of Object.keys(headers)) delete headers[k]
+    if (safari) {
+      headers['user-agent'] = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.3 Safari/605.1.15'
+      headers['accept'] = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+      headers['accept-language'] = this.vrng.chance(0.5) ? 'en-US' : 'it-IT'
+      headers['accept-encoding'] = 'gzip, deflate, br'
+      headers['sec-fetch-dest'] = 'document'
+      headers['sec-fetch-mode'] = 'navigate'
+      headers['sec-fetch-site'] = 'none'
+      return
+    }
+    const platform = os === 'windows' ? 'Windows NT 10.0; Win64; x64' : os === 'mac' ? 'Macintosh; Intel Mac OS X 10_15_7' : 'X11; Linux x86_64'
+    headers['user-agent'] = `Mozilla/5.0 (${platform}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${M}.0.0.0 Safari/537.36${edge ? ` Edg/${M}.0.0.0` : ''}`
+    headers['accept'] = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7'
+    headers['accept-language'] = this.vrng.chance(0.5) ? 'en-US,en;q=0.9' : 'it-IT,it;q=0.9,en-US;q=0.8,en;q=0.7'
+    headers['accept-encoding'] = 'gzip, deflate, br, zstd'
+    headers['sec-ch-ua'] = `"Chromium";v="${M}", "Not A(Brand";v="24", "${edge ? 'Microsoft Edge' : 'Google Chrome'}";v="${M}"`
+    headers['sec-ch-ua-mobile'] = '?0'
+    headers['sec-ch-ua-platform'] = os === 'windows' ? '"Windows"' : os === 'mac' ? '"macOS"' : '"Linux"'
+    headers['upgrade-insecure-requests'] = '1'
+    headers['sec-fetch-dest'] = 'document'
+    headers['sec-fetch-mode'] = 'navigate'
+    headers['sec-fetch-site'] = 'none'
+    headers['sec-fetch-user'] = '?1'
+  }
+
+
 
   private emailScans(s: Share, out: ClickDraft[]): void {
     const vendor = s.officeId ? this.vendors.get(s.officeId) : undefined
     if (!vendor) return
-    for (const _ of s.recipients ?? []) {
-      const t = s.t + this.rng.logNormal(25, 1) * SEC
-      out.push(this.scanner(s.link, t, vendor))
-      if (this.rng.chance(0.35)) out.push(this.scanner(s.link, t + this.rng.between(0.2, 8) * SEC, vendor))
+    // Every mailbox's copy (Act-On: "often for contacts on the same email domain"), or one or two per message when the verdict is cached.
+    const mailboxes = this.world.mailboxes === 'each' ? (s.recipients ?? []) : (s.recipients ?? []).slice(0, this.vrng.chance(0.3) ? 2 : 1)
+    for (const _ of mailboxes) {
+      // Throttled bulk delivery spreads the mailboxes' copies over minutes.
+      const delivered = this.world.spread === 'slow' ? this.vrng.between(0, 10) * MIN : 0
+      const t = s.t + delivered + this.rng.logNormal(25, 1) * SEC
+      // A session that keeps its cookie is one sandboxed browser: its second fetch leaves by the same address.
+      const session = this.world.keepsCookies ? this.sessions.freshJar() : undefined
+      const first = this.scan(s.link, t, vendor, session)
+      out.push(...first)
+      if (this.rng.chance(0.35)) out.push(...this.scan(s.link, t + this.rng.between(0.2, 8) * SEC, vendor, session, session ? first[0]!.ip : undefined))
     }
   }
 
@@ -240,7 +381,17 @@ export class Bots {
         out.push(this.fetch(s.link, t, 'bytedance', 'Mozilla/5.0 (Linux; Android 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 (compatible; Bytespider; spider-feedback@bytedance.com)', 'bytespider', 'preview'))
       }
     }
-    if (this.rng.chance(0.3)) out.push(this.fetch(s.link, s.t + this.rng.exp(6) * HOUR, 'discord', 'Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)', 'discordbot', 'preview'))
+    if (this.rng.chance(0.3)) {
+      const d = this.fetch(s.link, s.t + this.rng.exp(6) * HOUR, 'discord', 'Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)', 'discordbot', 'preview')
+      out.push(d)
+      if (this.world.previews === 'wide') {
+        // Discord fetches again under a frozen Firefox UA (discord-api-docs #1600, #3872).
+        const ua = this.vrng.chance(0.7) ? 'Mozilla/5.0 (Macintosh; Intel Mac OS X 11.6; rv:92.0) Gecko/20100101 Firefox/92.0' : 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10.10; rv:38.0) Gecko/20100101 Firefox/38.0'
+        const headers: Record<string, string> = { 'user-agent': ua, accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8', 'accept-encoding': 'gzip, deflate, br' }
+        if (this.vrng.chance(0.5)) headers['accept-language'] = 'en-US,en;q=0.5'
+        out.push(this.draft(s.link, d.t + this.vrng.between(0.3, 5) * SEC, 'GET', this.ip('discord'), headers, 'discord-proxy', 'preview'))
+      }
+    }
     const crawls = this.rng.poisson(3)
     for (let i = 0; i < crawls; i++) out.push(this.crawler(s.link, s.t + this.rng.exp(2) * DAY))
     // Scrapers that present a complete, current desktop Chrome (ad verification, link monitors).
@@ -304,4 +455,13 @@ export class Bots {
     }
     return this.draft(link, t, 'GET', this.ip('cloud'), headers, `scraper:${this.rng.int(1, 50)}`, 'scraper')
   }
+}
+
+/** A uniformly drawn host address of an IPv4 CIDR block. */
+function randomIn(cidr: string, rng: Prng): string {
+  const [base, bits] = cidr.split('/') as [string, string]
+  const start = base.split('.').reduce((n, o) => n * 256 + Number(o), 0)
+  const size = 2 ** (32 - Number(bits))
+  const n = start + rng.int(1, Math.max(1, size - 2))
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.')
 }

@@ -24,6 +24,8 @@ export interface TracedClick {
   /** The storage context (cookie id or strict-mode session key); null for bots. */
   key: string | null
   bot: boolean
+  /** Why it is a bot (the bot detector's or the scanner detector's reason, or the latest reclassification's); null for a person. */
+  botReason: string | null
   confidence: number | null
   /** The factors of the click's context after the click (the rule that placed it). */
   factors: readonly string[]
@@ -82,7 +84,10 @@ export async function runInProcess(links: readonly LinkLine[], clicks: readonly 
         p.key = null
         p.confidence = null
         const tc = traced.get(p.id)
-        if (tc) tc.bot = true
+        if (tc) {
+          tc.bot = true
+          tc.botReason = r.reason
+        }
       }
       if (outcome.dropped) continue
       if (outcome.setCookie) jars.set(c.jar, outcome.setCookie.slice(DEVICE_COOKIE.length + 1, outcome.setCookie.indexOf(';')))
@@ -93,7 +98,7 @@ export async function runInProcess(links: readonly LinkLine[], clicks: readonly 
       }
       order.push(row)
       if (row.seq !== null && !row.bot) bySeq.set(row.seq, row)
-      traced.set(c.id, { id: c.id, key: row.key, bot: row.bot, confidence: row.confidence, factors: id ? [...id.factors] : [], correlationType: id?.correlationType ?? null, unions: unions.splice(0), isNew: id?.newEntity !== null && id !== null })
+      traced.set(c.id, { id: c.id, key: row.key, bot: row.bot, botReason: outcome.context.bot.reason, confidence: row.confidence, factors: id ? [...id.factors] : [], correlationType: id?.correlationType ?? null, unions: unions.splice(0), isNew: id?.newEntity !== null && id !== null })
     }
     const decisions: Decision[] = order.map((p) => ({
       id: p.id,

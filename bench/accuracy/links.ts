@@ -36,6 +36,18 @@ export interface Share {
   recipients?: string[]
 }
 
+/**
+ * People who click within minutes of a send, where a bot rule that counts fast cookieless
+ * clicks could take them for a scanner (bench/accuracy/bot-world.ts): an internal notice
+ * read at the desk as it arrives, a post pushed to phones. Off by default.
+ */
+export interface Crowds {
+  /** Share of a newsletter's clickers who open it within 0.5–6 minutes of the send. */
+  newsletter?: number
+  /** Share of a social post's clickers who follow its push notification within 8 minutes. */
+  social?: number
+}
+
 export interface ClickIntent {
   /** unique, stable across sorting */
   key: number
@@ -96,10 +108,11 @@ export class Links {
     private readonly pop: Population,
     private readonly start: number,
     private readonly end: number,
+    private readonly crowds: Crowds = {},
   ) {}
 
-  static build(opts: { rng: Prng; clock: LocalClock; pop: Population; profile: Profile; start: number; end: number; scale: number }): Links {
-    const l = new Links(opts.rng, opts.clock, opts.pop, opts.start, opts.end)
+  static build(opts: { rng: Prng; clock: LocalClock; pop: Population; profile: Profile; start: number; end: number; scale: number; crowds?: Crowds }): Links {
+    const l = new Links(opts.rng, opts.clock, opts.pop, opts.start, opts.end, opts.crowds)
     const plan = opts.profile.links
     for (const office of opts.pop.offices) {
       for (let i = 0; i < plan.newsletter.issuesPerOffice; i++) l.newsletter(office, i, plan.newsletter.clickProb)
@@ -166,7 +179,8 @@ export class Links {
     this.shares.push({ link: link.slug, t: send, kind: 'email', officeId: office.id, recipients })
     for (const m of office.members) {
       if (!this.rng.chance(clickProb)) continue
-      const t = this.awake(m.tz, send + this.rng.logNormal(1.5, 1.3) * HOUR)
+      const crowd = this.crowds.newsletter !== undefined && this.rng.chance(this.crowds.newsletter)
+      const t = crowd ? send + this.rng.between(0.5, 6) * MIN : this.awake(m.tz, send + this.rng.logNormal(1.5, 1.3) * HOUR)
       this.click(m, link.slug, t, 'email')
     }
   }
@@ -201,7 +215,8 @@ export class Links {
       if (!this.rng.chance(onApp ? reach : reach * 0.15)) continue
       if (!this.rng.chance(clickProb)) continue
       // Attention half-life of a few hours: exponential with a 4.5 h mean (half-life ≈ 3.1 h).
-      const t = this.awake(p.tz, t0 + this.rng.exp(4.5) * HOUR)
+      const pushed = this.crowds.social !== undefined && this.rng.chance(this.crowds.social)
+      const t = pushed ? t0 + this.rng.between(0.2, 8) * MIN : this.awake(p.tz, t0 + this.rng.exp(4.5) * HOUR)
       this.click(p, link.slug, t, onApp ? platform : 'web')
     }
   }

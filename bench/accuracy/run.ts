@@ -19,7 +19,8 @@ import type { Decision } from './types.js'
  *
  * Flags: --quick (smaller populations, shorter windows; docs are not
  * rewritten unless --docs is given), --seed N, --profiles a,b,
- * --shares 0.8,0, --no-linkprint, --no-build, --out DIR, --docs FILE.
+ * --shares 0.8,0, --bots WORLD (a bot world of bot-world.ts; docs are not rewritten
+ * unless --docs is given), --no-linkprint, --no-build, --out DIR, --docs FILE.
  */
 const args = process.argv.slice(2)
 const flag = (name: string): boolean => args.includes(`--${name}`)
@@ -32,7 +33,8 @@ const seed = opt('seed') ?? '42'
 const profileNames = (opt('profiles') ?? 'mixed,office,mobile,household').split(',') as ProfileName[]
 const shares = (opt('shares') ?? '0.8,0').split(',').map(Number)
 const outDir = resolve(opt('out') ?? 'bench/out')
-const docsPath = opt('docs') ?? (quick ? undefined : 'docs/accuracy.md')
+const bots = opt('bots')
+const docsPath = opt('docs') ?? (quick || bots ? undefined : 'docs/accuracy.md')
 
 for (const p of profileNames) {
   if (!(p in profiles)) {
@@ -54,8 +56,8 @@ for (const profileName of profileNames) {
     const people = quick ? Math.round(profile.defaults.people * 0.35) : profile.defaults.people
     const days = quick ? 14 : profile.defaults.days
     const t0 = Date.now()
-    const sim = simulate({ profile: profileName, seed, sdkShare, people, days })
-    const dir = join(outDir, `${profileName}-sdk${sdkShare}`)
+    const sim = simulate({ profile: profileName, seed, sdkShare, people, days, ...(bots ? { bots } : {}) })
+    const dir = join(outDir, `${profileName}-sdk${sdkShare}${bots ? `-${bots}` : ''}`)
     const files = writeSimulation(sim, dir)
     const decisionsPath = join(dir, 'decisions.linkprint.ndjson')
     const linkKinds = new Map(sim.meta.links.map((l) => [l.slug, l.kind] as const))

@@ -1,6 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import type { BotWorld } from './bot-world.js'
+import { botWorld, DEFAULT_WORLD, worldCarriers, worldProfile } from './bot-world.js'
 import { Bots } from './bots.js'
 import type { BrowserInstall, RequestContext } from './browsers.js'
 import { Browsers } from './browsers.js'
@@ -35,6 +37,8 @@ export interface SimulateOptions {
   days?: number
   /** ISO date of the window's start (UTC midnight); a Monday by default */
   start?: string
+  /** How the bots (and the people a bot rule could mistake) behave: a world of bot-world.ts, by name; the default world when absent */
+  bots?: string | BotWorld
 }
 
 export interface SimulationMeta {
@@ -45,6 +49,8 @@ export interface SimulationMeta {
   days: number
   start: string
   links: Array<{ slug: string; kind: string }>
+  /** the bot world, when it is not the default one */
+  bots?: string
   counts: {
     clicks: number
     human: number
@@ -89,9 +95,10 @@ interface Resolved {
  * seed: the same options give byte-identical output.
  */
 export function simulate(opts: SimulateOptions): Simulation {
-  const profile = profiles[opts.profile]
-  if (!profile) throw new Error(`unknown profile ${opts.profile}`)
+  const world = typeof opts.bots === 'string' ? botWorld(opts.bots) : (opts.bots ?? DEFAULT_WORLD)
   const seed = String(opts.seed)
+  if (!profiles[opts.profile]) throw new Error(`unknown profile ${opts.profile}`)
+  const profile = worldProfile(profiles[opts.profile], world, new Prng(`linkprint-accuracy/${seed}/${opts.profile}/world`))
   const people = opts.people ?? profile.defaults.people
   const days = opts.days ?? profile.defaults.days
   const start = Date.parse(opts.start ?? '2026-10-05T00:00:00Z')
@@ -100,11 +107,12 @@ export function simulate(opts: SimulateOptions): Simulation {
   const catalog = UaCatalog.load()
   const clock = new LocalClock()
   const releases = new ReleaseTrain(catalog.current, start, root.fork('releases'))
-  const networks = new Networks(`${root.seed}/net`, start, end)
+  const networks = new Networks(`${root.seed}/net`, start, end, undefined, worldCarriers(world))
   const devices = new Devices(catalog, root.fork('devices'))
   const browsers = new Browsers(root.fork('browsers'), releases)
   const pop = Population.build({ rng: root.fork('population'), profile, people, networks, devices, browsers, start, end })
-  const links = Links.build({ rng: root.fork('links'), clock, pop, profile, start, end, scale: people / profile.defaults.people })
+  const crowds = { ...(world.crowd ? { newsletter: 0.35 } : {}), ...(world.cgnatCrowd ? { social: 0.25 } : {}) }
+  const links = Links.build({ rng: root.fork('links'), clock, pop, profile, start, end, scale: people / profile.defaults.people, crowds })
   const where = new Whereabouts(`${root.seed}/where`, clock)
   const sessions = new Sessions(`${root.seed}/sessions`, start, end)
   const sdk = new SdkSignals(releases)
@@ -254,7 +262,7 @@ export function simulate(opts: SimulateOptions): Simulation {
     })
   }
 
-  const bots = new Bots(root.fork('bots'), sessions, releases, start, end)
+  const bots = new Bots(root.fork('bots'), sessions, releases, start, end, world)
   const senderPhone = (person: Person, t: number): { ip: string; os: string } | null => {
     const phone = person.devices.find((d) => d.kind === 'phone')
     if (!phone) return null
@@ -274,7 +282,8 @@ export function simulate(opts: SimulateOptions): Simulation {
     truth.push({ id, ...d.truth })
   })
   const linkLines: LinkLine[] = links.links.map((l) => ({ type: 'link', slug: l.slug, url: l.url }))
-  return { links: linkLines, clicks, truth, meta: metaOf({ profile: profile.name, seed, sdkShare: opts.sdkShare, people, days, start, pop, links, clicks, truth }) }
+  const meta = metaOf({ profile: profile.name, seed, sdkShare: opts.sdkShare, people, days, start, pop, links, clicks, truth })
+  return { links: linkLines, clicks, truth, meta: world.name === DEFAULT_WORLD.name ? meta : { ...meta, bots: world.name } }
 }
 
 /** Is the device with the person at this place? Desktops stay home; work laptops go to the office. */
@@ -445,7 +454,7 @@ function parseArgs(argv: string[]): Record<string, string | boolean> {
   return out
 }
 
-const USAGE = `usage: tsx bench/accuracy/simulate.ts [--profile mixed|office|mobile|household] [--seed N] [--sdk-share 0..1] [--people N] [--days N] [--out DIR]`
+const USAGE = `usage: tsx bench/accuracy/simulate.ts [--profile mixed|office|mobile|household] [--seed N] [--sdk-share 0..1] [--people N] [--days N] [--bots WORLD] [--out DIR]`
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = parseArgs(process.argv.slice(2))
@@ -469,6 +478,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     sdkShare,
     ...(args.people ? { people: Number(args.people) } : {}),
     ...(args.days ? { days: Number(args.days) } : {}),
+    ...(typeof args.bots === 'string' ? { bots: args.bots } : {}),
   })
   const out = String(args.out ?? `bench/out/${profile}-sdk${sdkShare}`)
   const files = writeSimulation(sim, out)

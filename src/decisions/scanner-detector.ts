@@ -8,36 +8,46 @@
  *   Microsoft Defender for Office 365 Safe Links ("Safe Links in Microsoft Defender for
  *   Office 365", Microsoft Learn: URLs are scanned on delivery and again at the time of
  *   click), Proofpoint URL Defense (links rewritten to urldefense.com and sandboxed),
- *   Mimecast URL Protect and Barracuda Link Protection. They present ordinary browser
- *   user agents, often HEAD (caught earlier, by the bot detector), keep no cookies and run
- *   no JavaScript (a fresh sandbox per fetch), and come from a small set of the vendor's
- *   networks — email marketers see "clicks" from them seconds after every send
- *   (Litmus, "Bot clicks and email security scanners", 2022; Twilio SendGrid, "Why am I
- *   seeing clicks from security scanners?").
- * - Safe Links' time-of-click check: when a recipient clicks a rewritten link, Microsoft
- *   fetches the target first and only then redirects the browser, so the service sees a
- *   fetch from Microsoft's network a second or two before the person's own request.
+ *   Mimecast URL Protect and Barracuda Link Protection. They present ordinary desktop
+ *   browser user agents (a Chrome whose version varies request to request, headless Chrome,
+ *   or none), often HEAD first (caught earlier, by the bot detector), and come from the
+ *   vendor's networks, from many of its addresses — email marketers see "clicks" from them
+ *   seconds after every send (Litmus, "Bot clicks and email security scanners", 2022;
+ *   Twilio SendGrid, "Why am I seeing clicks from security scanners?"; Act-On, "Identifying
+ *   False Positives in Email Clicks"). Their sandboxes are browsers: within one visit they
+ *   keep the cookie they were given and run the page's script (Safe Links follows
+ *   client-side redirects: outline #9227; next-auth #1840), and are reset after it.
+ * - Time-of-click checks: when a recipient clicks a rewritten link, the gateway fetches the
+ *   target first and only then redirects the browser (Safe Links; Mimecast sandboxes "each
+ *   and every click"), so the service sees a fetch from the vendor's network a second or two
+ *   before the person's own request.
  *
  * "Network" is read at two sizes: the /24 (IPv4) or /64 (IPv6) prefix the identity engine
  * keys on, and the block around it, /16 or /48 — a scanning farm spreads its workers over
  * an operator's allocation, so one prefix may see a single fetch of a burst its block sees
  * whole. A block must show twice the burst, from two prefixes or more, to count.
  *
- * The rules, each needing behaviour, never one header:
- * 1. **Burst** — `burstMin` requests for one link from one network within `burstWindowMs`,
- *    none carrying a linkprint cookie or the SDK's headers, from a network that has never
- *    shown such evidence in any meaningful share. A gateway scanning N mailboxes does this;
- *    people behind an office NAT do it too, but their network also carries returning
- *    browsers that kept the cookie (or ran the SDK), which is what sets it apart.
- *    A burst that mixes three operating systems or more (phones, Macs, PCs) is people, not
- *    a gateway, which presents one browser identity (two at most) for all its fetches.
- *    The burst is recognised at its `burstMin`-th request: the earlier ones are
+ * The rules, each needing behaviour or the vendor's own address, never one header:
+ * 0. **The vendors' farms** — a request from a mail-security vendor's published ranges
+ *    (mail-security-ranges.ts) is the gateway: no person browses from them. This catches
+ *    the single fetch a small company's gateway makes, which no burst shows.
+ * 1. **Burst** — `burstMin` clients for one link from one network within `burstWindowMs`,
+ *    none carrying human evidence, from a network that has never shown people in any
+ *    meaningful share. A gateway scanning N mailboxes does this; people behind an office
+ *    NAT do it too, but their network carries returning browsers that kept the cookie (or
+ *    ran the SDK) and phones, and they leave by one or two addresses where a farm fetches
+ *    from many: a burst with a phone in it, or with fewer addresses than a farm spreads
+ *    over (`BurstCount`), is people. Human evidence is a cookie from an earlier visit, or
+ *    the SDK: a cookie issued moments ago on the same network is the same browser session
+ *    coming back — a sandbox does that too — so it is neither evidence nor another client,
+ *    and it shares the verdict of the request it was issued to.
+ *    The burst is recognised at its `burstMin`-th client: the earlier requests are
  *    reclassified, together with the network's other cookieless requests of the window
  *    (a newsletter has several links, all fetched).
  * 2. **Network reputation** — a network caught bursting stays known as a scanner network
  *    (its reputation refreshed while it keeps behaving so, for `reputationMs`): its
  *    cookieless requests are scanners from the first one — the next newsletter's scan and
- *    every time-of-click check. A network that starts showing human evidence loses it.
+ *    every time-of-click check. A network that starts showing people loses it.
  * 3. **Time of click** — a cookieless request followed within `timeOfClickMs` by a request
  *    for the same link from another network is a candidate pre-check. A network whose
  *    requests are mostly such pre-checks (`checkerShare`, at least `timeOfClickConfirm` of
@@ -47,7 +57,8 @@
  *    seconds of each other, from a carrier's shared addresses too. So a pair on a link busy
  *    enough for a coincidence to be likely is no evidence, a pair within one block is none
  *    (the checker and the person it protects are on unrelated networks), and a candidate
- *    whose browser comes back with the cookie its response set was a person.
+ *    whose browser comes back with the cookie its response set (later, or from another
+ *    network: not its own session's repeat) was a person.
  *
  * What it does not judge: requests under strict privacy (no cookie is read, so there is no
  * evidence either way), requests from non-public addresses (a reverse proxy that is not
@@ -62,6 +73,8 @@
  * load balancer each see their share of a burst (a shared implementation would key the
  * same records in Redis).
  */
+import { isMailSecurityAddress } from './mail-security-ranges.js'
+
 export type ScannerReason = 'scanner_burst' | 'scanner_network' | 'time_of_click'
 
 export interface ScannerRequest {
@@ -103,9 +116,12 @@ export interface TrackedClick {
   readonly method: string
   readonly userAgent: string | null
   readonly os: string | null
+  /** Human evidence as the detector counts it: a cookie from an earlier visit, or the SDK (a cookie issued moments ago on this network is not). */
   readonly humanEvidence: boolean
   /** The cookie id its response set: a later request presenting it is the same browser. */
   readonly issuedCookieId: string | null
+  /** The earlier request of the same browser session (its cookie, issued moments ago on this network): not another client. */
+  readonly repeatOf: TrackedClick | null
   /** Why it is a scanner; null while it is taken for a person. */
   reason: ScannerReason | null
   /** Counted as a human click against the link's limit (the pipeline sets and clears it). */
@@ -153,6 +169,8 @@ interface NetworkState {
   seen: number
   /** Of those, with human evidence (decayed). */
   human: number
+  /** Of those, from a phone or tablet (decayed): an eyeball network's sign, never a gateway's. */
+  mobile: number
   /** Last scanner activity; -Infinity when not a known scanner network. */
   flaggedAt: number
   /** Its requests that came just before another network's request for the same link, oldest first. */
@@ -170,25 +188,56 @@ const NONE: readonly TrackedClick[] = Object.freeze([])
 const PER_LINK_MAX = 128
 const PER_NETWORK_MAX = 64
 const CANDIDATES_PER_NETWORK = 8
-const MIXED_DEVICES = 3
+/** Operating systems of phones and tablets, as the UA parser names them (src/signals/user-agent.ts). */
+const MOBILE_OSES: ReadonlySet<string> = new Set(['Android', 'iOS', 'HarmonyOS', 'KaiOS', 'Windows Phone'])
+/** Distinct addresses a burst counts up to: this many in one burst window is a farm, whatever the requests (twice the default burstMin). */
+const ADDRESSES_KEPT = 8
 
-/** Requests of a burst, and whether they came from three operating systems or more. */
+/**
+ * Requests of a burst, and whether they look like a crowd of people rather than a farm:
+ * - a phone or tablet among them. Gateways present desktop browsers — Chrome or Edge on
+ *   Windows, headless Chrome on Linux (emdash #3298; opencollective #3656;
+ *   laravel-passwordless-login #79) — and no documented one presents a phone; an office's, a
+ *   household's or a carrier's people bring phones. (Desktop variety is no sign of people:
+ *   a gateway's UA is its own choice, and it varies request to request, opencollective #3656.)
+ * - few addresses for many requests. A farm's workers fetch from addresses all over its
+ *   range, one or two requests each (Safe Links from 104.47.11.62, .126 and .254 in one day:
+ *   SergeyMosin/Appointments #293; from three /24s of one /16: laravel-passwordless-login
+ *   #79); an office leaves by one or two addresses for hundreds of people (its NAT keeps each
+ *   host on one address, RFC 4787 "paired" pooling), a home by one.
+ */
 class BurstCount {
   n = 1
-  #first: string | null
-  #second: string | null = null
-  mixed = false
+  /** A phone or tablet was among the requests. */
+  mobile = false
+  /** Distinct addresses seen, up to ADDRESSES_KEPT. */
+  addresses = 0
+  readonly #seen: string[] = []
 
-  constructor(os: string | null) {
-    this.#first = os
+  constructor(os: string | null, address: string) {
+    this.#see(os, address)
   }
 
-  add(os: string | null): void {
+  add(os: string | null, address: string): void {
     this.n++
-    if (os === null || this.mixed || os === this.#first || os === this.#second) return
-    if (this.#first === null) this.#first = os
-    else if (this.#second === null) this.#second = os
-    else this.mixed = true
+    this.#see(os, address)
+  }
+
+  /**
+   * A farm's spread: more addresses than an office's NAT has (three or more), and at most one
+   * request in four from an address another request of the burst came from — or more
+   * distinct addresses than any NAT shows in one burst window.
+   */
+  spread(): boolean {
+    return this.addresses >= ADDRESSES_KEPT || (this.addresses >= 3 && 4 * this.addresses >= 3 * this.n)
+  }
+
+  #see(os: string | null, address: string): void {
+    if (this.addresses < ADDRESSES_KEPT && !this.#seen.includes(address)) {
+      this.#seen.push(address)
+      this.addresses++
+    }
+    if (os !== null && MOBILE_OSES.has(os)) this.mobile = true
   }
 }
 
@@ -225,6 +274,8 @@ export class ScannerDetector {
   #candidatesHead = 0
   /** Candidates by the cookie their responses set (a candidate whose cookie comes back was a browser). */
   readonly #issued = new Map<string, TrackedClick>()
+  /** Remembered clicks by the cookie their responses set: a request that brings it back moments later is the same session. */
+  readonly #sessions = new Map<string, TrackedClick>()
   #seq = 0
 
   constructor(options: ScannerDetectorOptions = {}) {
@@ -259,11 +310,19 @@ export class ScannerDetector {
     const now = req.ts
     this.#forget(now)
 
+    // The same browser session as a request of moments ago, on this network: a sandbox keeps the cookie for the
+    // seconds of its visit and runs the page's script (Safe Links follows client-side redirects: outline #9227;
+    // "bots can also click on buttons": next-auth #1840), so that cookie proves nothing about a person. A person's
+    // browser brings back a cookie set on an earlier visit, or one set moments ago on another network.
+    const origin = req.cookieId ? this.#sessionOf(req.cookieId, block, now) : null
+    const evidence = req.humanEvidence && origin === null
+    const mobile = req.os != null && MOBILE_OSES.has(req.os)
     const net = this.#state('network', req.network, now)
     const blk = this.#state('block', block, now)
     for (const st of [net, blk]) {
       st.seen += 1
-      if (req.humanEvidence) st.human += 1
+      if (evidence) st.human += 1
+      else if (mobile) st.mobile += 1
     }
 
     let window = this.#links.get(req.linkId)
@@ -276,13 +335,21 @@ export class ScannerDetector {
 
     const click: TrackedClick = {
       seq: ++this.#seq, ts: now, linkId: req.linkId, network: req.network, block, address: req.address, method: req.method,
-      userAgent: req.userAgent, os: req.os ?? null, humanEvidence: req.humanEvidence, issuedCookieId: req.issuedCookieId ?? null, reason: null, counted: false, released: false, candidate: false,
+      userAgent: req.userAgent, os: req.os ?? null, humanEvidence: evidence, issuedCookieId: req.issuedCookieId ?? null, repeatOf: origin,
+      reason: null, counted: false, released: false, candidate: false,
     }
     let reclassified: TrackedClick[] | null = null
     const netHuman = this.#humanLike(net)
-    if (req.cookieId && this.#issued.size > 0) this.#cleared(req.cookieId)
+    if (req.cookieId && this.#issued.size > 0 && origin === null) this.#cleared(req.cookieId)
 
-    if (req.humanEvidence) {
+    if (isMailSecurityAddress(req.clientIp)) {
+      // A mail-security vendor's own farm (mail-security-ranges.ts): every request from it is the gateway.
+      click.reason = 'scanner_network'
+      net.flaggedAt = now
+    } else if (origin !== null && origin.reason !== null) {
+      // The session of a request already known for a scanner's.
+      click.reason = origin.reason
+    } else if (evidence) {
       // A browser that kept our cookie or ran our script is a person; enough of them clear a network's name.
       if (net.flaggedAt !== -Infinity && netHuman) net.flaggedAt = -Infinity
       if (blk.flaggedAt !== -Infinity && this.#humanLike(blk)) blk.flaggedAt = -Infinity
@@ -291,24 +358,26 @@ export class ScannerDetector {
       if (known) {
         click.reason = 'scanner_network'
         known.flaggedAt = now
-      } else {
+      } else if (origin === null) {
         // A burst: the prefix alone, or its block from two prefixes or more with twice the fetches.
-        // One pass over the link's window counts both (this is the hot part of a busy link).
-        const prefix = new BurstCount(click.os)
-        const wider = new BurstCount(click.os)
+        // One pass over the link's window counts both (this is the hot part of a busy link); a session's
+        // repeats are not other clients.
+        const prefix = new BurstCount(click.os, click.address)
+        const wider = new BurstCount(click.os, click.address)
         let otherPrefix = false
         for (const c of window) {
-          if (c.humanEvidence || c.block !== block || now - c.ts > o.burstWindowMs) continue
-          wider.add(c.os)
-          if (c.network === req.network) prefix.add(c.os)
+          if (c.humanEvidence || c.repeatOf !== null || c.block !== block || now - c.ts > o.burstWindowMs) continue
+          wider.add(c.os, c.address)
+          if (c.network === req.network) prefix.add(c.os, c.address)
           else otherPrefix = true
         }
         for (const st of [net, blk]) {
           const count = st === net ? prefix : wider
-          if (st === net ? count.n < o.burstMin : count.n < 2 * o.burstMin || !otherPrefix || this.#humanLike(blk)) continue
-          // A gateway presents one desktop browser identity, two at most; a household's or an office's
-          // people bring phones, Macs and PCs. Three operating systems in one burst is a crowd of people.
-          if (count.mixed) continue
+          const min = st === net ? o.burstMin : 2 * o.burstMin
+          if (count.n < min || (st === blk && (!otherPrefix || this.#humanLike(blk)))) continue
+          // A gateway presents desktop browsers from addresses all over its range; a household's or an
+          // office's people bring phones, and leave through one or two addresses.
+          if (count.mobile || !count.spread()) continue
           click.reason = 'scanner_burst'
           st.flaggedAt = now
           reclassified = []
@@ -326,7 +395,7 @@ export class ScannerDetector {
         const c = window[i]!
         if (now - c.ts > o.timeOfClickMs) break
         // A checker and the person it protects are on unrelated networks: never one block (the same ISP, the same site).
-        if (c.block === block || c.address === req.address || c.humanEvidence || c.reason !== null || c.released) continue
+        if (c.block === block || c.address === req.address || c.humanEvidence || c.repeatOf !== null || c.reason !== null || c.released) continue
         // The browser that got its cookie a moment ago, now on another network (Wi-Fi to mobile): one person.
         if (c.issuedCookieId !== null && c.issuedCookieId === req.cookieId) break
         const first = this.#networks.peek(c.network)
@@ -353,7 +422,8 @@ export class ScannerDetector {
 
     window.push(click)
     if (window.length > PER_LINK_MAX) window.splice(0, window.length - PER_LINK_MAX)
-    if (!req.humanEvidence) {
+    if (click.issuedCookieId !== null) this.#sessions.set(click.issuedCookieId, click)
+    if (!evidence) {
       for (const st of [net, blk]) {
         const recent = (st.recent ??= [])
         prune(recent, now - o.burstWindowMs)
@@ -376,6 +446,13 @@ export class ScannerDetector {
     return (others * this.#o.timeOfClickMs) / this.#o.burstWindowMs > 0.1
   }
 
+  /** The remembered request whose response set this cookie moments ago on the same block, if any. */
+  #sessionOf(cookieId: string, block: string, now: number): TrackedClick | null {
+    const click = this.#sessions.get(cookieId)
+    if (click === undefined || click.released || click.block !== block || now - click.ts > this.#o.burstWindowMs) return null
+    return click
+  }
+
   /** A candidate's browser came back with the cookie its response set: it was a person, not a pre-check. */
   #cleared(cookieId: string): void {
     const click = this.#issued.get(cookieId)
@@ -390,7 +467,7 @@ export class ScannerDetector {
     const map = level === 'block' ? this.#blocks : this.#networks
     let st = map.get(id)
     if (st === undefined) {
-      st = { level, id, at: now, seen: 0, human: 0, flaggedAt: -Infinity, candidates: null, recent: null }
+      st = { level, id, at: now, seen: 0, human: 0, mobile: 0, flaggedAt: -Infinity, candidates: null, recent: null }
       map.set(id, st)
     } else {
       this.#decay(st, now)
@@ -407,8 +484,14 @@ export class ScannerDetector {
     return Math.max(this.#o.burstWindowMs, this.#o.timeOfClickMs)
   }
 
+  /**
+   * People use this network: browsers that came back with our cookie or ran our script, or
+   * phones (an office's Wi-Fi, a home, a carrier's NAT; a gateway's farm presents desktop
+   * browsers only), in at least `humanShare` of its requests.
+   */
   #humanLike(st: NetworkState): boolean {
-    return st.human >= 1 && st.human >= this.#o.humanShare * st.seen
+    const people = st.human + st.mobile
+    return people >= 1 && people >= this.#o.humanShare * st.seen
   }
 
   #flagged(st: NetworkState, now: number): boolean {
@@ -421,6 +504,7 @@ export class ScannerDetector {
     const f = Math.pow(0.5, dt / this.#o.halfLifeMs)
     st.seen *= f
     st.human *= f
+    st.mobile *= f
     st.at = now
   }
 
@@ -464,6 +548,7 @@ export class ScannerDetector {
     for (const st of [this.#networks.peek(click.network), this.#blocks.peek(click.block)]) {
       if (st?.recent && st.recent[0] === click) st.recent.shift()
     }
+    if (click.issuedCookieId !== null && this.#sessions.get(click.issuedCookieId) === click) this.#sessions.delete(click.issuedCookieId)
     if (!click.candidate) click.released = true
   }
 

@@ -95,6 +95,19 @@ const LINK_PREVIEW_TOKENS: readonly string[] = [
  */
 const APP_PREVIEW_TOKENS: readonly string[] = ['whatsapp', 'viber', 'signal', 'threema', 'wire/']
 
+/**
+ * Preview fetchers that borrow a whole browser UA, frozen years ago: Discord crawls with
+ * Discordbot, then fetches again as Firefox 92 on macOS 11.6 or Firefox 38 on OS X 10.10
+ * ("when we proxy images we are acting in response to a user loading that image": Discord
+ * staff on discord/discord-api-docs #1600; #3872; embed services special-case both
+ * strings). Matched whole: Firefox updates itself every four weeks, so no person's
+ * browser still sends either, and the same version on another OS is left alone.
+ */
+const FROZEN_PREVIEW_UAS: ReadonlySet<string> = new Set([
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 11.6; rv:92.0) Gecko/20100101 Firefox/92.0',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10.10; rv:38.0) Gecko/20100101 Firefox/38.0',
+])
+
 /** Security scanners, lower case; a scan of a short link is not a visit. */
 const SCANNER_TOKENS: readonly string[] = [
   'sqlmap', 'nikto', 'nmap', 'masscan', 'zgrab', 'nuclei', 'wpscan', 'dirbuster', 'gobuster',
@@ -137,6 +150,7 @@ export function createBotDetector(options: BotDetectorOptions = {}): BotDetector
 export const detectBot: BotDetector = createBotDetector()
 
 function classify(ua: string): BotVerdict {
+  if (FROZEN_PREVIEW_UAS.has(ua)) return VERDICTS.link_preview
   const lower = ua.toLowerCase()
   for (const token of LINK_PREVIEW_TOKENS) if (lower.includes(token)) return VERDICTS.link_preview
   if (!lower.startsWith('mozilla/')) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { bCubed } from '../../bench/accuracy/b-cubed.js'
 import { botAccuracy } from '../../bench/accuracy/bot-accuracy.js'
+import { variantRow } from '../../bench/accuracy/bot-variants.js'
 import { calibration } from '../../bench/accuracy/calibration.js'
 import { deviceCountError } from '../../bench/accuracy/device-count-error.js'
 import { score } from '../../bench/accuracy/score.js'
@@ -127,5 +128,23 @@ describe('score', () => {
     expect(s.coverage).toBeCloseTo(1 / 3, 12)
     expect(s.device.recall).toBeCloseTo(0.5, 12)
     expect(s.bot.recall).toBe(0)
+  })
+})
+
+describe('variantRow (bench/accuracy/bot-variants.ts)', () => {
+  it('counts the people a wrong bot flag costs: flagged clicks and devices left with none counted', () => {
+    const click = (id: string): ClickLine => ({ type: 'click', id, ts: '2026-10-05T09:00:00.000Z', method: 'GET', path: '/a', ip: '93.45.12.7', jar: id, headers: {} })
+    const human = (id: string, deviceId: string): TruthLine => ({ id, personId: 'p', deviceId, browserId: deviceId, bot: false, link: 'a' })
+    const bot = (id: string, botKind: string): TruthLine => ({ id, personId: null, deviceId: `bot:${id}`, browserId: `bot:${id}`, bot: true, link: 'a', botKind })
+    const decision = (id: string, flagged: boolean): Decision => ({ id, deviceId: flagged ? `bot:${id}` : 'd', browserId: 'b', confidence: null, browserUnique: true, deviceUnique: true, bot: flagged })
+    const truth = [human('e1', 'd1'), human('e2', 'd1'), human('e3', 'd2'), bot('e4', 'mail-scanner'), bot('e5', 'mail-scanner'), bot('e6', 'preview')]
+    const flags = { e1: true, e2: false, e3: true, e4: true, e5: false, e6: true } as Record<string, boolean>
+    const row = variantRow('w', 'mixed', 0, truth.map((t) => click(t.id)), truth, truth.map((t) => decision(t.id, flags[t.id]!)))
+    expect(row.humanFlagged).toBe(2)
+    expect(row.devicesHidden).toBe(1)
+    expect(row.devices).toBe(2)
+    expect(row.byKind['mail-scanner']).toEqual({ n: 2, recall: 0.5 })
+    expect(row.byKind.preview).toEqual({ n: 1, recall: 1 })
+    expect(row.precision).toBeCloseTo(2 / 4)
   })
 })

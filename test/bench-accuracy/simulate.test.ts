@@ -178,3 +178,44 @@ describe('simulate', () => {
     expect([...versions.values()].some((v) => v.size > 1)).toBe(true)
   })
 })
+
+describe('bot worlds (bench/accuracy/bot-world.ts)', () => {
+  const small = (bots?: string) => simulate({ profile: 'office', seed: 9, sdkShare: 0, people: 240, days: 7, ...(bots ? { bots } : {}) })
+  // Ids are numbered in time order over humans and bots alike: compare the requests without them.
+  const humans = (s: Simulation) => s.clicks.filter((_, i) => !s.truth[i]!.bot).map(({ id: _id, ...c }) => c)
+
+  it('keeps the default world the default: naming it changes nothing, and meta says nothing', () => {
+    const a = small()
+    const b = small('default')
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a))
+    expect(a.meta.bots).toBeUndefined()
+    expect(() => small('no-such-world')).toThrow(/unknown bot world/)
+  })
+
+  it('moves only the bots when only bot knobs move, deterministically', () => {
+    const base = small()
+    for (const world of ['modern-ua', 'cookies', 'unlisted-egress', 'head-get', 'click-time-all']) {
+      const s = small(world)
+      expect(JSON.stringify(small(world))).toBe(JSON.stringify(s))
+      expect(humans(s)).toEqual(humans(base))
+      expect(s.meta.bots).toBe(world)
+    }
+  })
+
+  it('models what each knob says', () => {
+    const scanners = (s: Simulation) => s.clicks.filter((_, i) => s.truth[i]!.botKind === 'mail-scanner')
+    const modern = scanners(small('modern-ua'))
+    expect(modern.length).toBeGreaterThan(20)
+    expect(modern.every((c) => c.headers['sec-fetch-mode'] === 'navigate' && c.headers['sec-ch-ua'] && c.headers['accept-language'])).toBe(true)
+    // A session that keeps its cookie: some second fetch shares the first one's jar and address.
+    const kept = scanners(small('cookies'))
+    const jars = new Map<string, string[]>()
+    for (const c of kept) jars.set(c.jar, [...(jars.get(c.jar) ?? []), c.ip])
+    expect([...jars.values()].some((ips) => ips.length === 2 && ips[0] === ips[1])).toBe(true)
+    const headGet = scanners(small('head-get'))
+    expect(headGet.filter((c) => c.method === 'HEAD').length).toBe(headGet.filter((c) => c.method === 'GET').length)
+    const offices = small('small-offices')
+    expect(new Set(humans(offices).map((c) => c.ip)).size).toBeGreaterThan(0)
+    expect(offices.meta.counts.human).not.toBe(small().meta.counts.human)
+  })
+})

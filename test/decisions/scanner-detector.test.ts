@@ -61,9 +61,10 @@ describe('ScannerDetector: delivery bursts', () => {
 
   it('takes the other links of the same message with the burst', () => {
     const detector = new ScannerDetector()
-    const other = detector.observe(req({ ip: '148.163.137.5', linkId: 9 }))
-    for (let i = 0; i < 3; i++) detector.observe(req({ ip: `148.163.137.${20 + i}`, ts: T0 + (i + 1) * SEC }))
-    const burst = detector.observe(req({ ip: '148.163.137.40', ts: T0 + 5 * SEC }))
+    // Safe Links from general Azure space (laravel-passwordless-login #79), outside the published mail ranges.
+    const other = detector.observe(req({ ip: '20.72.100.5', linkId: 9 }))
+    for (let i = 0; i < 3; i++) detector.observe(req({ ip: `20.72.100.${20 + i}`, ts: T0 + (i + 1) * SEC }))
+    const burst = detector.observe(req({ ip: '20.72.100.40', ts: T0 + 5 * SEC }))
     expect(burst.reason).toBe('scanner_burst')
     expect(seqs(burst)).toContain(other.click!.seq)
   })
@@ -93,12 +94,12 @@ describe('ScannerDetector: delivery bursts', () => {
 
   it('sees a farm spread over a block: twice the burst from several prefixes of one /16', () => {
     const detector = new ScannerDetector()
-    const decisions = Array.from({ length: 8 }, (_, i) => detector.observe(req({ ip: `52.100.${10 + i * 17}.${30 + i}`, ts: T0 + i * 3 * SEC })))
+    const decisions = Array.from({ length: 8 }, (_, i) => detector.observe(req({ ip: `40.94.${10 + i * 17}.${30 + i}`, ts: T0 + i * 3 * SEC })))
     expect(decisions.slice(0, 7).every((d) => d.reason === null)).toBe(true)
     expect(decisions[7]!.reason).toBe('scanner_burst')
     expect(decisions[7]!.reclassified).toHaveLength(7)
     // Another prefix of the block, later: known.
-    expect(detector.observe(req({ ip: '52.100.250.1', ts: T0 + 30 * MIN, linkId: 3 })).reason).toBe('scanner_network')
+    expect(detector.observe(req({ ip: '40.94.250.1', ts: T0 + 30 * MIN, linkId: 3 })).reason).toBe('scanner_network')
   })
 
   it('lets a network go once people show up on it', () => {
@@ -112,7 +113,124 @@ describe('ScannerDetector: delivery bursts', () => {
 
   it('forgets a burst that is not one: four fetches spread over an hour', () => {
     const detector = new ScannerDetector()
-    for (let i = 0; i < 4; i++) expect(detector.observe(req({ ip: `40.107.22.${i + 2}`, ts: T0 + i * 20 * MIN })).reason).toBeNull()
+    for (let i = 0; i < 4; i++) expect(detector.observe(req({ ip: `40.94.22.${i + 2}`, ts: T0 + i * 20 * MIN })).reason).toBeNull()
+  })
+})
+
+describe('ScannerDetector: a NAT\'s few addresses, a farm\'s many', () => {
+  it('does not take colleagues clicking a chat link on the first day for a gateway: identical laptops, but two addresses', () => {
+    const detector = new ScannerDetector()
+    for (let i = 0; i < 12; i++) {
+      const d = detector.observe(req({ ip: `217.133.244.${185 + (i % 2)}`, ts: T0 + i * 9 * SEC }))
+      expect(d.reason).toBeNull()
+      expect(d.reclassified).toEqual([])
+    }
+  })
+
+  it('still sees a farm that fetched twice from one of its hosts, or whose identities vary', () => {
+    const detector = new ScannerDetector()
+    const hosts = ['102', '28', '135', '102', '77']
+    const agents: Array<[string, string]> = [[BROWSER_UAS.chromeWindows, 'Windows'], [BROWSER_UAS.safariMac, 'Mac OS'], ['Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36', 'Linux'], [BROWSER_UAS.chromeWindows, 'Windows'], [BROWSER_UAS.safariMac, 'Mac OS']]
+    const decisions = hosts.map((h, i) => detector.observe(req({ ip: `20.72.100.${h}`, ts: T0 + i * 8 * SEC, userAgent: agents[i]![0], os: agents[i]![1] })))
+    expect(decisions.map((d) => d.reason)).toEqual([null, null, null, 'scanner_burst', 'scanner_network'])
+    // The first three reclassified with the fourth; the fifth known by its network.
+    expect(decisions.map((d) => d.click!.reason)).toEqual(['scanner_burst', 'scanner_burst', 'scanner_burst', 'scanner_burst', 'scanner_network'])
+  })
+})
+
+describe('ScannerDetector: the vendors\' published mail ranges', () => {
+  it('takes a single fetch from a gateway\'s own farm for the gateway, whatever its headers', () => {
+    // A ten-person company's newsletter: Safe Links fetches once, from Exchange Online Protection.
+    for (const ip of ['104.47.1.254', '40.107.235.18', '52.101.3.4', '40.93.7.7', '148.163.150.9', '67.231.153.2', '205.139.110.77', '91.220.42.5', '185.58.86.1', '209.222.82.33', '64.235.150.1', '2a01:111:f400:7e1b::5']) {
+      const detector = new ScannerDetector()
+      const d = detector.observe(req({ ip }))
+      expect(d.reason, ip).toBe('scanner_network')
+      expect(d.reclassified).toEqual([])
+    }
+  })
+
+  it('leaves the addresses around those ranges alone', () => {
+    for (const ip of ['40.94.29.7', '40.106.255.255', '104.47.128.1', '148.163.160.1', '52.104.0.1', '205.139.112.1', '2a01:111:f401::5']) {
+      const detector = new ScannerDetector()
+      expect(detector.observe(req({ ip })).reason, ip).toBeNull()
+    }
+  })
+})
+
+describe('ScannerDetector: a scan session that keeps its cookie', () => {
+  /** A sandboxed browser: a fetch, then 2 s later the same session again with the cookie the first response set. */
+  function session(detector: ScannerDetector, ip: string, at: number, linkId = 1) {
+    const first = detector.observe(req({ ip, ts: at, linkId }))
+    const again = detector.observe(req({ ip, ts: at + 2 * SEC, linkId, humanEvidence: true, cookieId: first.click!.issuedCookieId, issuedCookieId: null }))
+    return { first, again }
+  }
+
+  it('is not a returning person: the cookie it got seconds ago on this network proves nothing, and the burst takes the repeats too', () => {
+    const detector = new ScannerDetector()
+    const sessions = [0, 5, 9].map((s, i) => session(detector, `20.72.100.${10 + i}`, T0 + s * SEC))
+    for (const { first, again } of sessions) expect([first.reason, again.reason]).toEqual([null, null])
+    // The fourth mailbox: four sessions, not seven clients with three people among them.
+    const fourth = session(detector, '20.72.100.40', T0 + 20 * SEC)
+    expect(fourth.first.reason).toBe('scanner_burst')
+    expect(seqs(fourth.first).sort()).toEqual(sessions.flatMap(({ first, again }) => [first.click!.seq, again.click!.seq]).sort())
+    // The session of a request known for a scanner's is the scanner.
+    expect(fourth.again.reason).toBe('scanner_burst')
+  })
+
+  it('is a person when the cookie comes back later, or from another network', () => {
+    const detector = new ScannerDetector()
+    const first = detector.observe(req({ ip: '93.45.12.7' }))
+    const later = detector.observe(req({ ip: '93.45.12.7', ts: T0 + 30 * MIN, humanEvidence: true, cookieId: first.click!.issuedCookieId, issuedCookieId: null }))
+    expect(later.click!.humanEvidence).toBe(true)
+    const moved = detector.observe(req({ ip: '5.90.13.46', ts: T0 + 10 * SEC, linkId: 2, humanEvidence: true, cookieId: first.click!.issuedCookieId, issuedCookieId: null }))
+    expect(moved.click!.humanEvidence).toBe(true)
+    expect(later.click!.repeatOf).toBeNull()
+  })
+
+  it('leaves a person\'s double tap alone', () => {
+    const detector = new ScannerDetector()
+    const { first, again } = session(detector, '93.45.12.7', T0)
+    expect([first.reason, again.reason]).toEqual([null, null])
+    expect(again.click!.repeatOf).toBe(first.click)
+  })
+
+  it('does not clear a time-of-click candidate when the checker\'s own session repeats it', () => {
+    const detector = new ScannerDetector()
+    let check = null as ScannerDecision | null
+    let click = null as ScannerDecision | null
+    for (let k = 0; k < 3; k++) {
+      const at = T0 + k * 60 * MIN
+      check = detector.observe(req({ ip: '20.97.33.4', ts: at, linkId: 60 + k, userAgent: EDGE }))
+      // Its sandbox reloads the page with the cookie it was given, then the recipient's browser arrives.
+      detector.observe(req({ ip: '20.97.33.4', ts: at + 300, linkId: 60 + k, humanEvidence: true, cookieId: check.click!.issuedCookieId, issuedCookieId: null, userAgent: EDGE }))
+      click = detector.observe(person({ ip: `93.45.${k}.7`, ts: at + 1500, linkId: 60 + k, userAgent: BROWSER_UAS.safariMac, os: 'Mac OS' }))
+    }
+    expect(click!.reclassified.map((c) => c.reason)).toContain('time_of_click')
+    expect(check!.click!.reason).toBe('time_of_click')
+  })
+})
+
+describe('ScannerDetector: phones are people', () => {
+  it('does not take four first-time phones on a carrier\'s NAT for a gateway (two operating systems, but phones)', () => {
+    const detector = new ScannerDetector()
+    const phones: Array<[string, string]> = [[BROWSER_UAS.safariIphone, 'iOS'], [BROWSER_UAS.chromeAndroid, 'Android'], [BROWSER_UAS.safariIphone, 'iOS'], [BROWSER_UAS.chromeAndroid, 'Android'], [BROWSER_UAS.safariIphone, 'iOS']]
+    for (const [i, [userAgent, os]] of phones.entries()) {
+      const d = detector.observe(req({ ip: `5.90.12.${40 + (i % 3)}`, ts: T0 + i * 15 * SEC, userAgent, os }))
+      expect(d.reason).toBeNull()
+      expect(d.reclassified).toEqual([])
+    }
+  })
+
+  it('does not take an office\'s Macs for a gateway once a phone joins the burst', () => {
+    const detector = new ScannerDetector()
+    const office: Array<[string, string]> = [[BROWSER_UAS.safariMac, 'Mac OS'], [BROWSER_UAS.safariMac, 'Mac OS'], [BROWSER_UAS.chromeAndroid, 'Android'], [BROWSER_UAS.safariMac, 'Mac OS']]
+    for (const [i, [userAgent, os]] of office.entries()) expect(detector.observe(req({ ip: '62.94.59.238', ts: T0 + i * 20 * SEC, userAgent, os })).reason).toBeNull()
+  })
+
+  it('takes a network where phones browse for people: a later desktop burst there is colleagues', () => {
+    const detector = new ScannerDetector()
+    for (let i = 0; i < 3; i++) detector.observe(req({ ip: '62.94.77.245', ts: T0 + i * MIN, linkId: 70 + i, userAgent: BROWSER_UAS.chromeAndroid, os: 'Android' }))
+    for (let i = 0; i < 6; i++) expect(detector.observe(req({ ip: '62.94.77.241', ts: T0 + 2 * 60 * MIN + i * 10 * SEC, linkId: 80 })).reason).toBeNull()
   })
 })
 

@@ -45,6 +45,12 @@ describe('detectBot', () => {
     expect(get(BROWSER_UAS.chromeWindows, { 'sec-purpose': 'prefetch' })).toEqual({ bot: false, reason: null })
   })
 
+  it('matches the frozen browser UAs of preview fetchers whole: the same Firefox elsewhere is a person', () => {
+    expect(get('Mozilla/5.0 (Macintosh; Intel Mac OS X 11.6; rv:92.0) Gecko/20100101 Firefox/92.0').reason).toBe('link_preview')
+    expect(get('Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:92.0) Gecko/20100101 Firefox/92.0').bot).toBe(false)
+    expect(get('Mozilla/5.0 (Macintosh; Intel Mac OS X 11.6; rv:93.0) Gecko/20100101 Firefox/93.0').bot).toBe(false)
+  })
+
   it('only counts app names as previews outside a browser UA', () => {
     expect(get('Mozilla/5.0 (Linux; Android 13; Pixel 7; wv) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36 Viber/20.3.0').bot).toBe(false)
     expect(get('Viber/20.3.0').reason).toBe('link_preview')

@@ -53,6 +53,12 @@ export const PREVIEW_UAS = {
   imessage: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_11_1) AppleWebKit/601.2.4 (KHTML, like Gecko) Version/9.0.1 Safari/601.2.4 facebookexternalhit/1.1 Facebot Twitterbot/1.0',
   telegram: 'TelegramBot (like TwitterBot)',
   discord: 'Mozilla/5.0 (compatible; Discordbot/2.0; +https://discordapp.com)',
+  // Discord's second fetch, under a frozen Firefox (discord/discord-api-docs #1600, #3872).
+  discordFirefox92: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 11.6; rv:92.0) Gecko/20100101 Firefox/92.0',
+  discordFirefox38: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10.10; rv:38.0) Gecko/20100101 Firefox/38.0',
+  // Signal builds its previews on the sender's device under WhatsApp's name (Signal-Android #9958, #13522).
+  signalAndroid: 'WhatsApp',
+  signalDesktop: 'WhatsApp/2',
   linkedin: 'LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)',
   skype: 'Mozilla/5.0 (Windows NT 6.1; WOW64) SkypeUriPreview Preview/0.5 skype-url-preview@microsoft.com',
   applebot: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)',
