@@ -66,14 +66,6 @@ function rememberAddress(entity: FingerprintEntity, ipHash: string, ts: number):
   if (list.length > MAX_ADDRESSES) list.length = MAX_ADDRESSES
 }
 
-function* take<T>(items: Iterable<T>, n: number): Iterable<T> {
-  if (n <= 0) return
-  for (const item of items) {
-    yield item
-    if (--n === 0) return
-  }
-}
-
 /**
  * Attributes a human click to a browser install and a physical device (seeds 002, 004).
  * Pure apart from the state it is given: the HTTP server, replay and tests run it alike.
@@ -183,7 +175,8 @@ export class IdentityEngine {
     const clickers = new Set<string>()
     // Only where address evidence can still reach a merge (below), and only for a reopen's few minutes.
     const quiet = crowdPenalty(contextsOnAddress) < MAX_CROWD_PENALTY
-    for (const candidate of quiet ? take(state.onAddress(signals.ipHash), MAX_CANDIDATES) : []) {
+    const onAddress = quiet ? state.onAddress(signals.ipHash, MAX_CANDIDATES) : []
+    for (const candidate of onAddress) {
       if (signals.ts - candidate.lastSeen > REOPEN_MS) break
       if (candidate.key !== entity.key && candidate.ipHash === signals.ipHash && compatibleDevice(signals, candidate) && clickedLink(candidate)) clickers.add(state.find('device', candidate.key))
     }
@@ -199,12 +192,12 @@ export class IdentityEngine {
         }
       }
     }
-    if (signals.sdkBrowser) consider(take(state.withSdkBrowser(signals.sdkBrowser), MAX_CANDIDATES))
-    if (signals.sdkDevice) consider(take(state.withSdkDevice(signals.sdkDevice), MAX_CANDIDATES))
+    if (signals.sdkBrowser) consider(state.withSdkBrowser(signals.sdkBrowser, MAX_CANDIDATES))
+    if (signals.sdkDevice) consider(state.withSdkDevice(signals.sdkDevice, MAX_CANDIDATES))
     // On a crowded address no address evidence can reach a merge: skip scanning it (offices, carrier NAT, load tests).
     if (quiet) {
-      consider(take(state.onAddress(signals.ipHash), MAX_CANDIDATES))
-      consider(take(state.onPrefix(signals.prefixHash), MAX_CANDIDATES))
+      consider(onAddress)
+      consider(state.onPrefix(signals.prefixHash, MAX_CANDIDATES))
     }
 
     // Browser-level evidence implies the device; device-level evidence alone joins only the device.

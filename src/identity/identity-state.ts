@@ -31,11 +31,11 @@ export interface IdentityState {
    */
   takeWithdrawn(): Array<{ key: string; browserRoot: string; deviceRoot: string }>
   clusterSize(level: ClusterLevel, key: string): number
-  /** Entities seen on the address, the prefix, or with the SDK hash, most recent first. */
-  onAddress(ipHash: string): Iterable<FingerprintEntity>
-  onPrefix(prefixHash: string): Iterable<FingerprintEntity>
-  withSdkDevice(hash: string): Iterable<FingerprintEntity>
-  withSdkBrowser(hash: string): Iterable<FingerprintEntity>
+  /** Entities seen on the address, the prefix, or with the SDK hash, most recent first, at most `limit`. */
+  onAddress(ipHash: string, limit?: number): readonly FingerprintEntity[]
+  onPrefix(prefixHash: string, limit?: number): readonly FingerprintEntity[]
+  withSdkDevice(hash: string, limit?: number): readonly FingerprintEntity[]
+  withSdkBrowser(hash: string, limit?: number): readonly FingerprintEntity[]
   /**
    * Storage contexts (cookie jars) seen on the address since `since`: how crowded it is
    * (offices, carrier NAT). Counted before any merging, so merges cannot make a crowded

@@ -333,35 +333,41 @@ export class MemoryIdentityState implements IdentityState {
     return sizeOf(this.#keys.get(this.find(level, key)), level) ?? 1
   }
 
-  *#entitiesOf(sightings: Iterable<Sighting>): Iterable<FingerprintEntity> {
-    for (const s of sightings) {
+  /** The live entities among the index's recent sightings of `id`, newest first, at most `limit`. */
+  #entitiesOf(index: SightingIndex, id: string, limit: number): FingerprintEntity[] {
+    const out: FingerprintEntity[] = []
+    if (limit <= 0) return out
+    index.scan(id, (s) => {
       const entity = this.#entities.get(s.key)
-      if (entity) yield entity
-    }
+      if (entity) out.push(entity)
+      return out.length < limit
+    })
+    return out
   }
 
-  onAddress(ipHash: string) {
-    return this.#entitiesOf(this.#byAddress.recent(ipHash))
+  onAddress(ipHash: string, limit = Infinity): FingerprintEntity[] {
+    return this.#entitiesOf(this.#byAddress, ipHash, limit)
   }
 
-  onPrefix(prefixHash: string) {
-    return this.#entitiesOf(this.#byPrefix.recent(prefixHash))
+  onPrefix(prefixHash: string, limit = Infinity): FingerprintEntity[] {
+    return this.#entitiesOf(this.#byPrefix, prefixHash, limit)
   }
 
-  withSdkDevice(hash: string) {
-    return this.#entitiesOf(this.#bySdkDevice.recent(hash))
+  withSdkDevice(hash: string, limit = Infinity): FingerprintEntity[] {
+    return this.#entitiesOf(this.#bySdkDevice, hash, limit)
   }
 
-  withSdkBrowser(hash: string) {
-    return this.#entitiesOf(this.#bySdkBrowser.recent(hash))
+  withSdkBrowser(hash: string, limit = Infinity): FingerprintEntity[] {
+    return this.#entitiesOf(this.#bySdkBrowser, hash, limit)
   }
 
   contextsOnAddress(ipHash: string, since: number, atMost = Infinity): number {
     let n = 0
-    for (const s of this.#byAddress.recent(ipHash)) {
-      if (s.ts < since || n >= atMost) break
+    this.#byAddress.scan(ipHash, (s) => {
+      if (s.ts < since || n >= atMost) return false
       n++
-    }
+      return true
+    })
     return n
   }
 

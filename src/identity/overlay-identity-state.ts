@@ -67,20 +67,20 @@ export class OverlayIdentityState implements IdentityState {
     return this.#size[level].get(root) ?? this.#base.clusterSize(level, root)
   }
 
-  onAddress(ipHash: string): Iterable<FingerprintEntity> {
-    return this.#base.onAddress(ipHash)
+  onAddress(ipHash: string, limit?: number): readonly FingerprintEntity[] {
+    return this.#base.onAddress(ipHash, limit)
   }
 
-  onPrefix(prefixHash: string): Iterable<FingerprintEntity> {
-    return this.#base.onPrefix(prefixHash)
+  onPrefix(prefixHash: string, limit?: number): readonly FingerprintEntity[] {
+    return this.#base.onPrefix(prefixHash, limit)
   }
 
-  withSdkDevice(hash: string): Iterable<FingerprintEntity> {
-    return this.#base.withSdkDevice(hash)
+  withSdkDevice(hash: string, limit?: number): readonly FingerprintEntity[] {
+    return this.#base.withSdkDevice(hash, limit)
   }
 
-  withSdkBrowser(hash: string): Iterable<FingerprintEntity> {
-    return this.#base.withSdkBrowser(hash)
+  withSdkBrowser(hash: string, limit?: number): readonly FingerprintEntity[] {
+    return this.#base.withSdkBrowser(hash, limit)
   }
 
   contextsOnAddress(ipHash: string, since: number): number {

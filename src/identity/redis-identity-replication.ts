@@ -208,10 +208,10 @@ class ReplicatedState implements IdentityState {
   find(level: ClusterLevel, key: string) { return this.#local.find(level, key) }
   takeWithdrawn() { return this.#local.takeWithdrawn() }
   clusterSize(level: ClusterLevel, key: string) { return this.#local.clusterSize(level, key) }
-  onAddress(ipHash: string) { return this.#local.onAddress(ipHash) }
-  onPrefix(prefixHash: string) { return this.#local.onPrefix(prefixHash) }
-  withSdkDevice(hash: string) { return this.#local.withSdkDevice(hash) }
-  withSdkBrowser(hash: string) { return this.#local.withSdkBrowser(hash) }
+  onAddress(ipHash: string, limit?: number) { return this.#local.onAddress(ipHash, limit) }
+  onPrefix(prefixHash: string, limit?: number) { return this.#local.onPrefix(prefixHash, limit) }
+  withSdkDevice(hash: string, limit?: number) { return this.#local.withSdkDevice(hash, limit) }
+  withSdkBrowser(hash: string, limit?: number) { return this.#local.withSdkBrowser(hash, limit) }
   contextsOnAddress(ipHash: string, since: number, atMost?: number) { return this.#local.contextsOnAddress(ipHash, since, atMost) }
   sdkDeviceAmbiguous(hash: string) { return this.#local.sdkDeviceAmbiguous(hash) }
   sdkBrowserAmbiguous(hash: string) { return this.#local.sdkBrowserAmbiguous(hash) }

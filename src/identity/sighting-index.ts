@@ -69,7 +69,21 @@ export class SightingIndex {
   }
 
   /** Newest first, at most `max` of them. */
-  *recent(id: string): Iterable<Sighting> {
+  recent(id: string): Sighting[] {
+    const out: Sighting[] = []
+    this.scan(id, (entry) => {
+      out.push(entry)
+      return true
+    })
+    return out
+  }
+
+  /**
+   * Visits the sightings `recent` would return, newest first, until `visit` returns false.
+   * A callback, not a generator: the engine reads these lists several times a new
+   * context, and generators stacked on generators cost more than the reading itself.
+   */
+  scan(id: string, visit: (sighting: Sighting) => boolean): void {
     const list = this.#lists.get(id)
     if (!list) return
     const entries = list.entries
@@ -77,7 +91,7 @@ export class SightingIndex {
       const entry = entries[i]!
       if (entry.dead) continue
       n++
-      yield entry
+      if (!visit(entry)) return
     }
   }
 
