@@ -1,3 +1,5 @@
+import { parseIpv4 } from '../signals/canonical-ip.js'
+
 /**
  * The networks secure email gateways deliver mail from, and fetch its links from: the
  * ranges each vendor publishes so that customers can allow-list its servers. No person
@@ -53,7 +55,7 @@ const V6_PREFIXES: readonly string[] = ['2a01:111:f400:', '2a01:111:f403:']
 const V4: Uint32Array = (() => {
   const out = new Uint32Array(V4_RANGES.length * 2)
   V4_RANGES.forEach(([base, bits], i) => {
-    const start = ipv4ToNumber(base)!
+    const start = parseIpv4(base)
     const size = 2 ** (32 - bits)
     out[2 * i] = start
     out[2 * i + 1] = start + size - 1
@@ -67,33 +69,8 @@ export function isMailSecurityAddress(ip: string): boolean {
     for (const prefix of V6_PREFIXES) if (ip.startsWith(prefix)) return true
     return false
   }
-  const n = ipv4ToNumber(ip)
-  if (n === null) return false
+  const n = parseIpv4(ip)
+  if (n === -1) return false
   for (let i = 0; i < V4.length; i += 2) if (n >= V4[i]! && n <= V4[i + 1]!) return true
   return false
-}
-
-/** A dotted IPv4 text as a number; null for anything else. */
-function ipv4ToNumber(ip: string): number | null {
-  let n = 0
-  let octet = 0
-  let digits = 0
-  let dots = 0
-  for (let i = 0; i < ip.length; i++) {
-    const c = ip.charCodeAt(i)
-    if (c === 46) {
-      if (digits === 0 || ++dots > 3) return null
-      n = n * 256 + octet
-      octet = 0
-      digits = 0
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      octet = octet * 10 + (c - 48)
-      digits++
-      if (octet > 255) return null
-    } else {
-      return null
-    }
-  }
-  if (dots !== 3 || digits === 0) return null
-  return n * 256 + octet
 }

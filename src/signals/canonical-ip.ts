@@ -35,8 +35,8 @@ export function canonicalIp(text: string): string | null {
   return parseIp(text)?.address ?? null
 }
 
-/** The 32-bit value of a dotted quad in text[start, end), or -1. */
-function parseIpv4(text: string, start: number, end: number): number {
+/** The 32-bit value of a dotted quad (the whole text, or text[start, end)), or -1. */
+export function parseIpv4(text: string, start = 0, end = text.length): number {
   let value = 0
   let octet = 0
   let digits = 0
