@@ -411,14 +411,17 @@ export class MemoryIdentityState implements IdentityState {
     }
     if (info.keys.size < MAX_CONTEXTS_PER_DEVICE) info.keys.add(entity.key)
     else if (!info.keys.has(entity.key)) info.ambiguous = true
-    const burst = new Set([entity.key])
+    // Distinct contexts showing the hash at once, this one included; counted in place (recent holds at most 8), no Set per SDK click.
+    let burst = 1
     for (let i = 0; i < info.recent.length; i++) {
       const other = info.recent[i]!
       if (other.key === entity.key || Math.abs(entity.lastSeen - other.ts) >= SIMULTANEITY_MS) continue
       if (info.prefixes[i] !== entity.prefixHash) info.ambiguous = true
-      burst.add(other.key)
+      let repeated = false
+      for (let j = 0; j < i && !repeated; j++) repeated = info.recent[j]!.key === other.key && Math.abs(entity.lastSeen - info.recent[j]!.ts) < SIMULTANEITY_MS
+      if (!repeated) burst++
     }
-    if (burst.size >= MAX_NEW_CONTEXTS_AT_ONCE) info.ambiguous = true
+    if (burst >= MAX_NEW_CONTEXTS_AT_ONCE) info.ambiguous = true
     info.recent.unshift({ key: entity.key, ts: entity.lastSeen })
     info.prefixes.unshift(entity.prefixHash)
     if (info.recent.length > 8) {
