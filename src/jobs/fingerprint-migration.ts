@@ -11,9 +11,9 @@ import type { ClicksRepository } from '../storage/clicks-repository.js'
 import type { IdentityRepository } from '../storage/identity-repository.js'
 import type { SettingsRepository } from '../storage/settings-repository.js'
 import type { ClickRecord, FingerprintingAlgorithm } from '../storage/storage.js'
-import { FINGERPRINT_VERSION } from './fingerprints.js'
-import type { IdentityEngine } from './identity-engine.js'
-import type { IdentitySignals } from './identity-signals.js'
+import { FINGERPRINT_VERSION } from '../identity/fingerprints.js'
+import type { IdentityEngine } from '../identity/identity-engine.js'
+import type { IdentitySignals } from '../identity/identity-signals.js'
 
 /** The settings key the job's progress is kept under. */
 export const MIGRATION_SETTING = 'fingerprinting_migration'
