@@ -30,6 +30,7 @@ import type { RateLimiter } from './sessions/rate-limiter.js'
 import { RetentionJob } from './privacy/retention-job.js'
 import { VisitorData } from './privacy/visitor-data.js'
 import { ClickWriter } from './storage/click-writer.js'
+import { logClickWriterChange } from './storage/log-click-writer-change.js'
 import { openStorage } from './storage/open-storage.js'
 import type { FingerprintingAlgorithm, Storage, User } from './storage/storage.js'
 
@@ -81,6 +82,8 @@ export interface LinkprintOptions {
   /** Hosts a link may not point at besides PUBLIC_URL's (the server adds its own listen address). */
   ownHosts?: () => readonly string[]
   onError?: (error: unknown) => void
+  /** Changes of state worth a line (the click writer failing and recovering); the server points it at its logger. */
+  log?: LinkprintLog
   /** An engine with its own state (replay, tests); by default one with a bounded in-memory state. */
   identity?: IdentityEngine
   /** How the engine's state is reloaded from storage at start (identity-state-loader.ts); false: not at all (commands that resolve no click). */
@@ -94,6 +97,12 @@ export interface LinkprintOptions {
    * Replay says false: a recorded history, on its own clock, is no news to live instances.
    */
   shareIdentity?: boolean
+}
+
+export interface LinkprintLog {
+  info(details: object, message: string): void
+  warn(details: object, message: string): void
+  error(details: object, message: string): void
 }
 
 const geoDatabases = new Map<string, Promise<DatabaseGeo | null>>()
@@ -126,7 +135,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
       metrics?.flushSeconds.observe(ms / 1000)
     },
     onDropped: (reason, count) => metrics?.clicksDropped.labels(reason).inc(count),
-    onError: options.onError,
+    onStateChange: (change) => logClickWriterChange(options.log, change),
   })
   // retention is made further down; the gauge reads it only when /metrics is scraped, long after.
   metrics = createMetrics({ queueDepth: () => writer.pending, retentionLastRun: () => retention.lastCompletedAt, replication: () => replication })
