@@ -26,6 +26,7 @@ import { identityEngineDevices } from './sessions/device-matcher.js'
 import { openSessionBackend } from './sessions/session-backend.js'
 import { SessionCore } from './sessions/session-core.js'
 import { SourceMonitor } from './sessions/source-monitor.js'
+import { RedisOutageLog } from './sessions/redis-outage-log.js'
 import type { RateLimiter } from './sessions/rate-limiter.js'
 import { RetentionJob } from './privacy/retention-job.js'
 import { VisitorData } from './privacy/visitor-data.js'
@@ -140,6 +141,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   // retention is made further down; the gauge reads it only when /metrics is scraped, long after.
   metrics = createMetrics({ queueDepth: () => writer.pending, retentionLastRun: () => retention.lastCompletedAt, replication: () => replication })
 
+  // Redis outages logged as changes of state, once each, not once per failed attempt or request.
+  const redisLog = new RedisOutageLog(() => options.log)
   const publicHost = config.publicUrl ? new URL(config.publicUrl).host : undefined
   const links = new LinkService({
     storage,
@@ -151,7 +154,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     onChanged: (slug) => linkInvalidation?.publish(slug) ?? Promise.resolve(),
   })
   const linkInvalidation = config.redisUrl
-    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: (error) => options.onError?.(new Error('link cache invalidation through Redis failed', { cause: error })) })
+    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: (error) => redisLog.error('link cache invalidation', error), onConnected: () => redisLog.connected('link cache invalidation') })
     : null
 
   // Replaceable so the migration job can start the engine's memory afresh under everyone holding it.
@@ -162,7 +165,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const replication = replaceable && config.redisUrl && options.shareIdentity !== false
     ? await RedisIdentityReplication.open({
       redisUrl: config.redisUrl, prefix: config.redisPrefix, state: replaceable.state, paused: () => migrating(),
-      onError: (error) => options.onError?.(new Error('identity replication through Redis failed', { cause: error })),
+      onError: (error) => redisLog.error('identity replication', error), onConnected: () => redisLog.connected('identity replication'),
     })
     : null
   const identity = options.identity ?? new IdentityEngine({ state: replication?.state ?? replaceable!.state, sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })
@@ -193,7 +196,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   // Redis connection errors and failed sweeps: logged where the plugin pointed the core's log.
   const sessionBackend = await openSessionBackend({
     redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, storage, clock,
-    onError: (error) => sessions?.log.warn({ err: error }, 'session store error'),
+    onError: (error) => (config.redisUrl ? redisLog.error('sessions and rate limits', error) : sessions?.log.warn({ err: error }, 'session store error')),
+    onConnected: () => redisLog.connected('sessions and rate limits'),
   })
   const sourceMonitor = new SourceMonitor({
     now: () => clock.now(),

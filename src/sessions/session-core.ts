@@ -11,6 +11,7 @@ import type { PlainRequest } from './plain-request.js'
 import type { RateLimit, RateLimiter } from './rate-limiter.js'
 import { isAlive, type NewSession, type SessionStore, type StoredSession } from './session-store.js'
 import type { SourceMonitor } from './source-monitor.js'
+import { isRedisUnavailable } from './redis-unavailable.js'
 import { VisitorIdentifier, type PrivacyChoice, type VisitorIdentity } from './visitor-identifier.js'
 
 /** What a user must have for the core; applications' user objects carry more. */
@@ -149,6 +150,8 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
 const MAX_AUTHORIZATION = 4096
 const BEARER = /^Bearer ([\x21-\x7e]+)$/
 const MAX_FAMILY = 32
+/** How long a session seen alive may be trusted while the store cannot be asked (REDIS_UNAVAILABLE otherwise). */
+const STALE_OK_MS = 60_000
 /** The log of a core nobody gave one; the Fastify plugin replaces it with the app's. */
 export const SILENT_LOG: SessionLog = { info() {}, warn() {} }
 
@@ -168,6 +171,8 @@ export class SessionCore<U extends SessionUser = SessionUser> {
   log: SessionLog
   readonly #networkOf: (ip: string) => string
   readonly #live: LruCache<string, StoredSession>
+  /** Sessions read alive from the store in the last minute: what a token is checked against while the store (Redis) is unreachable. */
+  readonly #lastKnown: LruCache<string, StoredSession>
   readonly #users: LruCache<number, U>
   readonly #minConfidence: number
 
@@ -181,6 +186,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     const now = () => options.clock.now()
     const recheck = options.recheckMs ?? 5_000
     this.#live = new LruCache({ max: 100_000, ttl: recheck, now })
+    this.#lastKnown = new LruCache({ max: 100_000, ttl: STALE_OK_MS, now })
     this.#users = new LruCache({ max: 10_000, ttl: recheck, now })
     this.identifier = new VisitorIdentifier({ deviceCookie: options.deviceCookie, privacy: options.privacy ?? defaultPrivacy, networkOf: this.#networkOf, now })
   }
@@ -201,7 +207,8 @@ export class SessionCore<U extends SessionUser = SessionUser> {
       session = await this.#anonymousSession(request, id.fingerprint, headers)
     } catch (error) {
       // Tracking is best effort: a store outage must not take anonymous pages down with it.
-      this.log.warn({ err: error }, 'anonymous session tracking failed')
+      // A Redis outage is logged once by the connection's watcher, not here once per request.
+      if (!isRedisUnavailable(error)) this.log.warn({ err: error }, 'anonymous session tracking failed')
     }
     return { identity: id.identity, session, user: null, via: null, headers }
   }
@@ -297,7 +304,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
       deviceHash: session.deviceHash, deviceCluster: session.deviceCluster && (this.#o.devices?.current(session.deviceCluster) ?? session.deviceCluster),
     }
     if (!(await this.#o.store.rotate(idHash, next, now))) return fail('SESSION_INVALID', 'concurrent_rotation')
-    this.#live.delete(idHash)
+    this.#forget(idHash)
     this.#live.set(nextHash, { ...next, revokedAt: null, rotatedTo: null })
     const { token, expiresIn } = await this.#o.tokens.sign({ userId: session.userId, sessionIdHash: nextHash }, next.expiresAt)
     this.#o.onRecovery?.('recovered')
@@ -374,7 +381,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
       deviceHash: session.deviceHash, deviceCluster: session.deviceCluster,
     }
     if (!(await this.#o.store.rotate(idHash, next, now))) return fail('SESSION_INVALID', 'concurrent_rotation')
-    this.#live.delete(idHash)
+    this.#forget(idHash)
     this.#live.set(nextHash, { ...next, revokedAt: null, rotatedTo: null })
     const { token, expiresIn } = await this.#o.tokens.sign({ userId: claims.userId, sessionIdHash: nextHash }, next.expiresAt)
     this.log.info({ event: 'token_refreshed', session: idHash.slice(0, 12), next: nextHash.slice(0, 12) }, 'token refreshed')
@@ -384,7 +391,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
 
   /** Logout: the session and every token bound to it stop working (at once on this instance). */
   async end(idHash: string): Promise<boolean> {
-    this.#live.delete(idHash)
+    this.#forget(idHash)
     return this.#o.store.revoke(idHash, this.#o.clock.now())
   }
 
@@ -441,13 +448,28 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     const cached = this.#live.get(idHash)
     if (cached) {
       if (cached.expiresAt > now) return cached
-      this.#live.delete(idHash)
+      this.#forget(idHash)
       return undefined
     }
-    const found = await this.#o.store.find(idHash)
+    let found: StoredSession | undefined
+    try {
+      found = await this.#o.store.find(idHash)
+    } catch (error) {
+      // Redis away: a session this instance saw alive within the minute stays usable; its
+      // revocation could not be stored anyway. Any other is 503 REDIS_UNAVAILABLE.
+      const known = this.#lastKnown.get(idHash)
+      if (known && known.expiresAt > now && isRedisUnavailable(error)) return known
+      throw error
+    }
     if (!isAlive(found, now)) return undefined
     this.#live.set(idHash, found)
+    this.#lastKnown.set(idHash, found)
     return found
+  }
+
+  #forget(idHash: string): void {
+    this.#live.delete(idHash)
+    this.#lastKnown.delete(idHash)
   }
 
   async #user(userId: number): Promise<U | undefined> {
@@ -462,7 +484,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     let next: string | null = first
     for (let i = 0; next !== null && i < MAX_FAMILY; i++) {
       const session: StoredSession | undefined = await this.#o.store.find(next)
-      this.#live.delete(next)
+      this.#forget(next)
       await this.#o.store.revoke(next, now)
       next = session?.rotatedTo ?? null
     }
