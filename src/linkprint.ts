@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import { AccessTokens } from './auth/access-tokens.js'
 import { Authenticator, userOfApiKey } from './auth/authenticator.js'
 import { TokenKeyring } from './auth/token-keyring.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/config.js'
 import { deriveSecretKeys, type SecretKeys } from './config/secret-keys.js'
+import { loadSecret } from './config/secret-source.js'
 import type { ClickEnvironment, ClickOutcome } from './decisions/click-pipeline.js'
 import { ScannerDetector, type TrackedClick } from './decisions/scanner-detector.js'
 import { DeviceCookie } from './identity/device-cookie.js'
@@ -122,8 +122,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const clock = options.clock ?? systemClock
   const storage = options.storage ?? openStorage(config.databaseUrl)
   await storage.migrateUp()
-  // Without SECRET, the first instance stores a random one; the others read it back.
-  const secret = config.secret ?? (await storage.ensureSetting('secret', randomBytes(32).toString('base64url')))
+  // SECRET, else SECRET_FILE; one kept in the database by an earlier version is moved out now.
+  const secret = await loadSecret(config, storage, options.log)
   const keys = deriveSecretKeys(secret)
 
   let metrics: Metrics | undefined
@@ -207,7 +207,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   sessions = new SessionCore<User>({
     store: sessionBackend.store,
     limiter: sessionBackend.limiter,
-    tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(config.accessTokenSecret ?? secret, config.accessTokenPreviousSecrets), clock }),
+    tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(config.accessTokenSecret ?? secret, config.accessTokenPreviousSecrets), clock, sessionKey: keys.tokenSession }),
     clock,
     bindingKey: keys.sessionBinding,
     loadUser: (id) => storage.findUserById(id),

@@ -18,8 +18,10 @@ export interface Config {
   readonly accessTokenSecret: string | undefined
   /** Former access-token secrets whose tokens still verify (keep for one token lifetime, 15 minutes). */
   readonly accessTokenPreviousSecrets: readonly string[]
-  /** Undefined: a random secret is created once and kept in the database's settings. */
+  /** Undefined: read from secretFile (config/secret-source.ts), never from the database. */
   readonly secret: string | undefined
+  /** SECRET_FILE: a file holding the secret, mode 0600; beside the SQLite database by default. */
+  readonly secretFile: string | undefined
   readonly trustProxy: string | undefined
   readonly geoipDb: string | undefined
   readonly geoCacheDuration: number
@@ -75,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessTokenSecret: optional(env.ACCESS_TOKEN_SECRET),
     accessTokenPreviousSecrets: (optional(env.ACCESS_TOKEN_PREVIOUS_SECRETS) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     secret: optional(env.SECRET),
+    secretFile: optional(env.SECRET_FILE),
     trustProxy: optional(env.TRUST_PROXY),
     geoipDb: optional(env.GEOIP_DB),
     geoCacheDuration: int(env, 'GEO_CACHE_DURATION', 24 * HOUR, 0),
