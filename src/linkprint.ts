@@ -16,7 +16,7 @@ import { ApiGeo } from './signals/geo/api-geo.js'
 import { GeoResolver } from './signals/geo/geo-resolver.js'
 import { IdentityEngine } from './identity/identity-engine.js'
 import { MemoryIdentityState } from './identity/memory-identity-state.js'
-import { FingerprintMigration } from './identity/fingerprint-migration.js'
+import { FingerprintMigration } from './jobs/fingerprint-migration.js'
 import { loadIdentityState, type IdentityStateLoad, type IdentityStateLoadOptions } from './identity/identity-state-loader.js'
 import { RedisIdentityReplication } from './identity/redis-identity-replication.js'
 import { RedisLinkInvalidation } from './links/redis-link-invalidation.js'
@@ -32,13 +32,14 @@ import { RetentionJob } from './privacy/retention-job.js'
 import { VisitorData } from './privacy/visitor-data.js'
 import { ClickWriter } from './storage/click-writer.js'
 import { logClickWriterChange } from './storage/log-click-writer-change.js'
-import { openStorage } from './storage/open-storage.js'
-import type { FingerprintingAlgorithm, Storage, User } from './storage/storage.js'
+import { openRepositories } from './storage/open-repositories.js'
+import type { Repositories } from './storage/repositories.js'
+import type { FingerprintingAlgorithm, User } from './storage/storage.js'
 
 export interface Linkprint {
   readonly config: Config
   readonly clock: Clock
-  readonly storage: Storage
+  readonly storage: Repositories
   readonly keys: SecretKeys
   readonly links: LinkService
   readonly writer: ClickWriter
@@ -79,7 +80,7 @@ export interface Linkprint {
 
 export interface LinkprintOptions {
   clock?: Clock
-  storage?: Storage
+  storage?: Repositories
   /** Hosts a link may not point at besides PUBLIC_URL's (the server adds its own listen address). */
   ownHosts?: () => readonly string[]
   onError?: (error: unknown) => void
@@ -120,10 +121,10 @@ function openGeoDatabase(path: string | undefined): Promise<DatabaseGeo | null> 
 /** The composition root: everything the server, the CLI and replay share, wired once. */
 export async function createLinkprint(config: Config, options: LinkprintOptions = {}): Promise<Linkprint> {
   const clock = options.clock ?? systemClock
-  const storage = options.storage ?? openStorage(config.databaseUrl)
+  const storage = options.storage ?? openRepositories(config.databaseUrl)
   await storage.migrateUp()
   // SECRET, else SECRET_FILE; one kept in the database by an earlier version is moved out now.
-  const secret = await loadSecret(config, storage, options.log)
+  const secret = await loadSecret(config, storage.settings, options.log)
   const keys = deriveSecretKeys(secret)
 
   let metrics: Metrics | undefined
@@ -170,7 +171,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     : null
   const identity = options.identity ?? new IdentityEngine({ state: replication?.state ?? replaceable!.state, sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })
   const geoDatabase = await openGeoDatabase(config.geoipDb)
-  let algorithm: FingerprintingAlgorithm = (await storage.ensureSetting('fingerprinting_algorithm', 'robust')) === 'legacy' ? 'legacy' : 'robust'
+  let algorithm: FingerprintingAlgorithm = (await storage.settings.ensureSetting('fingerprinting_algorithm', 'robust')) === 'legacy' ? 'legacy' : 'robust'
   const clickEnvironment: ClickEnvironment = {
     ipHasher: new IpHasher(keys.ipHash),
     deviceCookie: new DeviceCookie(keys.cookie),
@@ -210,7 +211,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(config.accessTokenSecret ?? secret, config.accessTokenPreviousSecrets), clock, sessionKey: keys.tokenSession }),
     clock,
     bindingKey: keys.sessionBinding,
-    loadUser: (id) => storage.findUserById(id),
+    loadUser: (id) => storage.users.findUserById(id),
     authenticateOther: (bearer) => userOfApiKey(storage, bearer),
     devices: identityEngineDevices(identity.state),
     deviceCookie: clickEnvironment.deviceCookie,
@@ -232,7 +233,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const fingerprinting: Linkprint['fingerprinting'] = {
     algorithm: () => algorithm,
     async use(next) {
-      await storage.setSetting('fingerprinting_algorithm', next)
+      await storage.settings.setSetting('fingerprinting_algorithm', next)
       algorithm = next
     },
   }

@@ -1,4 +1,5 @@
-import type { ClickReclassification, ClickRecord, NewClick, Storage } from './storage.js'
+import type { ClicksRepository } from './clicks-repository.js'
+import type { ClickReclassification, ClickRecord, NewClick } from './storage.js'
 
 export interface ClickWriterOptions {
   /** Most clicks held in memory; past it a click is dropped and counted, the redirect still answers. */
@@ -35,6 +36,11 @@ export interface ClickWriterHealth {
   readonly queued: number
 }
 
+/** What the writer writes through: a batch of click records, and clicks found to be bots. */
+export interface ClickWriterStorage {
+  readonly clicks: Pick<ClicksRepository, 'insertClicks' | 'reclassifyClicks'>
+}
+
 /**
  * Group commit: the redirect only appends to an array; a timer writes everything queued
  * in one transaction per batch. A failed batch stays in flight and is retried with a
@@ -56,10 +62,10 @@ export class ClickWriter {
   #lastError: string | null = null
   #writingSince: number | null = null
   #dropping = 0
-  readonly #storage: Storage
+  readonly #storage: ClickWriterStorage
   readonly #options: ClickWriterOptions
 
-  constructor(storage: Storage, options: ClickWriterOptions) {
+  constructor(storage: ClickWriterStorage, options: ClickWriterOptions) {
     this.#storage = storage
     this.#options = options
   }
@@ -202,11 +208,11 @@ export class ClickWriter {
       this.#writingSince = Date.now()
       try {
         if (batch.length > 0) {
-          await this.#storage.insertClicks(batch)
+          await this.#storage.clicks.insertClicks(batch)
           this.#options.onFlushed?.(batch.length, performance.now() - started)
           batch = []
         }
-        if (reclassify.length > 0) await this.#storage.reclassifyClicks(reclassify)
+        if (reclassify.length > 0) await this.#storage.clicks.reclassifyClicks(reclassify)
         this.#writingSince = null
         if (this.#failingSince !== null) {
           this.#options.onStateChange?.({ state: 'writing', failedMs: Date.now() - this.#failingSince, attempts: attempt })

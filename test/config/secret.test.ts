@@ -8,7 +8,7 @@ import { TokenKeyring } from '../../src/auth/token-keyring.js'
 import { loadConfig } from '../../src/config/config.js'
 import { buildApp } from '../../src/http/app.js'
 import { createLinkprint, type Linkprint } from '../../src/linkprint.js'
-import { openStorage } from '../../src/storage/open-storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
 
 const PASSWORD = 'correct horse battery'
 
@@ -29,9 +29,9 @@ describe('SECRET never lives in the database', () => {
   it('an install that kept it in settings moves it to a 0600 file beside the database on its next start, says so, and keeps every key it derives', { timeout: 60_000 }, async () => {
     dir = mkdtempSync(join(tmpdir(), 'linkprint-secret-'))
     // An earlier version's database: the secret in settings.
-    const old = openStorage(`sqlite:${join(dir, 'lp.db')}`)
+    const old = openRepositories(`sqlite:${join(dir, 'lp.db')}`)
     await old.migrateUp()
-    await old.setSetting('secret', 'the-secret-an-earlier-version-stored')
+    await old.settings.setSetting('secret', 'the-secret-an-earlier-version-stored')
     await old.close()
 
     const lines: string[] = []
@@ -39,7 +39,7 @@ describe('SECRET never lives in the database', () => {
     const file = join(dir, 'secret')
     expect(readFileSync(file, 'utf8').trim()).toBe('the-secret-an-earlier-version-stored')
     expect(statSync(file).mode & 0o777).toBe(0o600)
-    expect(await lp.storage.getSetting('secret')).not.toContain('the-secret-an-earlier-version-stored')
+    expect(await lp.storage.settings.getSetting('secret')).not.toContain('the-secret-an-earlier-version-stored')
     expect(lines.join('\n')).toMatch(/SECRET MOVED: .* now in .*secret \(mode 0600\) and no longer in the database/)
     // Cookies and keys derive from the same secret as before: the device cookie an earlier start signed still verifies.
     expect(lp.keys.cookie.equals((await import('../../src/config/secret-keys.js')).deriveSecretKeys('the-secret-an-earlier-version-stored').cookie)).toBe(true)

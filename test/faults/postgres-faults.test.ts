@@ -1,15 +1,15 @@
 import pg from 'pg'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openStorage } from '../../src/storage/open-storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
 import { health, startClickLoad, waitFor } from '../helpers/click-load.js'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js'
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js'
 import { createTestDatabase, DIALECTS, POSTGRES_ADMIN_URL, type TestDatabase } from '../helpers/test-databases.js'
 
 async function storedClicks(url: string): Promise<number> {
-  const storage = openStorage(url)
+  const storage = openRepositories(url)
   try {
-    return await storage.countClicks()
+    return await storage.clicks.countClicks()
   } finally {
     await storage.close()
   }

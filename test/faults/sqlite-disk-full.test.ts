@@ -3,7 +3,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { openStorage } from '../../src/storage/open-storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
 import { health, startClickLoad, waitFor } from '../helpers/click-load.js'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js'
 import { DIALECTS } from '../helpers/test-databases.js'
@@ -71,10 +71,10 @@ describe.skipIf(!DIALECTS.includes('sqlite') || !canMount)('SQLite on a disk tha
     const answered = await load.stop()
     expect(s.alive()).toBe(true)
     expect(load.others['500'] ?? 0).toBe(0)
-    const storage = openStorage(url)
+    const storage = openRepositories(url)
     try {
-      await waitFor('every answered click stored', async () => (await storage.countClicks()) >= answered, 60_000, 200)
-      expect(await storage.countClicks()).toBe(answered)
+      await waitFor('every answered click stored', async () => (await storage.clicks.countClicks()) >= answered, 60_000, 200)
+      expect(await storage.clicks.countClicks()).toBe(answered)
     } finally {
       await storage.close()
     }

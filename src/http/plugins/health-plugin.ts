@@ -22,7 +22,7 @@ export async function healthPlugin(app: FastifyInstance) {
     let timer: NodeJS.Timeout | undefined
     try {
       await Promise.race([
-        storage.countUsers(),
+        storage.users.countUsers(),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${PROBE_MS / 1000} s`)), PROBE_MS))),
       ])
     } catch (error) {
