@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import { Authenticator } from './auth/authenticator.js'
 import { systemClock, type Clock } from './clock.js'
 import { createClickEnvironment } from './compose/create-click-environment.js'
@@ -13,6 +12,7 @@ import { createRetention } from './compose/create-retention.js'
 import { createSessions } from './compose/create-sessions.js'
 import type { Config } from './config/config.js'
 import { deriveSecretKeys, type SecretKeys } from './config/secret-keys.js'
+import { loadSecret } from './config/secret-source.js'
 import type { ClickEnvironment } from './decisions/click-pipeline.js'
 import type { ScannerDetector, TrackedClick } from './decisions/scanner-detector.js'
 import type { FingerprintMigration } from './jobs/fingerprint-migration.js'
@@ -24,6 +24,7 @@ import { createMetrics, type Metrics } from './metrics/metrics.js'
 import type { RetentionJob } from './privacy/retention-job.js'
 import type { VisitorData } from './privacy/visitor-data.js'
 import type { RateLimiter } from './sessions/rate-limiter.js'
+import { RedisOutageLog } from './sessions/redis-outage-log.js'
 import type { SessionCore } from './sessions/session-core.js'
 import type { SourceMonitor } from './sessions/source-monitor.js'
 import type { DatabaseGeo } from './signals/geo/database-geo.js'
@@ -82,6 +83,8 @@ export interface LinkprintOptions {
   /** Hosts a link may not point at besides PUBLIC_URL's (the server adds its own listen address). */
   ownHosts?: () => readonly string[]
   onError?: (error: unknown) => void
+  /** Changes of state worth a line (the click writer failing and recovering); the server points it at its logger. */
+  log?: LinkprintLog
   /** An engine with its own state (replay, tests); by default one with a bounded in-memory state. */
   identity?: IdentityEngine
   /** How the engine's state is reloaded from storage at start (identity-state-loader.ts); false: not at all (commands that resolve no click). */
@@ -97,25 +100,33 @@ export interface LinkprintOptions {
   shareIdentity?: boolean
 }
 
+export interface LinkprintLog {
+  info(details: object, message: string): void
+  warn(details: object, message: string): void
+  error(details: object, message: string): void
+}
+
 /** The composition root: everything the server, the CLI and replay share, wired once, in the order a click needs it. */
 export async function createLinkprint(config: Config, options: LinkprintOptions = {}): Promise<Linkprint> {
   const { onError } = options
   const clock = options.clock ?? systemClock
   const storage = options.storage ?? openRepositories(config.databaseUrl)
   await storage.migrateUp()
-  // Without SECRET, the first instance stores a random one; the others read it back.
-  const secret = config.secret ?? (await storage.settings.ensureSetting('secret', randomBytes(32).toString('base64url')))
+  // SECRET, else SECRET_FILE; one kept in the database by an earlier version is moved out now.
+  const secret = await loadSecret(config, storage.settings, options.log)
   const keys = deriveSecretKeys(secret)
 
-  const writer = createClickWriter(config, storage, { metrics: () => metrics, onError })
+  const writer = createClickWriter(config, storage, { metrics: () => metrics, log: () => options.log })
   // The gauges read the retention job and replication only when /metrics is scraped, long after they exist.
   const metrics: Metrics = createMetrics({ queueDepth: () => writer.pending, retentionLastRun: () => retention.lastCompletedAt, replication: () => identity.replication })
-  const { links, invalidation } = await createLinks(config, { storage, clock, ownHosts: options.ownHosts, pendingClicks: (linkId) => writer.pendingHumanClicks(linkId), onError })
-  const identity = await createIdentity(config, options)
+  // Redis outages logged as changes of state, once each, not once per failed attempt or request.
+  const redisLog = new RedisOutageLog(() => options.log)
+  const { links, invalidation } = await createLinks(config, { storage, clock, ownHosts: options.ownHosts, pendingClicks: (linkId) => writer.pendingHumanClicks(linkId), redisLog })
+  const identity = await createIdentity(config, { ...options, redisLog })
   const { geoDatabase, geo } = await createGeo(config, clock)
   const fingerprinting = await createFingerprinting(storage.settings)
   const clickEnvironment = createClickEnvironment(config, { keys, identity: identity.engine, geo, links, fingerprinting, deferIdentity: () => migration.deferring })
-  const { sessions, sourceMonitor, backend } = await createSessions(config, { storage, clock, keys, secret, identity: identity.engine, environment: clickEnvironment, metrics })
+  const { sessions, sourceMonitor, backend } = await createSessions(config, { storage, clock, keys, secret, identity: identity.engine, environment: clickEnvironment, metrics, redisLog })
   const { migration, identityLoad } = await createFingerprintMigration({ storage, writer, clock, identity, fingerprinting, chunkSize: options.migrationChunkSize, restore: options.restore, onError })
   // What the other instances changed while this one loaded the database, and from now on.
   identity.pauseReplicationWhile(() => migration.deferring)

@@ -1,9 +1,11 @@
 import type { Config } from '../config/config.js'
+import type { LinkprintLog } from '../linkprint.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { ClickWriter, type ClickWriterStorage } from '../storage/click-writer.js'
+import { logClickWriterChange } from '../storage/log-click-writer-change.js'
 
-/** The bounded click queue and its group commit, counted in /metrics (read late: the metrics need the writer's depth). */
-export function createClickWriter(config: Config, storage: ClickWriterStorage, options: { metrics: () => Metrics | undefined; onError?: (error: unknown) => void }): ClickWriter {
+/** The bounded click queue and its group commit, counted in /metrics and its failures logged (both read late: the metrics need the writer's depth). */
+export function createClickWriter(config: Config, storage: ClickWriterStorage, options: { metrics: () => Metrics | undefined; log: () => LinkprintLog | undefined }): ClickWriter {
   return new ClickWriter(storage, {
     maxQueue: config.clickQueueMax,
     maxBatch: config.clickBatchMax,
@@ -13,6 +15,6 @@ export function createClickWriter(config: Config, storage: ClickWriterStorage, o
       options.metrics()?.flushSeconds.observe(ms / 1000)
     },
     onDropped: (reason, count) => options.metrics()?.clicksDropped.labels(reason).inc(count),
-    onError: options.onError,
+    onStateChange: (change) => logClickWriterChange(options.log(), change),
   })
 }

@@ -4,6 +4,7 @@ import type { IdentityState } from '../identity/identity-state.js'
 import { MemoryIdentityState } from '../identity/memory-identity-state.js'
 import { RedisIdentityReplication } from '../identity/redis-identity-replication.js'
 import { replaceableIdentityState, type ReplaceableIdentityState } from '../identity/replaceable-identity-state.js'
+import type { RedisOutageLog } from '../sessions/redis-outage-log.js'
 
 export interface IdentityParts {
   readonly engine: IdentityEngine
@@ -18,7 +19,7 @@ export interface IdentityParts {
 }
 
 /** The identity engine over a bounded in-memory state, shared through Redis when there is one. */
-export async function createIdentity(config: Config, options: { identity?: IdentityEngine; shareIdentity?: boolean; onError?: (error: unknown) => void }): Promise<IdentityParts> {
+export async function createIdentity(config: Config, options: { identity?: IdentityEngine; shareIdentity?: boolean; redisLog: RedisOutageLog }): Promise<IdentityParts> {
   // Replaceable so the migration job can start the engine's memory afresh under everyone holding it.
   const newState = () => new MemoryIdentityState({ maxEntities: config.identityMaxContexts })
   const replaceable = options.identity ? null : replaceableIdentityState(newState())
@@ -27,7 +28,7 @@ export async function createIdentity(config: Config, options: { identity?: Ident
   const replication = replaceable && config.redisUrl && options.shareIdentity !== false
     ? await RedisIdentityReplication.open({
       redisUrl: config.redisUrl, prefix: config.redisPrefix, state: replaceable.state, paused: () => migrating(),
-      onError: (error) => options.onError?.(new Error('identity replication through Redis failed', { cause: error })),
+      onError: (error) => options.redisLog.error('identity replication', error), onConnected: () => options.redisLog.connected('identity replication'),
     })
     : null
   const engine = options.identity ?? new IdentityEngine({ state: replication?.state ?? replaceable!.state, sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })

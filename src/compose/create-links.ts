@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js'
 import type { Config } from '../config/config.js'
 import { LinkService, type LinkServiceStorage } from '../links/link-service.js'
 import { RedisLinkInvalidation } from '../links/redis-link-invalidation.js'
+import type { RedisOutageLog } from '../sessions/redis-outage-log.js'
 
 export interface LinksParts {
   readonly links: LinkService
@@ -15,7 +16,7 @@ export async function createLinks(config: Config, options: {
   clock: Clock
   ownHosts?: () => readonly string[]
   pendingClicks: (linkId: number) => number
-  onError?: (error: unknown) => void
+  redisLog: RedisOutageLog
 }): Promise<LinksParts> {
   const publicHost = config.publicUrl ? new URL(config.publicUrl).host : undefined
   const links = new LinkService({
@@ -28,7 +29,7 @@ export async function createLinks(config: Config, options: {
     onChanged: (slug) => invalidation?.publish(slug) ?? Promise.resolve(),
   })
   const invalidation = config.redisUrl
-    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: (error) => options.onError?.(new Error('link cache invalidation through Redis failed', { cause: error })) })
+    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: (error) => options.redisLog.error('link cache invalidation', error), onConnected: () => options.redisLog.connected('link cache invalidation') })
     : null
   return { links, invalidation }
 }

@@ -8,6 +8,7 @@ import type { ClickEnvironment } from '../decisions/click-pipeline.js'
 import type { IdentityEngine } from '../identity/identity-engine.js'
 import type { Metrics } from '../metrics/metrics.js'
 import type { SessionStoreStorage } from '../sessions/database-session-store.js'
+import type { RedisOutageLog } from '../sessions/redis-outage-log.js'
 import { identityEngineDevices } from '../sessions/device-matcher.js'
 import { openSessionBackend, type SessionBackend } from '../sessions/session-backend.js'
 import { SessionCore } from '../sessions/session-core.js'
@@ -30,13 +31,15 @@ export async function createSessions(config: Config, parts: {
   identity: IdentityEngine
   environment: ClickEnvironment
   metrics: Metrics
+  redisLog: RedisOutageLog
 }): Promise<SessionsParts> {
-  const { storage, clock, metrics, environment } = parts
+  const { storage, clock, metrics, environment, redisLog } = parts
   let sessions: SessionCore<User> | undefined
   // Redis connection errors and failed sweeps: logged where the plugin pointed the core's log.
   const backend = await openSessionBackend({
     redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, storage, clock,
-    onError: (error) => sessions?.log.warn({ err: error }, 'session store error'),
+    onError: (error) => (config.redisUrl ? redisLog.error('sessions and rate limits', error) : sessions?.log.warn({ err: error }, 'session store error')),
+    onConnected: () => redisLog.connected('sessions and rate limits'),
   })
   const sourceMonitor = new SourceMonitor({
     now: () => clock.now(),
@@ -46,7 +49,7 @@ export async function createSessions(config: Config, parts: {
   sessions = new SessionCore<User>({
     store: backend.store,
     limiter: backend.limiter,
-    tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(config.accessTokenSecret ?? parts.secret, config.accessTokenPreviousSecrets), clock }),
+    tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(config.accessTokenSecret ?? parts.secret, config.accessTokenPreviousSecrets), clock, sessionKey: parts.keys.tokenSession }),
     clock,
     bindingKey: parts.keys.sessionBinding,
     loadUser: (id) => storage.users.findUserById(id),
