@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import { AccessTokens } from './auth/access-tokens.js'
 import { Authenticator, userOfApiKey } from './auth/authenticator.js'
 import { TokenKeyring } from './auth/token-keyring.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/config.js'
 import { deriveSecretKeys, type SecretKeys } from './config/secret-keys.js'
+import { loadSecret } from './config/secret-source.js'
 import type { ClickEnvironment, ClickOutcome } from './decisions/click-pipeline.js'
 import { ScannerDetector, type TrackedClick } from './decisions/scanner-detector.js'
 import { DeviceCookie } from './identity/device-cookie.js'
@@ -26,17 +26,20 @@ import { identityEngineDevices } from './sessions/device-matcher.js'
 import { openSessionBackend } from './sessions/session-backend.js'
 import { SessionCore } from './sessions/session-core.js'
 import { SourceMonitor } from './sessions/source-monitor.js'
+import { RedisOutageLog } from './sessions/redis-outage-log.js'
 import type { RateLimiter } from './sessions/rate-limiter.js'
 import { RetentionJob } from './privacy/retention-job.js'
 import { VisitorData } from './privacy/visitor-data.js'
 import { ClickWriter } from './storage/click-writer.js'
-import { openStorage } from './storage/open-storage.js'
-import type { FingerprintingAlgorithm, Storage, User } from './storage/storage.js'
+import { logClickWriterChange } from './storage/log-click-writer-change.js'
+import { openRepositories } from './storage/open-repositories.js'
+import type { Repositories } from './storage/repositories.js'
+import type { FingerprintingAlgorithm, User } from './storage/storage.js'
 
 export interface Linkprint {
   readonly config: Config
   readonly clock: Clock
-  readonly storage: Storage
+  readonly storage: Repositories
   readonly keys: SecretKeys
   readonly links: LinkService
   readonly writer: ClickWriter
@@ -77,10 +80,12 @@ export interface Linkprint {
 
 export interface LinkprintOptions {
   clock?: Clock
-  storage?: Storage
+  storage?: Repositories
   /** Hosts a link may not point at besides PUBLIC_URL's (the server adds its own listen address). */
   ownHosts?: () => readonly string[]
   onError?: (error: unknown) => void
+  /** Changes of state worth a line (the click writer failing and recovering); the server points it at its logger. */
+  log?: LinkprintLog
   /** An engine with its own state (replay, tests); by default one with a bounded in-memory state. */
   identity?: IdentityEngine
   /** How the engine's state is reloaded from storage at start (identity-state-loader.ts); false: not at all (commands that resolve no click). */
@@ -94,6 +99,12 @@ export interface LinkprintOptions {
    * Replay says false: a recorded history, on its own clock, is no news to live instances.
    */
   shareIdentity?: boolean
+}
+
+export interface LinkprintLog {
+  info(details: object, message: string): void
+  warn(details: object, message: string): void
+  error(details: object, message: string): void
 }
 
 const geoDatabases = new Map<string, Promise<DatabaseGeo | null>>()
@@ -110,10 +121,10 @@ function openGeoDatabase(path: string | undefined): Promise<DatabaseGeo | null> 
 /** The composition root: everything the server, the CLI and replay share, wired once. */
 export async function createLinkprint(config: Config, options: LinkprintOptions = {}): Promise<Linkprint> {
   const clock = options.clock ?? systemClock
-  const storage = options.storage ?? openStorage(config.databaseUrl)
+  const storage = options.storage ?? openRepositories(config.databaseUrl)
   await storage.migrateUp()
-  // Without SECRET, the first instance stores a random one; the others read it back.
-  const secret = config.secret ?? (await storage.ensureSetting('secret', randomBytes(32).toString('base64url')))
+  // SECRET, else SECRET_FILE; one kept in the database by an earlier version is moved out now.
+  const secret = await loadSecret(config, storage.settings, options.log)
   const keys = deriveSecretKeys(secret)
 
   let metrics: Metrics | undefined
@@ -126,11 +137,13 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
       metrics?.flushSeconds.observe(ms / 1000)
     },
     onDropped: (reason, count) => metrics?.clicksDropped.labels(reason).inc(count),
-    onError: options.onError,
+    onStateChange: (change) => logClickWriterChange(options.log, change),
   })
   // retention is made further down; the gauge reads it only when /metrics is scraped, long after.
   metrics = createMetrics({ queueDepth: () => writer.pending, retentionLastRun: () => retention.lastCompletedAt, replication: () => replication })
 
+  // Redis outages logged as changes of state, once each, not once per failed attempt or request.
+  const redisLog = new RedisOutageLog(() => options.log)
   const publicHost = config.publicUrl ? new URL(config.publicUrl).host : undefined
   const links = new LinkService({
     storage,
@@ -142,7 +155,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     onChanged: (slug) => linkInvalidation?.publish(slug) ?? Promise.resolve(),
   })
   const linkInvalidation = config.redisUrl
-    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: (error) => options.onError?.(new Error('link cache invalidation through Redis failed', { cause: error })) })
+    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: (error) => redisLog.error('link cache invalidation', error), onConnected: () => redisLog.connected('link cache invalidation') })
     : null
 
   // Replaceable so the migration job can start the engine's memory afresh under everyone holding it.
@@ -153,12 +166,12 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const replication = replaceable && config.redisUrl && options.shareIdentity !== false
     ? await RedisIdentityReplication.open({
       redisUrl: config.redisUrl, prefix: config.redisPrefix, state: replaceable.state, paused: () => migrating(),
-      onError: (error) => options.onError?.(new Error('identity replication through Redis failed', { cause: error })),
+      onError: (error) => redisLog.error('identity replication', error), onConnected: () => redisLog.connected('identity replication'),
     })
     : null
   const identity = options.identity ?? new IdentityEngine({ state: replication?.state ?? replaceable!.state, sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })
   const geoDatabase = await openGeoDatabase(config.geoipDb)
-  let algorithm: FingerprintingAlgorithm = (await storage.ensureSetting('fingerprinting_algorithm', 'robust')) === 'legacy' ? 'legacy' : 'robust'
+  let algorithm: FingerprintingAlgorithm = (await storage.settings.ensureSetting('fingerprinting_algorithm', 'robust')) === 'legacy' ? 'legacy' : 'robust'
   const clickEnvironment: ClickEnvironment = {
     ipHasher: new IpHasher(keys.ipHash),
     deviceCookie: new DeviceCookie(keys.cookie),
@@ -184,7 +197,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   // Redis connection errors and failed sweeps: logged where the plugin pointed the core's log.
   const sessionBackend = await openSessionBackend({
     redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, storage, clock,
-    onError: (error) => sessions?.log.warn({ err: error }, 'session store error'),
+    onError: (error) => (config.redisUrl ? redisLog.error('sessions and rate limits', error) : sessions?.log.warn({ err: error }, 'session store error')),
+    onConnected: () => redisLog.connected('sessions and rate limits'),
   })
   const sourceMonitor = new SourceMonitor({
     now: () => clock.now(),
@@ -194,10 +208,10 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   sessions = new SessionCore<User>({
     store: sessionBackend.store,
     limiter: sessionBackend.limiter,
-    tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(config.accessTokenSecret ?? secret, config.accessTokenPreviousSecrets), clock }),
+    tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(config.accessTokenSecret ?? secret, config.accessTokenPreviousSecrets), clock, sessionKey: keys.tokenSession }),
     clock,
     bindingKey: keys.sessionBinding,
-    loadUser: (id) => storage.findUserById(id),
+    loadUser: (id) => storage.users.findUserById(id),
     authenticateOther: (bearer) => userOfApiKey(storage, bearer),
     devices: identityEngineDevices(identity.state),
     deviceCookie: clickEnvironment.deviceCookie,
@@ -219,7 +233,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const fingerprinting: Linkprint['fingerprinting'] = {
     algorithm: () => algorithm,
     async use(next) {
-      await storage.setSetting('fingerprinting_algorithm', next)
+      await storage.settings.setSetting('fingerprinting_algorithm', next)
       algorithm = next
     },
   }

@@ -1,8 +1,10 @@
 import type { Clock } from '../clock.js'
 import { AppError } from '../errors.js'
-import type { Link, LinkPatch, RedirectStatus, Storage } from '../storage/storage.js'
+import type { LinksRepository } from '../storage/links-repository.js'
+import type { Link, LinkPatch, RedirectStatus } from '../storage/storage.js'
 import type { User } from '../storage/storage.js'
 import { LruCache } from '../signals/lru-cache.js'
+import { isDatabaseUnavailable } from '../storage/database-unavailable.js'
 import { assertValidSlug, randomSlug } from './slug.js'
 import { normaliseTargetUrl } from './target-url.js'
 
@@ -18,19 +20,27 @@ export interface LinkInput {
 export type LinkUpdate = Partial<Omit<LinkInput, 'slug'>>
 
 export const MAX_TAGS = 20
+/** While the database is down, how often a stale cached link is checked again. */
+const STALE_RETRY_MS = 1_000
 export const TAG_PATTERN = /^[\p{L}\p{N} _.:\/-]{1,40}$/u
+
+/** The links repository, every part of it: the service is its one user over HTTP. */
+export interface LinkServiceStorage {
+  readonly links: Pick<LinksRepository, 'findLinkBySlug' | 'createLink' | 'listLinks' | 'updateLink' | 'deleteLink'>
+}
 
 /**
  * Links as users manage them, and as the redirect reads them: from the cache, with the
  * human clicks counted here so a click limit holds without waiting for the database.
  */
 export class LinkService {
-  readonly #storage: Storage
+  readonly #storage: LinkServiceStorage
   /**
    * Misses are cached too (null), so a scan of random slugs cannot turn into one query
    * each; the TTL bounds how stale a link may be after another instance changed it.
    */
-  readonly #cache: LruCache<string, Link | null>
+  readonly #cache: LruCache<string, { readonly link: Link | null; readonly loadedAt: number }>
+  readonly #ttlMs: number
   readonly #clock: Clock
   readonly #ownHosts: () => readonly string[]
   /** Human clicks seen since each cached link was read from the database. */
@@ -39,7 +49,7 @@ export class LinkService {
   readonly #onChanged: ((slug: string) => Promise<void>) | undefined
 
   constructor(options: {
-    storage: Storage
+    storage: LinkServiceStorage
     clock: Clock
     cacheMax: number
     cacheTtlMs: number
@@ -52,7 +62,9 @@ export class LinkService {
     this.#storage = options.storage
     this.#clock = options.clock
     // Staleness is a wall-clock matter even in replay, where the service clock runs on the events' own time.
-    this.#cache = new LruCache({ max: options.cacheMax, ttl: options.cacheTtlMs, now: Date.now })
+    // Entries outlive their TTL here (lookup checks it) so a database outage can still be answered from them.
+    this.#cache = new LruCache({ max: options.cacheMax })
+    this.#ttlMs = options.cacheTtlMs
     this.#ownHosts = options.ownHosts
     this.#pendingClicks = options.pendingClicks
     this.#onChanged = options.onChanged
@@ -66,13 +78,23 @@ export class LinkService {
   /** Synchronous on a cache hit: the redirect's common case never awaits. */
   lookup(slug: string): Link | null | Promise<Link | null> {
     const cached = this.#cache.get(slug)
-    if (cached !== undefined) return cached
-    return this.#storage.findLinkBySlug(slug).then((link) => {
-      const found = link ?? null
-      if (found) this.#clicksSinceLoad.set(found.id, this.#pendingClicks(found.id))
-      this.#cache.set(slug, found)
-      return found
-    })
+    if (cached !== undefined && (this.#ttlMs === 0 || Date.now() - cached.loadedAt < this.#ttlMs)) return cached.link
+    return this.#storage.links.findLinkBySlug(slug).then(
+      (link) => {
+        const found = link ?? null
+        if (found) this.#clicksSinceLoad.set(found.id, this.#pendingClicks(found.id))
+        this.#cache.set(slug, { link: found, loadedAt: Date.now() })
+        return found
+      },
+      (error: unknown) => {
+        // The database is down: a link known before keeps redirecting (its clicks queue);
+        // the next lookup asks the database again. An unknown slug gets the error (503).
+        if (!cached?.link || !isDatabaseUnavailable(error)) throw error
+        // Asked again in a second, not on every redirect: each ask may wait for a connection timeout.
+        this.#cache.set(slug, { link: cached.link, loadedAt: Date.now() - this.#ttlMs + STALE_RETRY_MS })
+        return cached.link
+      },
+    )
   }
 
   /** Human clicks on a cached link (lookup's) so far, counting those not written yet. */
@@ -111,12 +133,12 @@ export class LinkService {
     const base = { url: fields.url!, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, tags: fields.tags ?? [] }
     if (input.slug !== undefined) {
       assertValidSlug(input.slug)
-      return this.#afterWrite(await this.#storage.createLink({ ...base, slug: input.slug }))
+      return this.#afterWrite(await this.#storage.links.createLink({ ...base, slug: input.slug }))
     }
     // 57^7 ≈ 2·10^12 slugs: a collision is rare, a few retries (growing the length) make it vanish.
     for (let attempt = 0; ; attempt++) {
       try {
-        return this.#afterWrite(await this.#storage.createLink({ ...base, slug: randomSlug(7 + Math.floor(attempt / 2)) }))
+        return this.#afterWrite(await this.#storage.links.createLink({ ...base, slug: randomSlug(7 + Math.floor(attempt / 2)) }))
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'SLUG_TAKEN') || attempt >= 8) throw error
       }
@@ -124,7 +146,7 @@ export class LinkService {
   }
 
   async get(principal: User, slug: string): Promise<Link> {
-    const link = await this.#storage.findLinkBySlug(slug)
+    const link = await this.#storage.links.findLinkBySlug(slug)
     if (!link || (!principal.isAdmin && link.userId !== principal.id)) throw new AppError('LINK_NOT_FOUND')
     return link
   }
@@ -135,7 +157,7 @@ export class LinkService {
    */
   list(principal: User, options: { limit: number; beforeId?: number; tag?: string; search?: string; all?: boolean }): Promise<Link[]> {
     if (options.all && !principal.isAdmin) throw new AppError('FORBIDDEN', 'Only admins may list all links')
-    return this.#storage.listLinks({
+    return this.#storage.links.listLinks({
       limit: options.limit,
       ...(options.beforeId !== undefined && { beforeId: options.beforeId }),
       ...(options.tag !== undefined && { tag: options.tag }),
@@ -148,14 +170,14 @@ export class LinkService {
     const link = await this.get(principal, slug)
     const now = this.#clock.now()
     const patch: LinkPatch = { ...this.#validate(input, now, requestHost), updatedAt: now }
-    const updated = await this.#storage.updateLink(link.id, patch)
+    const updated = await this.#storage.links.updateLink(link.id, patch)
     if (!updated) throw new AppError('LINK_NOT_FOUND')
     return this.#afterWrite(updated)
   }
 
   async delete(principal: User, slug: string): Promise<Link> {
     const link = await this.get(principal, slug)
-    await this.#storage.deleteLink(link.id)
+    await this.#storage.links.deleteLink(link.id)
     this.#cache.delete(slug)
     this.#clicksSinceLoad.delete(link.id)
     await this.#onChanged?.(slug)
