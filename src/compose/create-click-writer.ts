@@ -1,11 +1,10 @@
 import type { Config } from '../config/config.js'
-import type { LinkprintLog } from '../linkprint.js'
 import type { Metrics } from '../metrics/metrics.js'
 import { ClickWriter, type ClickWriterStorage } from '../storage/click-writer.js'
 import { logClickWriterChange } from '../storage/log-click-writer-change.js'
 
 /** The bounded click queue and its group commit, counted in /metrics and its failures logged (both read late: the metrics need the writer's depth). */
-export function createClickWriter(config: Config, storage: ClickWriterStorage, options: { metrics: () => Metrics | undefined; log: () => LinkprintLog | undefined }): ClickWriter {
+export function createClickWriter(config: Config, storage: ClickWriterStorage, options: { metrics: () => Metrics | undefined; log: () => Parameters<typeof logClickWriterChange>[0] }): ClickWriter {
   return new ClickWriter(storage, {
     maxQueue: config.clickQueueMax,
     maxBatch: config.clickBatchMax,
