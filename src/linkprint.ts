@@ -150,7 +150,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     clock,
     cacheMax: config.linkCacheMax,
     cacheTtlMs: config.linkCacheTtlMs,
-    ownHosts: () => [...(publicHost ? [publicHost] : []), ...(options.ownHosts?.() ?? [])],
+    // PUBLIC_URL, the configured listen address and the one the server got (options.ownHosts), canonicalised in target-url.ts.
+    ownHosts: () => [...(publicHost ? [publicHost] : []), `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`, ...(options.ownHosts?.() ?? [])],
     pendingClicks: (linkId) => writer.pendingHumanClicks(linkId),
     onChanged: (slug) => linkInvalidation?.publish(slug) ?? Promise.resolve(),
   })
