@@ -16,7 +16,8 @@ export const serveCommand: Command = async (args, io) => {
   // The app (and its logger) comes after the services; until then lines go to stderr.
   const early = (details: object, message: string) => io.err(`${message} ${JSON.stringify(details)}`)
   const logTo: LinkprintLog = { info: (d, m) => (log ? log.info(d, m) : early(d, m)), warn: (d, m) => (log ? log.warn(d, m) : early(d, m)), error: (d, m) => (log ? log.error(d, m) : early(d, m)) }
-  const linkprint = await createLinkprint(config, { log: logTo, onError: (error) => logTo.error({ err: error }, 'background work failed (retention, migration or Redis)') })
+  let listening: string | undefined
+  const linkprint = await createLinkprint(config, { ownHosts: () => (listening ? [listening] : []), log: logTo, onError: (error) => logTo.error({ err: error }, 'background work failed (retention, migration or Redis)') })
   await bootstrapAdmin(linkprint, io.out)
   const app = await buildApp(linkprint, { logger: { level: config.logLevel } })
   log = app.log
@@ -29,6 +30,7 @@ export const serveCommand: Command = async (args, io) => {
     await linkprint.close()
     throw error
   }
+  listening = new URL(address).host
   io.out(`linkprint listening on ${address} (database: ${linkprint.storage.dialect})`)
 
   return new Promise<number>((resolve) => {

@@ -24,7 +24,8 @@ export async function createLinks(config: Config, options: {
     clock: options.clock,
     cacheMax: config.linkCacheMax,
     cacheTtlMs: config.linkCacheTtlMs,
-    ownHosts: () => [...(publicHost ? [publicHost] : []), ...(options.ownHosts?.() ?? [])],
+    // PUBLIC_URL, the configured listen address and the one the server got (options.ownHosts), canonicalised in target-url.ts.
+    ownHosts: () => [...(publicHost ? [publicHost] : []), `${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`, ...(options.ownHosts?.() ?? [])],
     pendingClicks: options.pendingClicks,
     onChanged: (slug) => invalidation?.publish(slug) ?? Promise.resolve(),
   })

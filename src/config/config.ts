@@ -47,6 +47,8 @@ export interface Config {
   readonly keepAliveTimeoutMs: number
   /** A socket with no traffic at all for this long is closed. */
   readonly connectionTimeoutMs: number
+  /** METRICS_TOKEN: when set, /metrics needs `Authorization: Bearer <it>`. */
+  readonly metricsToken: string | undefined
   /** Most open connections per client address (trusted proxies exempt); 0: no limit. */
   readonly connectionsPerAddress: number
 }
@@ -100,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1_000),
     connectionTimeoutMs: int(env, 'CONNECTION_TIMEOUT_MS', 120_000, 1_000),
     connectionsPerAddress: int(env, 'CONNECTIONS_PER_ADDRESS', 256, 0),
+    metricsToken: optional(env.METRICS_TOKEN),
   }
 }
 

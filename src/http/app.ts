@@ -64,7 +64,7 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   await app.register(authenticationPlugin, pick(lp, 'auth'))
   await app.register(visitorSessionsPlugin, pick(lp, 'sessions', 'clickEnvironment'))
   await app.register(healthPlugin, pick(lp, 'storage', 'writer'))
-  await app.register(metricsPlugin, pick(lp, 'metrics'))
+  await app.register(metricsPlugin, pick(lp, 'metrics', 'config'))
   await app.register(authRoutesPlugin, pick(lp, 'auth'))
   await app.register(linksPlugin, pick(lp, 'links', 'storage', 'writer', 'config'))
   await app.register(analyticsPlugin, pick(lp, 'links', 'storage', 'clock', 'geoDatabase'))

@@ -126,7 +126,7 @@ export class LinkService {
     if (n !== undefined) this.#clicksSinceLoad.set(linkId, n - 1)
   }
 
-  /** `requestHost`: the host the request came in on, one more a link may not point back at. */
+  /** `requestHost` is not used for the self-link check (a client chooses it); kept so callers need not change. */
   async create(owner: User, input: LinkInput, requestHost?: string): Promise<Link> {
     const now = this.#clock.now()
     const fields = this.#validate(input, now, requestHost)
@@ -192,7 +192,8 @@ export class LinkService {
 
   #validate(input: LinkUpdate, now: number, requestHost: string | undefined): Omit<LinkPatch, 'updatedAt'> {
     const out: Omit<LinkPatch, 'updatedAt'> = {}
-    if (input.url !== undefined) out.url = normaliseTargetUrl(input.url, requestHost ? [...this.#ownHosts(), requestHost] : this.#ownHosts())
+    // Never the request's Host: a client chooses it, and a spoofed one skipped the check.
+    if (input.url !== undefined) out.url = normaliseTargetUrl(input.url, this.#ownHosts())
     if (input.expiresAt !== undefined) {
       if (input.expiresAt !== null && input.expiresAt <= now) throw new AppError('VALIDATION_FAILED', 'expiresAt must be in the future')
       out.expiresAt = input.expiresAt

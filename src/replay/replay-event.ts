@@ -1,5 +1,8 @@
 import { isIP } from 'node:net'
 
+const MIN_TS = Date.UTC(2000, 0, 1)
+const MAX_TS = Date.UTC(2100, 0, 1)
+
 export interface ReplayLink {
   type: 'link'
   slug: string
@@ -44,6 +47,8 @@ export function parseReplayEvent(line: string): ReplayEvent | { error: string } 
   // DESIGN.md writes ISO 8601; epoch milliseconds, what most recorders keep, mean the same instant.
   const ts = typeof e.ts === 'string' ? Date.parse(e.ts) : typeof e.ts === 'number' && Number.isInteger(e.ts) ? e.ts : NaN
   if (!Number.isFinite(ts) || ts < 0) return { error: `"ts" must be an ISO 8601 time or epoch milliseconds` }
+  // A time no click can have (1e300 ms): stored, it broke the link's export at that row.
+  if (ts < MIN_TS || ts >= MAX_TS) return { error: `"ts" must be between 2000 and 2100` }
   const method = typeof e.method === 'string' ? e.method.toUpperCase() : 'GET'
   if (method !== 'GET' && method !== 'HEAD') return { error: '"method" must be GET or HEAD' }
   if (typeof e.path !== 'string' || !e.path.startsWith('/') || e.path.length > 2100) return { error: '"path" must be an absolute path' }

@@ -259,7 +259,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
       deviceCluster: fingerprint === null ? null : this.#clusterOf(fingerprint),
     }
     await this.#o.store.create(record)
-    this.#live.set(idHash, { ...record, revokedAt: null, rotatedTo: null })
+    this.#remember(idHash, { ...record, revokedAt: null, rotatedTo: null })
     const { token, expiresIn } = await this.#o.tokens.sign({ userId, sessionIdHash: idHash })
     return { token, sessionId, expiresIn, session: infoOf(record) }
   }
@@ -312,7 +312,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     }
     if (!(await this.#o.store.rotate(idHash, next, now))) return fail('SESSION_INVALID', 'concurrent_rotation')
     this.#forget(idHash)
-    this.#live.set(nextHash, { ...next, revokedAt: null, rotatedTo: null })
+    this.#remember(nextHash, { ...next, revokedAt: null, rotatedTo: null })
     const { token, expiresIn } = await this.#o.tokens.sign({ userId: session.userId, sessionIdHash: nextHash }, next.expiresAt)
     this.#o.onRecovery?.('recovered')
     this.log.info({ event: 'session_recovered', session: idHash.slice(0, 12), next: nextHash.slice(0, 12), match: match.via, confidence: match.confidence }, 'session recovered')
@@ -389,7 +389,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     }
     if (!(await this.#o.store.rotate(idHash, next, now))) return fail('SESSION_INVALID', 'concurrent_rotation')
     this.#forget(idHash)
-    this.#live.set(nextHash, { ...next, revokedAt: null, rotatedTo: null })
+    this.#remember(nextHash, { ...next, revokedAt: null, rotatedTo: null })
     const { token, expiresIn } = await this.#o.tokens.sign({ userId: claims.userId, sessionIdHash: nextHash }, next.expiresAt)
     this.log.info({ event: 'token_refreshed', session: idHash.slice(0, 12), next: nextHash.slice(0, 12) }, 'token refreshed')
     this.#o.onRefresh?.('refreshed')
@@ -476,7 +476,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
       deviceHash: this.#bindHash(fingerprint), deviceCluster: this.#clusterOf(fingerprint),
     }
     await this.#o.store.create(record)
-    this.#live.set(idHash, { ...record, revokedAt: null, rotatedTo: null })
+    this.#remember(idHash, { ...record, revokedAt: null, rotatedTo: null })
     headers['x-session-id'] = sessionId
     return infoOf(record)
   }
@@ -504,9 +504,13 @@ export class SessionCore<U extends SessionUser = SessionUser> {
       throw error
     }
     if (!isAlive(found, now)) return undefined
-    this.#live.set(idHash, found)
-    this.#lastKnown.set(idHash, found)
+    this.#remember(idHash, found)
     return found
+  }
+
+  #remember(idHash: string, session: StoredSession): void {
+    this.#live.set(idHash, session)
+    this.#lastKnown.set(idHash, session)
   }
 
   #forget(idHash: string): void {

@@ -5,6 +5,8 @@ const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Geck
 /** Redirects fired `concurrency` at a time until stop(); counts the ones answered with a redirect (each owes a stored click). */
 export interface ClickLoad {
   readonly answered: number
+  /** When each redirect's answer arrived (performance.now()), in order. */
+  readonly answeredAt: readonly number[]
   /** Answers other than the redirect, by status ('error' for a refused or cut connection). */
   readonly others: Readonly<Record<string, number>>
   stop(): Promise<number>
@@ -13,13 +15,17 @@ export interface ClickLoad {
 export function startClickLoad(baseUrl: string, slug: string, concurrency: number): ClickLoad {
   let running = true
   let answered = 0
+  const answeredAt: number[] = []
   const others: Record<string, number> = {}
   const worker = async () => {
     while (running) {
       try {
         const res = await fetch(`${baseUrl}/${slug}`, { redirect: 'manual', headers: { 'user-agent': UA }, signal: AbortSignal.timeout(30_000) })
         await res.arrayBuffer()
-        if (res.status === 302) answered++
+        if (res.status === 302) {
+          answered++
+          answeredAt.push(performance.now())
+        }
         else others[res.status] = (others[res.status] ?? 0) + 1
       } catch {
         // Never answered: owes no click.
@@ -33,6 +39,7 @@ export function startClickLoad(baseUrl: string, slug: string, concurrency: numbe
     get answered() {
       return answered
     },
+    answeredAt,
     others,
     async stop() {
       running = false

@@ -44,7 +44,11 @@ for (const dialect of DIALECTS) {
       [{ url: `https://example.org/${'a'.repeat(2048)}` }, 'URL_TOO_LONG'],
       [{ url: 'https://sho.rt/abc' }, 'URL_SELF_REFERENCE'],
       [{ url: 'https://SHO.RT/abc' }, 'URL_SELF_REFERENCE'],
-      [{ url: 'https://localhost:80/loop' }, 'URL_SELF_REFERENCE'],
+      // The listen address (127.0.0.1:3000 here) however it is spelt; never the request's Host.
+      [{ url: 'http://localhost:3000/loop' }, 'URL_SELF_REFERENCE'],
+      [{ url: 'http://[::ffff:127.0.0.1]:3000/loop' }, 'URL_SELF_REFERENCE'],
+      [{ url: 'http://127.0.0.2:3000/loop' }, 'URL_SELF_REFERENCE'],
+      [{ url: 'http://[::1]:3000/loop' }, 'URL_SELF_REFERENCE'],
       [{ url: 'https://example.org', slug: 'api' }, 'SLUG_RESERVED'],
       [{ url: 'https://example.org', slug: 'Dashboard' }, 'SLUG_RESERVED'],
       [{ url: 'https://example.org', slug: 'metrics' }, 'SLUG_RESERVED'],

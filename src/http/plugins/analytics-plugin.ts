@@ -3,7 +3,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Linkprint } from '../../linkprint.js'
-import { AppError } from '../../errors.js'
+import { AppError, errorBody } from '../../errors.js'
 import type { ClickRow, LinkStats, TimeRange } from '../../storage/storage.js'
 import { geoAttribution } from '../fingerprint-debug.js'
 import { parseTimeRange } from '../time-range.js'
@@ -79,12 +79,23 @@ export const analyticsPlugin = fp(async function analytics(fastify: FastifyInsta
     const storage = services.storage
     async function* lines() {
       if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`
-      for (let after = 0; ; ) {
-        const page = await storage.clicks.clicksPage(link.id, range, after, EXPORT_PAGE)
-        for (const row of page) yield format === 'csv' ? csvLine(exportRow(row)) : `${JSON.stringify(exportRow(row))}\n`
-        const last = page.at(-1)
-        if (!last || page.length < EXPORT_PAGE) return
-        after = last.id
+      let after = 0
+      try {
+        for (;;) {
+          const page = await storage.clicks.clicksPage(link.id, range, after, EXPORT_PAGE)
+          for (const row of page) {
+            yield format === 'csv' ? csvLine(exportRow(row)) : `${JSON.stringify(exportRow(row))}\n`
+            after = row.id
+          }
+          if (page.length < EXPORT_PAGE) return
+        }
+      } catch (error) {
+        // Never a silently short file: the failure is logged, said in a last line, and the
+        // response is aborted (no final chunk), so a client sees an incomplete transfer.
+        request.log.error({ err: error, slug: link.slug, afterClickId: after }, 'click export stopped')
+        const message = `export stopped after click id ${after}: ${error instanceof Error ? error.message : String(error)}`
+        yield format === 'csv' ? `# ERROR ${message}\n` : `${JSON.stringify(errorBody('INTERNAL', message))}\n`
+        throw error
       }
     }
     return reply
