@@ -42,8 +42,8 @@ async function settledClicks(s: TestService) {
     expect(held.values[0]?.value).toBe(0)
   }, { timeout: DEADLINE_MS * 5, interval: 50 })
   await s.linkprint.writer.flush()
-  const link = (await s.linkprint.storage.findLinkBySlug(SLUG))!
-  return s.linkprint.storage.clicksPage(link.id, {}, 0, 100)
+  const link = (await s.linkprint.storage.links.findLinkBySlug(SLUG))!
+  return s.linkprint.storage.clicks.clicksPage(link.id, {}, 0, 100)
 }
 
 /** What the short link answered each request of this page: the bridge page (200), a redirect, the page's click (JSON). */
@@ -82,7 +82,7 @@ describe.runIf(shouldRunBrowsers())('the bridge in real Chromium', () => {
     const [click] = await settledClicks(s)
     expect(await settledClicks(s)).toHaveLength(1)
     expect(click).toMatchObject({ identity_source: 'client_header', is_bot: 0 })
-    expect(click!.sdk_device_hash).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(click!.sdk_device_hash).toMatch(/^(v\d+_)?[A-Za-z0-9_-]{43}$/)
     expect((await context.cookies()).find((c) => c.name === 'device_fp')).toMatchObject({ httpOnly: true, sameSite: 'Lax' })
 
     seen.length = 0
@@ -176,7 +176,7 @@ describe.runIf(shouldRunBrowsers())('the bridge in real Firefox', () => {
     expect(await page.evaluate('history.length')).toBe(2)
     const clicks = await settledClicks(s)
     expect(clicks).toHaveLength(1)
-    expect(clicks[0]!.sdk_device_hash).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(clicks[0]!.sdk_device_hash).toMatch(/^(v\d+_)?[A-Za-z0-9_-]{43}$/)
     expect(seen.filter((a) => a.bridge).map((a) => [a.status, a.kind])).toEqual([[200, 'json']])
 
     // Another tab of the same browser (its cookie): the plain redirect.

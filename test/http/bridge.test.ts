@@ -41,8 +41,8 @@ for (const dialect of DIALECTS) {
       svc.app.inject({ method, url, headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<string, string> })
     const rows = async (slug: string) => {
       await svc.linkprint.writer.flush()
-      const stored = (await svc.linkprint.storage.findLinkBySlug(slug))!
-      return svc.linkprint.storage.clicksPage(stored.id, {}, 0, 100)
+      const stored = (await svc.linkprint.storage.links.findLinkBySlug(slug))!
+      return svc.linkprint.storage.clicks.clicksPage(stored.id, {}, 0, 100)
     }
     async function page(slug: string) {
       const res = await visit(`/${slug}`)
@@ -251,8 +251,8 @@ describe('REDIRECT_MODE and PRIVACY_MODE', () => {
       // Stopping the service settles the held click: recorded, not lost.
       await svc.app.close()
       await svc.linkprint.writer.flush()
-      const stored = (await svc.linkprint.storage.findLinkBySlug('b'))!
-      expect(await svc.linkprint.storage.clicksPage(stored.id, {}, 0, 10)).toHaveLength(1)
+      const stored = (await svc.linkprint.storage.links.findLinkBySlug('b'))!
+      expect(await svc.linkprint.storage.clicks.clicksPage(stored.id, {}, 0, 10)).toHaveLength(1)
     } finally {
       await svc.linkprint.close()
       await svc.db.drop()

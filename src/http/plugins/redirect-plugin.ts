@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Gauge } from 'prom-client'
 import { Bridge } from '../../bridge/bridge.js'
 import type { BridgeClaims } from '../../bridge/bridge-claims.js'
 import { plainReason } from '../../bridge/bridge-rules.js'
@@ -59,6 +60,12 @@ export async function redirectPlugin(app: FastifyInstance) {
     now: () => clock.now(),
     record: recordHeld,
     onError,
+  })
+  // One app per service, but a test may build another on the same services: the gauge follows the newest.
+  metrics.registry.removeSingleMetric('linkprint_bridge_held_clicks')
+  new Gauge({
+    name: 'linkprint_bridge_held_clicks', help: 'Clicks of bridge pages waiting for their page\'s click or their deadline (BRIDGE_DEADLINE_MS)', registers: [metrics.registry],
+    collect() { this.set(bridge.held) },
   })
   // Before the writer's last flush (the service closes the app first): held clicks are recorded, not lost.
   app.addHook('onClose', () => bridge.close())

@@ -1,5 +1,5 @@
 import { timeZone } from './device-signals.js'
-import { generateFingerprint, storedFingerprint, storeFingerprint } from './fingerprint.js'
+import { deviceFingerprint, generateFingerprint, storedFingerprint, storeFingerprint } from './fingerprint.js'
 import { optedOut } from './privacy.js'
 
 /**
@@ -32,8 +32,12 @@ function run(a: HTMLAnchorElement): void {
   const target = a.dataset.target ?? ''
   // The server stores http(s) targets only; a page that says otherwise was not made by it.
   if (!/^https?:\/\//i.test(target)) return leave(click)
-  const timeout = new Promise<Record<string, string>>((resolve) => setTimeout(() => resolve({}), SIGNALS_MS))
-  const signals = sdkHeaders().catch(() => ({}))
+  // The device hash alone is ready in a few ms; the browser hash waits for canvas and WebGL,
+  // which a cold browser on a slow machine may not finish in time: the device hash goes alone then.
+  let device: Record<string, string> = {}
+  if (!optedOut()) void deviceFingerprint().then((hash) => { device = { 'x-device-fingerprint': hash, ...zone() } }, () => undefined)
+  const timeout = new Promise<Record<string, string>>((resolve) => setTimeout(() => resolve(device), SIGNALS_MS))
+  const signals = sdkHeaders().catch(() => device)
   void Promise.race([signals, timeout])
     .then((headers) => {
       performance.mark('linkprint-bridge-signals')
@@ -53,10 +57,12 @@ async function sdkHeaders(): Promise<Record<string, string>> {
   if (optedOut()) return {}
   let fp = storedFingerprint()
   if (!fp) storeFingerprint((fp = await generateFingerprint()))
-  const headers: Record<string, string> = { 'x-device-fingerprint': fp.device, 'x-browser-fingerprint': fp.browser }
-  const zone = timeZone()
-  if (zone) headers['x-timezone'] = zone
-  return headers
+  return { 'x-device-fingerprint': fp.device, 'x-browser-fingerprint': fp.browser, ...zone() }
+}
+
+function zone(): Record<string, string> {
+  const name = timeZone()
+  return name ? { 'x-timezone': name } : {}
 }
 
 try {
