@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto'
 import { AccessTokens } from './auth/access-tokens.js'
 import { Authenticator, userOfApiKey } from './auth/authenticator.js'
 import { TokenKeyring } from './auth/token-keyring.js'
 import { systemClock, type Clock } from './clock.js'
 import type { Config } from './config/config.js'
 import { deriveSecretKeys, type SecretKeys } from './config/secret-keys.js'
+import { loadSecret } from './config/secret-source.js'
 import type { ClickEnvironment, ClickOutcome } from './decisions/click-pipeline.js'
 import { ScannerDetector, type TrackedClick } from './decisions/scanner-detector.js'
 import { DeviceCookie } from './identity/device-cookie.js'
@@ -26,10 +26,12 @@ import { identityEngineDevices } from './sessions/device-matcher.js'
 import { openSessionBackend } from './sessions/session-backend.js'
 import { SessionCore } from './sessions/session-core.js'
 import { SourceMonitor } from './sessions/source-monitor.js'
+import { RedisOutageLog } from './sessions/redis-outage-log.js'
 import type { RateLimiter } from './sessions/rate-limiter.js'
 import { RetentionJob } from './privacy/retention-job.js'
 import { VisitorData } from './privacy/visitor-data.js'
 import { ClickWriter } from './storage/click-writer.js'
+import { logClickWriterChange } from './storage/log-click-writer-change.js'
 import { openRepositories } from './storage/open-repositories.js'
 import type { Repositories } from './storage/repositories.js'
 import type { FingerprintingAlgorithm, User } from './storage/storage.js'
@@ -82,6 +84,8 @@ export interface LinkprintOptions {
   /** Hosts a link may not point at besides PUBLIC_URL's (the server adds its own listen address). */
   ownHosts?: () => readonly string[]
   onError?: (error: unknown) => void
+  /** Changes of state worth a line (the click writer failing and recovering); the server points it at its logger. */
+  log?: LinkprintLog
   /** An engine with its own state (replay, tests); by default one with a bounded in-memory state. */
   identity?: IdentityEngine
   /** How the engine's state is reloaded from storage at start (identity-state-loader.ts); false: not at all (commands that resolve no click). */
@@ -95,6 +99,12 @@ export interface LinkprintOptions {
    * Replay says false: a recorded history, on its own clock, is no news to live instances.
    */
   shareIdentity?: boolean
+}
+
+export interface LinkprintLog {
+  info(details: object, message: string): void
+  warn(details: object, message: string): void
+  error(details: object, message: string): void
 }
 
 const geoDatabases = new Map<string, Promise<DatabaseGeo | null>>()
@@ -113,8 +123,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const clock = options.clock ?? systemClock
   const storage = options.storage ?? openRepositories(config.databaseUrl)
   await storage.migrateUp()
-  // Without SECRET, the first instance stores a random one; the others read it back.
-  const secret = config.secret ?? (await storage.settings.ensureSetting('secret', randomBytes(32).toString('base64url')))
+  // SECRET, else SECRET_FILE; one kept in the database by an earlier version is moved out now.
+  const secret = await loadSecret(config, storage.settings, options.log)
   const keys = deriveSecretKeys(secret)
 
   let metrics: Metrics | undefined
@@ -127,11 +137,13 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
       metrics?.flushSeconds.observe(ms / 1000)
     },
     onDropped: (reason, count) => metrics?.clicksDropped.labels(reason).inc(count),
-    onError: options.onError,
+    onStateChange: (change) => logClickWriterChange(options.log, change),
   })
   // retention is made further down; the gauge reads it only when /metrics is scraped, long after.
   metrics = createMetrics({ queueDepth: () => writer.pending, retentionLastRun: () => retention.lastCompletedAt, replication: () => replication })
 
+  // Redis outages logged as changes of state, once each, not once per failed attempt or request.
+  const redisLog = new RedisOutageLog(() => options.log)
   const publicHost = config.publicUrl ? new URL(config.publicUrl).host : undefined
   const links = new LinkService({
     storage,
@@ -143,7 +155,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     onChanged: (slug) => linkInvalidation?.publish(slug) ?? Promise.resolve(),
   })
   const linkInvalidation = config.redisUrl
-    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: (error) => options.onError?.(new Error('link cache invalidation through Redis failed', { cause: error })) })
+    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: (error) => redisLog.error('link cache invalidation', error), onConnected: () => redisLog.connected('link cache invalidation') })
     : null
 
   // Replaceable so the migration job can start the engine's memory afresh under everyone holding it.
@@ -154,7 +166,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const replication = replaceable && config.redisUrl && options.shareIdentity !== false
     ? await RedisIdentityReplication.open({
       redisUrl: config.redisUrl, prefix: config.redisPrefix, state: replaceable.state, paused: () => migrating(),
-      onError: (error) => options.onError?.(new Error('identity replication through Redis failed', { cause: error })),
+      onError: (error) => redisLog.error('identity replication', error), onConnected: () => redisLog.connected('identity replication'),
     })
     : null
   const identity = options.identity ?? new IdentityEngine({ state: replication?.state ?? replaceable!.state, sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })
@@ -185,7 +197,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   // Redis connection errors and failed sweeps: logged where the plugin pointed the core's log.
   const sessionBackend = await openSessionBackend({
     redisUrl: config.redisUrl, redisPrefix: config.redisPrefix, storage, clock,
-    onError: (error) => sessions?.log.warn({ err: error }, 'session store error'),
+    onError: (error) => (config.redisUrl ? redisLog.error('sessions and rate limits', error) : sessions?.log.warn({ err: error }, 'session store error')),
+    onConnected: () => redisLog.connected('sessions and rate limits'),
   })
   const sourceMonitor = new SourceMonitor({
     now: () => clock.now(),
@@ -195,7 +208,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   sessions = new SessionCore<User>({
     store: sessionBackend.store,
     limiter: sessionBackend.limiter,
-    tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(config.accessTokenSecret ?? secret, config.accessTokenPreviousSecrets), clock }),
+    tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(config.accessTokenSecret ?? secret, config.accessTokenPreviousSecrets), clock, sessionKey: keys.tokenSession }),
     clock,
     bindingKey: keys.sessionBinding,
     loadUser: (id) => storage.users.findUserById(id),

@@ -19,6 +19,7 @@ import { sdkPlugin } from './plugins/sdk-plugin.js'
 import { visitorDataPlugin } from './plugins/visitor-data-plugin.js'
 import { visitorIdentityPlugin } from './plugins/visitor-identity-plugin.js'
 import { visitorSessionsPlugin } from './plugins/visitor-sessions-plugin.js'
+import { limitConnectionsPerAddress } from './connection-limits.js'
 import { requestValidatorCompiler } from './request-validator.js'
 
 export interface AppOptions {
@@ -38,7 +39,19 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    // Slow clients cannot hold the server (docs/reverse-proxy.md): a trickled body is cut
+    // after requestTimeout, checked every second rather than Node's default 30.
+    requestTimeout: linkprint.config.requestTimeoutMs,
+    keepAliveTimeout: linkprint.config.keepAliveTimeoutMs,
+    connectionTimeout: linkprint.config.connectionTimeoutMs,
+    http: { headersTimeout: Math.min(linkprint.config.headersTimeoutMs, linkprint.config.requestTimeoutMs), connectionsCheckingInterval: 1_000 },
   })
+  const openConnections = limitConnectionsPerAddress(app.server, {
+    perAddress: linkprint.config.connectionsPerAddress,
+    exempt: (ip) => linkprint.clickEnvironment.trustedProxies.isTrusted(ip),
+    onRefused: () => linkprint.metrics.connectionsRefused.inc(),
+  })
+  linkprint.metrics.openConnections(openConnections)
   app.decorate('linkprint', linkprint)
   app.setValidatorCompiler(requestValidatorCompiler())
   // JSON only: Fastify's default text/plain parser would let a bare string reach the body schemas.
