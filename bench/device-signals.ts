@@ -163,7 +163,7 @@ const lines: string[] = []
 /** Where each candidate goes in SDK version 2: the device hash, the browser hash, or nowhere. */
 const DEVICE = new Set(['screen', 'devicePixelRatio', 'timezone', 'os', 'language', 'cores, tiered', 'touch, yes/no'])
 const READ = new Set(['cores', 'touchPoints'])
-const BROWSER = new Set(['userAgent', 'vendor', 'languages', 'plugins', 'pdfViewer', 'canvas', 'webglRenderer', 'webglVendor', 'pointer', 'hover'])
+const BROWSER = new Set(['userAgent', 'vendor', 'languages', 'plugins', 'pdfViewer', 'canvas', 'pointer', 'hover'])
 const use = (k: string) => (DEVICE.has(k) ? 'device' : READ.has(k) ? 'read, then folded' : BROWSER.has(k) ? 'browser' : '–')
 lines.push(`| signal | SDK v2 | same in the 4 contexts of this machine | distinct values, this machine + ${EMULATED.length} emulated devices | ms Chromium | ms Firefox |`)
 lines.push('|---|---|---|---|---|---|')

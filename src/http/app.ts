@@ -20,6 +20,7 @@ import { visitorDataPlugin } from './plugins/visitor-data-plugin.js'
 import { visitorIdentityPlugin } from './plugins/visitor-identity-plugin.js'
 import { visitorSessionsPlugin } from './plugins/visitor-sessions-plugin.js'
 import { limitConnectionsPerAddress } from './connection-limits.js'
+import { DEBUG_PARTS } from './fingerprint-debug.js'
 import { requestValidatorCompiler } from './request-validator.js'
 
 export interface AppOptions {
@@ -52,35 +53,36 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
     onRefused: () => linkprint.metrics.connectionsRefused.inc(),
   })
   linkprint.metrics.openConnections(openConnections)
-  app.decorate('linkprint', linkprint)
   app.setValidatorCompiler(requestValidatorCompiler())
   // JSON only: Fastify's default text/plain parser would let a bare string reach the body schemas.
   app.removeContentTypeParser('text/plain')
 
+  // Each plugin gets the parts it declares, and names the plugins whose decorations it
+  // uses (fastify-plugin `dependencies`, checked here at start-up).
+  const lp = linkprint
   await app.register(errorHandlingPlugin)
-  await app.register(authenticationPlugin)
-  await app.register(visitorSessionsPlugin)
-  await app.register(healthPlugin)
-  await app.register(metricsPlugin)
-  await app.register(authRoutesPlugin)
-  await app.register(linksPlugin)
-  await app.register(analyticsPlugin)
-  await app.register(fingerprintMigrationPlugin)
-  await app.register(robustFingerprintDebugPlugin)
-  await app.register(robustFingerprintMonitorPlugin)
-  await app.register(dashboardPlugin)
-  await app.register(visitorDataPlugin)
-  await app.register(visitorIdentityPlugin)
+  await app.register(authenticationPlugin, pick(lp, 'auth'))
+  await app.register(visitorSessionsPlugin, pick(lp, 'sessions', 'clickEnvironment'))
+  await app.register(healthPlugin, pick(lp, 'storage', 'writer'))
+  await app.register(metricsPlugin, pick(lp, 'metrics'))
+  await app.register(authRoutesPlugin, pick(lp, 'auth'))
+  await app.register(linksPlugin, pick(lp, 'links', 'storage', 'writer', 'config'))
+  await app.register(analyticsPlugin, pick(lp, 'links', 'storage', 'clock', 'geoDatabase'))
+  await app.register(fingerprintMigrationPlugin, pick(lp, 'fingerprintMigration'))
+  await app.register(robustFingerprintDebugPlugin, pick(lp, ...DEBUG_PARTS, 'links', 'clock'))
+  await app.register(robustFingerprintMonitorPlugin, pick(lp, ...DEBUG_PARTS, 'clock'))
+  await app.register(dashboardPlugin, pick(lp, 'geoDatabase'))
+  await app.register(visitorDataPlugin, pick(lp, 'clock', 'clickEnvironment', 'rateLimiter', 'visitorData', 'config', 'metrics'))
+  await app.register(visitorIdentityPlugin, pick(lp, 'config', 'clickEnvironment', 'identity'))
   await app.register(sdkPlugin)
-  await app.register(fingerprintTestPagePlugin)
-  await app.register(adminVisitorsPlugin)
-  await app.register(retentionPlugin)
-  await app.register(redirectPlugin)
+  await app.register(fingerprintTestPagePlugin, pick(lp, 'config'))
+  await app.register(adminVisitorsPlugin, pick(lp, 'visitorData', 'metrics'))
+  await app.register(retentionPlugin, pick(lp, 'retention'))
+  await app.register(redirectPlugin, pick(lp, 'links', 'writer', 'metrics', 'clickEnvironment', 'clock', 'config', 'reclassify', 'keys'))
   return app
 }
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    linkprint: Linkprint
-  }
+/** The parts of the service a plugin declares it needs, and nothing else. */
+function pick<K extends keyof Linkprint>(linkprint: Linkprint, ...keys: K[]): Pick<Linkprint, K> {
+  return Object.fromEntries(keys.map((key) => [key, linkprint[key]])) as Pick<Linkprint, K>
 }

@@ -3,8 +3,8 @@ import { deviceSignals, osFamily, timeZone, type SignalValue } from '../../../sr
 import { generateFingerprint } from '../../../src/sdk/browser/fingerprint.js'
 import { installedFonts } from './font-signals.js'
 import { sha256Base64url } from '../../../src/sdk/browser/sha256.js'
-import { webglInfo } from '../../../src/sdk/browser/webgl-info.js'
 import { gpuMaker } from './gpu-maker.js'
+import { webglInfo } from './webgl-info.js'
 
 /**
  * The candidate signals of bench/device-signals.ts, each read on its own and timed: what the

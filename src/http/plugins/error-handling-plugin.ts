@@ -56,7 +56,7 @@ export const errorHandlingPlugin = fp(async function errorHandling(app: FastifyI
     if (request.url.startsWith('/api/')) return reply.code(404).send(errorBody('ROUTE_NOT_FOUND'))
     return reply.code(404).type('text/html; charset=utf-8').send(page('Not found', 'There is no link here.'))
   })
-})
+}, { name: 'linkprint-errors' })
 
 const RETRY_AFTER_SECONDS = 5
 

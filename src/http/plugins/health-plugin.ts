@@ -1,9 +1,13 @@
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 
 /** A click batch in flight longer than this is a stalled database, not a slow one. */
 const STALLED_MS = 10_000
 /** The read probe's limit: a database that takes longer is not ready, whatever it says later. */
 const PROBE_MS = 3_000
+
+export type HealthPluginOptions = Pick<Linkprint, 'storage' | 'writer'>
 
 /**
  * `/healthz/live`: the process answers (restart it when this fails). `/healthz/ready` and
@@ -11,8 +15,8 @@ const PROBE_MS = 3_000
  * stalled or dropping, and the database answers a read within 3 s. 503 with the reason
  * otherwise, so a load balancer stops sending traffic and an operator sees why.
  */
-export async function healthPlugin(app: FastifyInstance) {
-  const { storage, writer } = app.linkprint
+export const healthPlugin = fp(async function health(app: FastifyInstance, services: HealthPluginOptions) {
+  const { storage, writer } = services
 
   async function notReady(): Promise<string | null> {
     const h = writer.health
@@ -47,4 +51,4 @@ export async function healthPlugin(app: FastifyInstance) {
   })
   app.get('/healthz/ready', (_request, reply) => ready(reply))
   app.get('/healthz', (_request, reply) => ready(reply))
-}
+}, { name: 'linkprint-health', dependencies: ['linkprint-errors'], encapsulate: true })

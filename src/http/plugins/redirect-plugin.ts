@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
 import { Gauge } from 'prom-client'
 import { Bridge } from '../../bridge/bridge.js'
 import type { BridgeClaims } from '../../bridge/bridge-claims.js'
@@ -9,7 +10,9 @@ import { MemoryBridgeClaims } from '../../bridge/memory-bridge-claims.js'
 import { RedisBridgeClaims } from '../../bridge/redis-bridge-claims.js'
 import { runClickPipeline, type ClickInput, type ClickOutcome } from '../../decisions/click-pipeline.js'
 import { errorBody } from '../../errors.js'
+import { publishClick } from '../../events/click-channels.js'
 import { DEVICE_COOKIE, readCookie } from '../../identity/device-cookie.js'
+import type { Linkprint } from '../../linkprint.js'
 import { SLUG_PATTERN } from '../../links/slug.js'
 import { browserScripts } from '../../sdk/browser-scripts.js'
 import { detectBot } from '../../signals/bot-detector.js'
@@ -23,6 +26,8 @@ const EXHAUSTED_PAGE = page('This link is no longer available', 'The link you fo
 const TOKEN_TTL_MS = 5 * 60_000
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }; Querystring: { bridge?: unknown } }>
+
+export type RedirectPluginOptions = Pick<Linkprint, 'links' | 'writer' | 'metrics' | 'clickEnvironment' | 'clock' | 'config' | 'reclassify' | 'keys'>
 
 /**
  * GET|HEAD /:slug — the hot path. A cached link is answered without awaiting anything;
@@ -43,8 +48,8 @@ type SlugRequest = FastifyRequest<{ Params: { slug: string }; Querystring: { bri
  * under a one-time `?bridge=` token until the page's click, its fallback link or the
  * deadline claims it. Everyone else (bridge-rules.ts) gets the redirect below.
  */
-export async function redirectPlugin(app: FastifyInstance) {
-  const { links, writer, metrics, clickEnvironment, clock, config } = app.linkprint
+export const redirectPlugin = fp(async function redirect(app: FastifyInstance, services: RedirectPluginOptions) {
+  const { links, writer, metrics, clickEnvironment, clock, config } = services
   const secure = config.publicUrl?.startsWith('https:') ?? false
   const { deviceCookie } = clickEnvironment
   const onError = (error: unknown) => app.log.warn({ err: error }, 'bridge claim store error')
@@ -53,7 +58,7 @@ export async function redirectPlugin(app: FastifyInstance) {
     ? await RedisBridgeClaims.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, keepMs: TOKEN_TTL_MS + 60_000, onError })
     : new MemoryBridgeClaims(TOKEN_TTL_MS + 60_000, () => clock.now())
   const bridge = new Bridge({
-    tokens: new BridgeTokens(app.linkprint.keys.bridgeToken, TOKEN_TTL_MS),
+    tokens: new BridgeTokens(services.keys.bridgeToken, TOKEN_TTL_MS),
     claims,
     script: (await browserScripts()).bridge.code,
     deadlineMs: config.bridgeDeadlineMs,
@@ -74,7 +79,7 @@ export async function redirectPlugin(app: FastifyInstance) {
   function record(input: ClickInput, link: Link): ClickOutcome {
     const outcome = runClickPipeline(input, link, clickEnvironment)
     // Earlier clicks this request revealed as scanners (a burst recognised, a time-of-click check confirmed).
-    app.linkprint.reclassify(outcome.reclassified)
+    services.reclassify(outcome.reclassified)
     if (outcome.dropped) {
       ;(outcome.dropped === 'link_expired' ? metrics.redirects.expired : metrics.redirects.exhausted).inc()
       return outcome
@@ -82,7 +87,7 @@ export async function redirectPlugin(app: FastifyInstance) {
     writer.enqueue(outcome.record)
     const identity = outcome.context.identity
     if (identity) metrics.identitySources.redirect[identity.source].inc()
-    app.linkprint.onClick?.(outcome)
+    publishClick(clickEnvironment, outcome)
     ;(outcome.bot ? metrics.redirects.bot : metrics.redirects.redirect).inc()
     return outcome
   }
@@ -163,7 +168,7 @@ export async function redirectPlugin(app: FastifyInstance) {
     if (found === null || !(found instanceof Promise)) return route(request, reply, found)
     return found.then((link) => route(request, reply, link))
   })
-}
+}, { name: 'linkprint-redirect', dependencies: ['linkprint-errors'], encapsulate: true })
 
 function referrerHost(referer: string | undefined): string | null {
   if (!referer || referer.length > 2048) return null
