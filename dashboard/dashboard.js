@@ -491,7 +491,7 @@
 
   // ---------------------------------------------------------------- create and edit
 
-  const FIELDS = ['url', 'slug', 'expiresAt', 'maxClicks', 'redirectStatus', 'tags']
+  const FIELDS = ['url', 'slug', 'expiresAt', 'maxClicks', 'redirectStatus', 'redirectMode', 'tags']
   const FIELD_OF_CODE = {
     INVALID_URL: 'url', URL_TOO_LONG: 'url', URL_SCHEME_NOT_ALLOWED: 'url', URL_SELF_REFERENCE: 'url',
     INVALID_SLUG: 'slug', SLUG_RESERVED: 'slug', SLUG_TAKEN: 'slug',
@@ -555,6 +555,8 @@
       expiresAt: at === null ? null : Number.isNaN(at.getTime()) ? expires : at.toISOString(),
       maxClicks: max === '' ? null : Number(max),
       redirectStatus: Number($('f-redirectStatus').value),
+      // '' is the server's REDIRECT_MODE: null to the API.
+      redirectMode: $('f-redirectMode').value || null,
       tags: $('f-tags').value.split(',').map((t) => t.trim()).filter(Boolean),
     }
   }
@@ -579,6 +581,7 @@
     $('f-expiresAt').value = toLocalInput(link.expiresAt)
     $('f-maxClicks').value = link.maxClicks === null ? '' : String(link.maxClicks)
     $('f-redirectStatus').value = String(link.redirectStatus)
+    $('f-redirectMode').value = link.redirectMode ?? ''
     $('f-tags').value = link.tags.join(', ')
     $('link-form-title').textContent = `Edit /${link.slug}`
     $('link-submit').textContent = 'Save changes'
@@ -610,6 +613,7 @@
       if ($('f-expiresAt').value !== toLocalInput(editing.expiresAt)) body.expiresAt = v.expiresAt
       if (v.maxClicks !== editing.maxClicks) body.maxClicks = v.maxClicks
       if (v.redirectStatus !== editing.redirectStatus) body.redirectStatus = v.redirectStatus
+      if (v.redirectMode !== (editing.redirectMode ?? null)) body.redirectMode = v.redirectMode
       if (v.tags.join('\u0000') !== editing.tags.join('\u0000')) body.tags = v.tags
       if (Object.keys(body).length === 0) {
         resetLinkForm()
@@ -618,6 +622,7 @@
       }
     } else {
       body = { url: v.url, redirectStatus: v.redirectStatus }
+      if (v.redirectMode) body.redirectMode = v.redirectMode
       if (v.slug) body.slug = v.slug
       if (v.expiresAt) body.expiresAt = v.expiresAt
       if (v.maxClicks !== null) body.maxClicks = v.maxClicks
@@ -662,6 +667,7 @@
       ['Destination', href ? el('a', { href, rel: 'noopener noreferrer', target: '_blank', text: link.url }) : el('code', { text: link.url })],
       ['Tags', link.tags.length ? el('span', {}, ...link.tags.map((t) => el('span', { class: 'tag', text: t }))) : '–'],
       ['Redirect', String(link.redirectStatus)],
+      ['First click', link.redirectMode === 'bridge' ? 'bridge page' : link.redirectMode === 'direct' ? 'direct' : 'server default'],
       ['Expires', link.expiresAt ? fmtDate(link.expiresAt) : 'never'],
       // The limit alone, not "n used": GET /api/links/:slug adds the redirect cache's count to a
       // freshly read row, so its `clicks` counts written clicks twice while the link is cached.

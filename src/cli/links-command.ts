@@ -7,16 +7,21 @@ import { table } from './table.js'
 
 export const linksCommand: Command = async (args, io) => {
   const [sub, ...rest] = args
-  const { values, positionals } = parseArgs({ args: rest, options: { slug: { type: 'string' }, user: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true })
+  const { values, positionals } = parseArgs({ args: rest, options: { slug: { type: 'string' }, user: { type: 'string' }, 'redirect-mode': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true })
   const baseUrl = loadConfig(io.env).publicUrl ?? `http://localhost:${io.env.PORT ?? 3000}`
   if (sub === 'add') {
     const [url] = positionals
     if (!url || positionals.length > 1) {
-      io.err('Usage: linkprint links add <url> [--slug s] [--user email]')
+      io.err('Usage: linkprint links add <url> [--slug s] [--user email] [--redirect-mode direct|bridge]')
+      return 2
+    }
+    const mode = values['redirect-mode']
+    if (mode !== undefined && mode !== 'direct' && mode !== 'bridge') {
+      io.err(`--redirect-mode must be direct or bridge, got "${mode}"`)
       return 2
     }
     return withLinkprint(io.env, async (lp) => {
-      const link = await lp.links.create(await actingUser(lp, values.user), { url, ...(values.slug !== undefined && { slug: values.slug }) })
+      const link = await lp.links.create(await actingUser(lp, values.user), { url, ...(values.slug !== undefined && { slug: values.slug }), ...(mode !== undefined && { redirectMode: mode }) })
       const json = linkJson(link, baseUrl)
       io.out(values.json ? JSON.stringify(json) : json.shortUrl)
       return 0

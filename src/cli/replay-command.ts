@@ -21,7 +21,7 @@ export const replayCommand: Command = async (args, io) => {
   const clock = new ReplayClock()
   let linkprint: Awaited<ReturnType<typeof createLinkprint>> | undefined
   try {
-    linkprint = await createLinkprint(loadConfig(replayEnv(io.env)), { clock, shareIdentity: false })
+    linkprint = await createLinkprint({ ...loadConfig(replayEnv(io.env)), bridgeAllowed: false }, { clock, shareIdentity: false })
     const owner = (await linkprint.storage.users.findUserByEmail('replay@localhost')) ?? (await linkprint.storage.users.findUserById(1)) ?? (await linkprint.auth.createUser('replay@localhost', `replay-${Date.now()}`, true))
     const app = await buildApp(linkprint)
     await app.ready()

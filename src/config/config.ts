@@ -3,6 +3,9 @@ import { AppError } from '../errors.js'
 
 export type PrivacyMode = 'strict' | 'balanced' | 'full'
 
+/** How a short link is followed: the plain 30x, or the first-contact bridge page (src/bridge, docs/bridge.md). */
+export type RedirectMode = 'direct' | 'bridge'
+
 export interface Config {
   readonly port: number
   readonly host: string
@@ -30,6 +33,12 @@ export interface Config {
   readonly sessionWindow: number
   readonly minConfidence: number
   readonly privacyMode: PrivacyMode
+  /** The server's default; a link's own redirectMode overrides it. */
+  readonly redirectMode: RedirectMode
+  /** How long the bridge holds a click back for its page's own click before recording it plain (the tab was closed). */
+  readonly bridgeDeadlineMs: number
+  /** False: no request gets the bridge, whatever the links say (replay: recorded clicks are replayed as they were made). */
+  readonly bridgeAllowed: boolean
   readonly retentionDays: number | undefined
   /** Storage contexts (cookie jars) the identity engine keeps in memory; the least recently seen leave first. */
   readonly identityMaxContexts: number
@@ -88,6 +97,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionWindow: int(env, 'SESSION_WINDOW', 6 * HOUR, 1),
     minConfidence: int(env, 'MIN_CONFIDENCE', 50, 0, 100),
     privacyMode: oneOf(env, 'PRIVACY_MODE', ['balanced', 'strict', 'full'] as const),
+    redirectMode: oneOf(env, 'REDIRECT_MODE', ['direct', 'bridge'] as const),
+    bridgeDeadlineMs: int(env, 'BRIDGE_DEADLINE_MS', 10_000, 1_000, 60_000),
+    bridgeAllowed: true,
     retentionDays: optional(env.RETENTION_DAYS) === undefined ? undefined : int(env, 'RETENTION_DAYS', 0, 1),
     identityMaxContexts: int(env, 'IDENTITY_MAX_CONTEXTS', defaultIdentityContexts(getHeapStatistics().heap_size_limit), 1_000),
     // 50 ms is the most a kill -9 may lose (issue 2); 25 keeps well inside it.

@@ -78,7 +78,7 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   await app.register(fingerprintTestPagePlugin, pick(lp, 'config'))
   await app.register(adminVisitorsPlugin, pick(lp, 'visitorData', 'metrics'))
   await app.register(retentionPlugin, pick(lp, 'retention'))
-  await app.register(redirectPlugin, pick(lp, 'links', 'writer', 'metrics', 'clickEnvironment', 'clock', 'config', 'reclassify'))
+  await app.register(redirectPlugin, pick(lp, 'links', 'writer', 'metrics', 'clickEnvironment', 'clock', 'config', 'reclassify', 'keys'))
   return app
 }
 

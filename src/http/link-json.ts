@@ -12,6 +12,7 @@ export function linkJson(link: Link, baseUrl: string, clicks = link.clickCount) 
     expiresAt: link.expiresAt === null ? null : new Date(link.expiresAt).toISOString(),
     maxClicks: link.maxClicks,
     redirectStatus: link.redirectStatus,
+    redirectMode: link.redirectMode,
     tags: link.tags,
     clicks,
   }

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js'
+import type { RedirectMode } from '../config/config.js'
 import { AppError } from '../errors.js'
 import type { LinksRepository } from '../storage/links-repository.js'
 import type { Link, LinkPatch, RedirectStatus } from '../storage/storage.js'
@@ -14,6 +15,7 @@ export interface LinkInput {
   expiresAt?: number | null
   maxClicks?: number | null
   redirectStatus?: RedirectStatus
+  redirectMode?: RedirectMode | null
   tags?: string[]
 }
 
@@ -130,7 +132,7 @@ export class LinkService {
   async create(owner: User, input: LinkInput, requestHost?: string): Promise<Link> {
     const now = this.#clock.now()
     const fields = this.#validate(input, now, requestHost)
-    const base = { url: fields.url!, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, tags: fields.tags ?? [] }
+    const base = { url: fields.url!, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, redirectMode: fields.redirectMode ?? null, tags: fields.tags ?? [] }
     if (input.slug !== undefined) {
       assertValidSlug(input.slug)
       return this.#afterWrite(await this.#storage.links.createLink({ ...base, slug: input.slug }))
@@ -200,6 +202,7 @@ export class LinkService {
     }
     if (input.maxClicks !== undefined) out.maxClicks = input.maxClicks
     if (input.redirectStatus !== undefined) out.redirectStatus = input.redirectStatus
+    if (input.redirectMode !== undefined) out.redirectMode = input.redirectMode
     if (input.tags !== undefined) {
       const tags = [...new Set(input.tags.map((t) => t.trim()))]
       if (tags.length > MAX_TAGS || tags.some((t) => !TAG_PATTERN.test(t))) {

@@ -64,6 +64,8 @@ export function createMetrics(options: {
       notFound: tally(redirects.labels('not_found')),
       expired: tally(redirects.labels('link_expired')),
       exhausted: tally(redirects.labels('link_exhausted')),
+      /** A bridge page served (src/bridge); its click is counted under redirect/bot once it is settled. */
+      bridge: tally(redirects.labels('bridge_page')),
     },
     identitySources: {
       api: sourcesOf('api'),

@@ -15,6 +15,8 @@ export interface BrowserScripts {
   readonly sdk: BrowserScript
   /** The script of `/dashboard/test-enhanced-fingerprint`. */
   readonly testPage: BrowserScript
+  /** The bridge page's inline script (src/bridge). */
+  readonly bridge: BrowserScript
 }
 
 type Name = keyof BrowserScripts
@@ -23,6 +25,7 @@ type Name = keyof BrowserScripts
 export const BROWSER_ENTRIES: Readonly<Record<Name, { readonly source: string; readonly built: string }>> = {
   sdk: { source: 'index.ts', built: 'linkprint.js' },
   testPage: { source: 'test-page.ts', built: 'test-enhanced-fingerprint.js' },
+  bridge: { source: 'bridge-page.ts', built: 'bridge-page.js' },
 }
 
 let loaded: Promise<BrowserScripts> | null = null
@@ -49,16 +52,14 @@ async function load(): Promise<BrowserScripts> {
   // dist/ compiled by tsc alone (not `npm run build`) has neither the bundles nor the sources.
   if (!existsSync(new URL(BROWSER_ENTRIES.sdk.source, sources))) throw new Error(`The browser SDK is not built: no ${fileURLToPath(new URL('./bundles/', import.meta.url))}; run npm run build`)
   const code = await bundleBrowserScripts(fileURLToPath(sources))
-  return { sdk: script(code.sdk), testPage: script(code.testPage) }
+  return scripts(code)
 }
 
 async function readBuilt(dir: URL): Promise<BrowserScripts | null> {
   try {
-    const [sdk, testPage] = await Promise.all([
-      readFile(new URL(BROWSER_ENTRIES.sdk.built, dir), 'utf8'),
-      readFile(new URL(BROWSER_ENTRIES.testPage.built, dir), 'utf8'),
-    ])
-    return { sdk: script(sdk), testPage: script(testPage) }
+    const names = Object.keys(BROWSER_ENTRIES) as Name[]
+    const code = await Promise.all(names.map((name) => readFile(new URL(BROWSER_ENTRIES[name].built, dir), 'utf8')))
+    return scripts(Object.fromEntries(names.map((name, i) => [name, code[i]!])) as Record<Name, string>)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
     throw error
@@ -89,6 +90,10 @@ export async function bundleBrowserScripts(sourceDir: string): Promise<Record<Na
     out[name] = result.outputFiles[0]!.text
   }
   return out
+}
+
+function scripts(code: Record<Name, string>): BrowserScripts {
+  return { sdk: script(code.sdk), testPage: script(code.testPage), bridge: script(code.bridge) }
 }
 
 function script(code: string): BrowserScript {

@@ -63,6 +63,8 @@ export interface LinksTable {
   expires_at: number | null
   max_clicks: number | null
   redirect_status: number
+  /** 'direct' | 'bridge'; null follows REDIRECT_MODE (migration 006). */
+  redirect_mode: string | null
   /** JSON array of strings. */
   tags: string
   /** Human clicks only: bots never count against a limit. */

@@ -27,6 +27,7 @@ export class LinksRepository {
           expires_at: link.expiresAt,
           max_clicks: link.maxClicks,
           redirect_status: link.redirectStatus,
+          redirect_mode: link.redirectMode ?? null,
           tags: JSON.stringify(link.tags),
         })
         .returningAll()
@@ -68,6 +69,7 @@ export class LinksRepository {
         ...(patch.expiresAt !== undefined && { expires_at: patch.expiresAt }),
         ...(patch.maxClicks !== undefined && { max_clicks: patch.maxClicks }),
         ...(patch.redirectStatus !== undefined && { redirect_status: patch.redirectStatus }),
+        ...(patch.redirectMode !== undefined && { redirect_mode: patch.redirectMode }),
         ...(patch.tags !== undefined && { tags: JSON.stringify(patch.tags) }),
         updated_at: patch.updatedAt,
       })
@@ -98,6 +100,7 @@ function toLink(row: Selectable<LinksTable>): Link {
     expiresAt: row.expires_at === null ? null : Number(row.expires_at),
     maxClicks: row.max_clicks === null ? null : Number(row.max_clicks),
     redirectStatus: row.redirect_status as RedirectStatus,
+    redirectMode: row.redirect_mode === 'direct' || row.redirect_mode === 'bridge' ? row.redirect_mode : null,
     tags: JSON.parse(row.tags) as string[],
     clickCount: Number(row.click_count),
   }

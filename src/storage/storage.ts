@@ -1,3 +1,4 @@
+import type { RedirectMode } from '../config/config.js'
 import type { ClicksTable, EnhancedFingerprintsTable, FingerprintCorrelationsTable } from './database.js'
 
 // The records the repositories (repositories.ts) take and return, shared by their consumers.
@@ -45,14 +46,17 @@ export interface Link {
   expiresAt: number | null
   maxClicks: number | null
   redirectStatus: RedirectStatus
+  /** REDIRECT_MODE for this link; null follows the server's. */
+  redirectMode: RedirectMode | null
   tags: string[]
   clickCount: number
 }
 
 export type RedirectStatus = 301 | 302 | 307 | 308
 
-export type NewLink = Omit<Link, 'id' | 'clickCount'>
-export type LinkPatch = Partial<Pick<Link, 'url' | 'expiresAt' | 'maxClicks' | 'redirectStatus' | 'tags'>> & { updatedAt: number }
+/** redirectMode optional: a link made without one follows the server. */
+export type NewLink = Omit<Link, 'id' | 'clickCount' | 'redirectMode'> & { redirectMode?: RedirectMode | null }
+export type LinkPatch = Partial<Pick<Link, 'url' | 'expiresAt' | 'maxClicks' | 'redirectStatus' | 'redirectMode' | 'tags'>> & { updatedAt: number }
 
 export type NewClick = Omit<ClicksTable, 'id'>
 export type ClickRow = ClicksTable & { id: number }

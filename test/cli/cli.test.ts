@@ -19,12 +19,12 @@ for (const dialect of DIALECTS) {
     afterAll(() => db.drop())
 
     it('migrates, rolls back one step, and reports status', async () => {
-      expect((await run(env, 'migrate')).out).toBe('applied 001-initial, 002-identity-engine, 003-sessions, 004-correlation-edges, 005-click-country')
+      expect((await run(env, 'migrate')).out).toBe('applied 001-initial, 002-identity-engine, 003-sessions, 004-correlation-edges, 005-click-country, 006-link-redirect-mode')
       expect((await run(env, 'migrate')).out).toBe('already up to date')
-      expect((await run(env, 'migrate', '--down')).out).toBe('rolled back 005-click-country')
-      expect((await run(env, 'migrate', '--status')).out).toBe('applied  001-initial\napplied  002-identity-engine\napplied  003-sessions\napplied  004-correlation-edges\npending  005-click-country')
+      expect((await run(env, 'migrate', '--down')).out).toBe('rolled back 006-link-redirect-mode')
+      expect((await run(env, 'migrate', '--status')).out).toBe('applied  001-initial\napplied  002-identity-engine\napplied  003-sessions\napplied  004-correlation-edges\napplied  005-click-country\npending  006-link-redirect-mode')
       const json = await run(env, 'migrate', '--json')
-      expect(JSON.parse(json.out.split('\n').at(-1)!)).toEqual([{ name: '001-initial', executedAt: expect.any(String) }, { name: '002-identity-engine', executedAt: expect.any(String) }, { name: '003-sessions', executedAt: expect.any(String) }, { name: '004-correlation-edges', executedAt: expect.any(String) }, { name: '005-click-country', executedAt: expect.any(String) }])
+      expect(JSON.parse(json.out.split('\n').at(-1)!)).toEqual([{ name: '001-initial', executedAt: expect.any(String) }, { name: '002-identity-engine', executedAt: expect.any(String) }, { name: '003-sessions', executedAt: expect.any(String) }, { name: '004-correlation-edges', executedAt: expect.any(String) }, { name: '005-click-country', executedAt: expect.any(String) }, { name: '006-link-redirect-mode', executedAt: expect.any(String) }])
     })
 
     it('adds users and links, lists them and prints stats', async () => {
@@ -35,10 +35,14 @@ for (const dialect of DIALECTS) {
       expect(JSON.parse(admin.out)).toMatchObject({ email: 'boss@example.com', isAdmin: true, apiKey: expect.stringMatching(/^lp_/), password: expect.any(String) })
       expect((await run(env, 'links', 'add', 'https://example.org/a', '--slug', 'cli-a')).out).toBe('https://sho.rt/cli-a')
       const json = JSON.parse((await run(env, 'links', 'add', 'https://example.org/b', '--json')).out)
-      expect(json).toMatchObject({ url: 'https://example.org/b', shortUrl: expect.stringMatching(/^https:\/\/sho\.rt\/\w{7}$/) })
+      expect(json).toMatchObject({ url: 'https://example.org/b', shortUrl: expect.stringMatching(/^https:\/\/sho\.rt\/\w{7}$/), redirectMode: null })
+      expect(JSON.parse((await run(env, 'links', 'add', 'https://example.org/c', '--slug', 'cli-c', '--redirect-mode', 'bridge', '--json')).out)).toMatchObject({ slug: 'cli-c', redirectMode: 'bridge' })
+      const badMode = await run(env, 'links', 'add', 'https://example.org/d', '--redirect-mode', 'sometimes')
+      expect(badMode.code).toBe(2)
+      expect(badMode.err).toContain('--redirect-mode must be direct or bridge')
       const list = await run(env, 'links', 'list')
       expect(list.out).toContain('cli-a')
-      expect(JSON.parse((await run(env, 'links', 'list', '--json')).out)).toHaveLength(2)
+      expect(JSON.parse((await run(env, 'links', 'list', '--json')).out)).toHaveLength(3)
       const stats = JSON.parse((await run(env, 'stats', '--json')).out)
       expect(stats).toContainEqual({ slug: 'cli-a', clicks: 0, browserUniqueClicks: 0, deviceUniqueClicks: 0, avgConfidence: null, botClicks: 0 })
       expect(JSON.parse((await run(env, 'stats', 'cli-a', '--json')).out)).toMatchObject({ slug: 'cli-a' })

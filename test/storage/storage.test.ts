@@ -26,15 +26,16 @@ for (const dialect of DIALECTS) {
       const other = await createTestDatabase(dialect)
       const s = openRepositories(other.url)
       try {
-        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges', '005-click-country'])
+        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges', '005-click-country', '006-link-redirect-mode'])
         expect(await s.migrateUp()).toEqual([])
+        expect(await s.migrateDown()).toBe('006-link-redirect-mode')
         expect(await s.migrateDown()).toBe('005-click-country')
         expect(await s.migrateDown()).toBe('004-correlation-edges')
         expect(await s.migrateDown()).toBe('003-sessions')
         expect(await s.migrateDown()).toBe('002-identity-engine')
         expect(await s.migrateDown()).toBe('001-initial')
         expect((await s.migrations()).every((m) => m.executedAt === null)).toBe(true)
-        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges', '005-click-country'])
+        expect(await s.migrateUp()).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges', '005-click-country', '006-link-redirect-mode'])
       } finally {
         await s.close()
         await other.drop()
@@ -48,10 +49,12 @@ for (const dialect of DIALECTS) {
 
     it('creates, reads, updates and deletes links; slugs are unique', async () => {
       const link = await storage.links.createLink(newLink('abc'))
-      expect(link).toMatchObject({ slug: 'abc', tags: ['a b', 'x'], clickCount: 0, redirectStatus: 302, expiresAt: null })
+      expect(link).toMatchObject({ slug: 'abc', tags: ['a b', 'x'], clickCount: 0, redirectStatus: 302, redirectMode: null, expiresAt: null })
       await expect(storage.links.createLink(newLink('abc'))).rejects.toSatisfy((e: unknown) => e instanceof AppError && e.code === 'SLUG_TAKEN')
       const updated = await storage.links.updateLink(link.id, { url: 'https://example.com/x', maxClicks: 5, updatedAt: 2000 })
       expect(updated).toMatchObject({ url: 'https://example.com/x', maxClicks: 5, updatedAt: 2000, tags: ['a b', 'x'] })
+      expect(await storage.links.updateLink(link.id, { redirectMode: 'bridge', updatedAt: 2001 })).toMatchObject({ redirectMode: 'bridge', maxClicks: 5 })
+      expect(await storage.links.findLinkBySlug('abc')).toMatchObject({ redirectMode: 'bridge' })
       expect(await storage.links.deleteLink(link.id)).toBe(true)
       expect(await storage.links.findLinkBySlug('abc')).toBeUndefined()
       expect(await storage.links.deleteLink(link.id)).toBe(false)
@@ -120,8 +123,9 @@ for (const dialect of DIALECTS) {
         const link = await s.links.createLink({ ...newLink('older'), userId: user.id })
         const geo = (country: string) => JSON.stringify({ mode: 'balanced', geo: { country, region: null, city: null, source: 'inferred', confidence: 60 } })
         await s.clicks.insertClicks([click(link.id, 1, { signals: geo('IT') }), click(link.id, 2, { signals: geo('IT') }), click(link.id, 3, { signals: geo('FR') }), click(link.id, 4)])
+        expect(await s.migrateDown()).toBe('006-link-redirect-mode')
         expect(await s.migrateDown()).toBe('005-click-country')
-        expect(await s.migrateUp()).toEqual(['005-click-country'])
+        expect(await s.migrateUp()).toEqual(['005-click-country', '006-link-redirect-mode'])
         expect(await s.analytics.breakdown(link.id, {}, 'country')).toEqual([{ value: 'IT', clicks: 2 }, { value: 'FR', clicks: 1 }, { value: null, clicks: 1 }])
       } finally {
         await s.close()

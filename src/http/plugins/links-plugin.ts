@@ -14,6 +14,8 @@ const LinkFields = {
   expiresAt: Type.Optional(Instant),
   maxClicks: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 1e12 }), Type.Null()])),
   redirectStatus: Type.Optional(Type.Union([Type.Literal(301), Type.Literal(302), Type.Literal(307), Type.Literal(308)])),
+  // null: the server's REDIRECT_MODE.
+  redirectMode: Type.Optional(Type.Union([Type.Literal('direct'), Type.Literal('bridge'), Type.Null()])),
   tags: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
 }
 const CreateBody = Type.Object({ ...LinkFields, slug: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false })
@@ -117,6 +119,7 @@ function toInput(body: Partial<Static<typeof CreateBody>>): LinkInput {
   if (body.expiresAt !== undefined) input.expiresAt = body.expiresAt === null ? null : parseExpiry(body.expiresAt)
   if (body.maxClicks !== undefined) input.maxClicks = body.maxClicks
   if (body.redirectStatus !== undefined) input.redirectStatus = body.redirectStatus
+  if (body.redirectMode !== undefined) input.redirectMode = body.redirectMode
   if (body.tags !== undefined) input.tags = body.tags
   return input as LinkInput
 }
