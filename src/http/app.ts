@@ -13,6 +13,7 @@ import { errorHandlingPlugin } from './plugins/error-handling-plugin.js'
 import { healthPlugin } from './plugins/health-plugin.js'
 import { linksPlugin } from './plugins/links-plugin.js'
 import { metricsPlugin } from './plugins/metrics-plugin.js'
+import { openapiPlugin } from './plugins/openapi-plugin.js'
 import { redirectPlugin } from './plugins/redirect-plugin.js'
 import { retentionPlugin } from './plugins/retention-plugin.js'
 import { sdkPlugin } from './plugins/sdk-plugin.js'
@@ -45,6 +46,8 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   app.removeContentTypeParser('text/plain')
 
   await app.register(errorHandlingPlugin)
+  // Before every route: its onRoute hook builds the OpenAPI document from them.
+  await app.register(openapiPlugin)
   await app.register(authenticationPlugin)
   await app.register(visitorSessionsPlugin)
   await app.register(healthPlugin)
