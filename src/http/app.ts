@@ -14,6 +14,7 @@ import { healthPlugin } from './plugins/health-plugin.js'
 import { linksPlugin } from './plugins/links-plugin.js'
 import { metricsPlugin } from './plugins/metrics-plugin.js'
 import { openapiPlugin } from './plugins/openapi-plugin.js'
+import { qrCodePlugin } from './plugins/qr-code-plugin.js'
 import { redirectPlugin } from './plugins/redirect-plugin.js'
 import { retentionPlugin } from './plugins/retention-plugin.js'
 import { sdkPlugin } from './plugins/sdk-plugin.js'
@@ -55,6 +56,7 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   await app.register(authRoutesPlugin)
   await app.register(linksPlugin)
   await app.register(analyticsPlugin)
+  await app.register(qrCodePlugin)
   await app.register(fingerprintMigrationPlugin)
   await app.register(robustFingerprintDebugPlugin)
   await app.register(robustFingerprintMonitorPlugin)

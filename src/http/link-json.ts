@@ -21,3 +21,8 @@ export function linkJson(link: Link, baseUrl: string, clicks = link.clickCount) 
 export function baseUrlOf(request: FastifyRequest): string {
   return request.server.linkprint.config.publicUrl ?? `${request.protocol}://${request.host}`
 }
+
+/** The URL a link is shared as. */
+export function shortUrlOf(link: Link, request: FastifyRequest): string {
+  return `${baseUrlOf(request)}/${link.slug}`
+}
