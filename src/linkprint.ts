@@ -8,6 +8,7 @@ import { deriveSecretKeys, type SecretKeys } from './config/secret-keys.js'
 import type { ClickEnvironment, ClickOutcome } from './decisions/click-pipeline.js'
 import { ScannerDetector, type TrackedClick } from './decisions/scanner-detector.js'
 import { DeviceCookie } from './identity/device-cookie.js'
+import { DomainDirectory } from './links/domain-directory.js'
 import { LinkService } from './links/link-service.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
 import { IpHasher } from './signals/ip-hasher.js'
@@ -39,6 +40,7 @@ export interface Linkprint {
   readonly storage: Storage
   readonly keys: SecretKeys
   readonly links: LinkService
+  readonly domains: DomainDirectory
   readonly writer: ClickWriter
   readonly auth: Authenticator
   /** Seed 000's sessions and tokens (Redis when REDIS_URL is set, the database otherwise); the HTTP plugin is src/sessions/sessions-plugin.ts. */
@@ -132,17 +134,20 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   metrics = createMetrics({ queueDepth: () => writer.pending, retentionLastRun: () => retention.lastCompletedAt, replication: () => replication })
 
   const publicHost = config.publicUrl ? new URL(config.publicUrl).host : undefined
+  const domains = new DomainDirectory({ repository: storage.domains, defaultHost: publicHost, ttlMs: config.linkCacheTtlMs, now: Date.now })
+  await domains.load()
   const links = new LinkService({
+    domains,
     storage,
     clock,
     cacheMax: config.linkCacheMax,
     cacheTtlMs: config.linkCacheTtlMs,
-    ownHosts: () => [...(publicHost ? [publicHost] : []), ...(options.ownHosts?.() ?? [])],
+    ownHosts: () => [...(publicHost ? [publicHost] : []), ...domains.hosts(), ...(options.ownHosts?.() ?? [])],
     pendingClicks: (linkId) => writer.pendingHumanClicks(linkId),
     onChanged: (slug) => linkInvalidation?.publish(slug) ?? Promise.resolve(),
   })
   const linkInvalidation = config.redisUrl
-    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (slug) => links.forget(slug), onError: (error) => options.onError?.(new Error('link cache invalidation through Redis failed', { cause: error })) })
+    ? await RedisLinkInvalidation.open({ redisUrl: config.redisUrl, prefix: config.redisPrefix, evict: (key) => links.forget(key), onError: (error) => options.onError?.(new Error('link cache invalidation through Redis failed', { cause: error })) })
     : null
 
   // Replaceable so the migration job can start the engine's memory afresh under everyone holding it.
@@ -250,7 +255,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
 
   return {
     retention, visitorData, rateLimiter: sessionBackend.limiter, identityReplication: replication,
-    config, clock, storage, keys, links, writer, metrics, clickEnvironment, identity, geoDatabase, fingerprintMigration, identityLoad, sessions, sourceMonitor,
+    config, clock, storage, keys, links, domains, writer, metrics, clickEnvironment, identity, geoDatabase, fingerprintMigration, identityLoad, sessions, sourceMonitor,
     onClick: undefined,
     scanners: clickEnvironment.scanners!,
     onReclassify: undefined,

@@ -9,8 +9,10 @@ import { robustFingerprintDebugPlugin } from './plugins/robust-fingerprint-debug
 import { robustFingerprintMonitorPlugin } from './plugins/robust-fingerprint-monitor-plugin.js'
 import { authenticationPlugin } from './plugins/authentication-plugin.js'
 import { authRoutesPlugin } from './plugins/auth-routes-plugin.js'
+import { domainsPlugin } from './plugins/domains-plugin.js'
 import { errorHandlingPlugin } from './plugins/error-handling-plugin.js'
 import { healthPlugin } from './plugins/health-plugin.js'
+import { linkImportPlugin } from './plugins/link-import-plugin.js'
 import { linksPlugin } from './plugins/links-plugin.js'
 import { metricsPlugin } from './plugins/metrics-plugin.js'
 import { openapiPlugin } from './plugins/openapi-plugin.js'
@@ -55,8 +57,10 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   await app.register(metricsPlugin)
   await app.register(authRoutesPlugin)
   await app.register(linksPlugin)
+  await app.register(linkImportPlugin)
   await app.register(analyticsPlugin)
   await app.register(qrCodePlugin)
+  await app.register(domainsPlugin)
   await app.register(fingerprintMigrationPlugin)
   await app.register(robustFingerprintDebugPlugin)
   await app.register(robustFingerprintMonitorPlugin)

@@ -1,8 +1,9 @@
 import type { Clock } from '../clock.js'
 import { AppError } from '../errors.js'
-import type { Link, LinkPatch, RedirectStatus, Storage } from '../storage/storage.js'
+import type { Link, LinkPatch, NewLink, RedirectStatus, Storage } from '../storage/storage.js'
 import type { User } from '../storage/storage.js'
 import { LruCache } from '../signals/lru-cache.js'
+import type { DomainDirectory } from './domain-directory.js'
 import { assertValidSlug, randomSlug } from './slug.js'
 import { normaliseTargetUrl } from './target-url.js'
 
@@ -13,9 +14,16 @@ export interface LinkInput {
   maxClicks?: number | null
   redirectStatus?: RedirectStatus
   tags?: string[]
+  /** A short domain's host; the default domain when left out. */
+  domain?: string
 }
 
-export type LinkUpdate = Partial<Omit<LinkInput, 'slug'>>
+export type LinkUpdate = Partial<Omit<LinkInput, 'slug' | 'domain'>>
+
+/** The link cache's key, also what other instances are told to forget: the domain ('' default) and the slug. */
+export function linkKey(domain: string, slug: string): string {
+  return `${domain}/${slug}`
+}
 
 export const MAX_TAGS = 20
 export const TAG_PATTERN = /^[\p{L}\p{N} _.:\/-]{1,40}$/u
@@ -36,7 +44,8 @@ export class LinkService {
   /** Human clicks seen since each cached link was read from the database. */
   readonly #clicksSinceLoad = new Map<number, number>()
   readonly #pendingClicks: (linkId: number) => number
-  readonly #onChanged: ((slug: string) => Promise<void>) | undefined
+  readonly #onChanged: ((key: string) => Promise<void>) | undefined
+  readonly #domains: Pick<DomainDirectory, 'storedDomainOf'> | undefined
 
   constructor(options: {
     storage: Storage
@@ -46,8 +55,10 @@ export class LinkService {
     ownHosts: () => readonly string[]
     /** Human clicks queued or being written for a link; the database count does not have them yet. */
     pendingClicks: (linkId: number) => number
-    /** A link was created, changed or deleted here: other instances' caches must let go of it (links/redis-link-invalidation.ts). */
-    onChanged?: (slug: string) => Promise<void>
+    /** A link was created, changed or deleted here: other instances' caches must let go of it (links/redis-link-invalidation.ts); `key` is linkKey's. */
+    onChanged?: (key: string) => Promise<void>
+    /** The short domains; without it every link is on the default domain. */
+    domains?: Pick<DomainDirectory, 'storedDomainOf'>
   }) {
     this.#storage = options.storage
     this.#clock = options.clock
@@ -56,21 +67,23 @@ export class LinkService {
     this.#ownHosts = options.ownHosts
     this.#pendingClicks = options.pendingClicks
     this.#onChanged = options.onChanged
+    this.#domains = options.domains
   }
 
-  /** Another instance changed the link: the next redirect reads it again. */
-  forget(slug: string): void {
-    this.#cache.delete(slug)
+  /** Another instance changed the link (linkKey's key): the next redirect reads it again. */
+  forget(key: string): void {
+    this.#cache.delete(key)
   }
 
-  /** Synchronous on a cache hit: the redirect's common case never awaits. */
-  lookup(slug: string): Link | null | Promise<Link | null> {
-    const cached = this.#cache.get(slug)
+  /** Synchronous on a cache hit: the redirect's common case never awaits. `domain`: '' the default. */
+  lookup(slug: string, domain = ''): Link | null | Promise<Link | null> {
+    const key = linkKey(domain, slug)
+    const cached = this.#cache.get(key)
     if (cached !== undefined) return cached
-    return this.#storage.findLinkBySlug(slug).then((link) => {
+    return this.#storage.findLinkBySlug(slug, domain).then((link) => {
       const found = link ?? null
       if (found) this.#clicksSinceLoad.set(found.id, this.#pendingClicks(found.id))
-      this.#cache.set(slug, found)
+      this.#cache.set(key, found)
       return found
     })
   }
@@ -108,7 +121,8 @@ export class LinkService {
   async create(owner: User, input: LinkInput, requestHost?: string): Promise<Link> {
     const now = this.#clock.now()
     const fields = this.#validate(input, now, requestHost)
-    const base = { url: fields.url!, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, tags: fields.tags ?? [] }
+    const domain = this.#domains ? await this.#domains.storedDomainOf(input.domain) : ''
+    const base = { url: fields.url!, domain, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, tags: fields.tags ?? [] }
     if (input.slug !== undefined) {
       assertValidSlug(input.slug)
       return this.#afterWrite(await this.#storage.createLink({ ...base, slug: input.slug }))
@@ -123,8 +137,22 @@ export class LinkService {
     }
   }
 
-  async get(principal: User, slug: string): Promise<Link> {
-    const link = await this.#storage.findLinkBySlug(slug)
+  /**
+   * A link checked as create checks it, not written: what a bulk import inserts many at a
+   * time. The slug is random when the input has none.
+   */
+  async prepare(owner: User, input: LinkInput, requestHost?: string): Promise<NewLink> {
+    const now = this.#clock.now()
+    const fields = this.#validate(input, now, requestHost)
+    if (input.slug !== undefined) assertValidSlug(input.slug)
+    const domain = this.#domains ? await this.#domains.storedDomainOf(input.domain) : ''
+    return { slug: input.slug ?? randomSlug(8), domain, url: fields.url!, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, tags: fields.tags ?? [] }
+  }
+
+  /** `domain`: a short domain's host; left out, the default domain's link. */
+  async get(principal: User, slug: string, domain?: string): Promise<Link> {
+    const stored = this.#domains && domain !== undefined ? await this.#domains.storedDomainOf(domain).catch(() => null) : ''
+    const link = stored === null ? undefined : await this.#storage.findLinkBySlug(slug, stored)
     if (!link || (!principal.isAdmin && link.userId !== principal.id)) throw new AppError('LINK_NOT_FOUND')
     return link
   }
@@ -144,8 +172,8 @@ export class LinkService {
     })
   }
 
-  async update(principal: User, slug: string, input: LinkUpdate, requestHost?: string): Promise<Link> {
-    const link = await this.get(principal, slug)
+  async update(principal: User, slug: string, input: LinkUpdate, requestHost?: string, domain?: string): Promise<Link> {
+    const link = await this.get(principal, slug, domain)
     const now = this.#clock.now()
     const patch: LinkPatch = { ...this.#validate(input, now, requestHost), updatedAt: now }
     const updated = await this.#storage.updateLink(link.id, patch)
@@ -153,18 +181,29 @@ export class LinkService {
     return this.#afterWrite(updated)
   }
 
-  async delete(principal: User, slug: string): Promise<Link> {
-    const link = await this.get(principal, slug)
+  async delete(principal: User, slug: string, domain?: string): Promise<Link> {
+    const link = await this.get(principal, slug, domain)
     await this.#storage.deleteLink(link.id)
-    this.#cache.delete(slug)
+    const key = linkKey(link.domain, link.slug)
+    this.#cache.delete(key)
     this.#clicksSinceLoad.delete(link.id)
-    await this.#onChanged?.(slug)
+    await this.#onChanged?.(key)
     return link
   }
 
+  /**
+   * New links written in bulk (an import): a miss cached here before they existed must not
+   * hide them. Other instances are not told link by link (a hundred thousand messages);
+   * a miss they cached lasts LINK_CACHE_TTL_MS at most.
+   */
+  created(links: ReadonlyArray<Pick<Link, 'domain' | 'slug'>>): void {
+    for (const link of links) this.#cache.delete(linkKey(link.domain, link.slug))
+  }
+
   async #afterWrite(link: Link): Promise<Link> {
-    this.#cache.delete(link.slug)
-    await this.#onChanged?.(link.slug)
+    const key = linkKey(link.domain, link.slug)
+    this.#cache.delete(key)
+    await this.#onChanged?.(key)
     return link
   }
 

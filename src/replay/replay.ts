@@ -166,7 +166,8 @@ async function send(app: FastifyInstance, clock: ReplayClock, jars: Map<string, 
   const response = await app.inject({
     method: event.method,
     url: event.path,
-    headers: { ...event.headers, ...(cookie && { cookie }) },
+    // Recorded links are on the default domain: the host it answers on (any, without PUBLIC_URL).
+    headers: { ...event.headers, ...(cookie && { cookie }), ...(app.linkprint.domains.defaultHost && { host: app.linkprint.domains.defaultHost }) },
     remoteAddress: event.ip,
   })
   const setCookie = response.headers['set-cookie']

@@ -2,7 +2,9 @@ import { Kysely, Migrator, sql, type MigrationProvider, type Selectable } from '
 import { AppError } from '../errors.js'
 import type { Database, LinksTable, UsersTable } from './database.js'
 import type { ClickBatchWriter, LinkprintDialect } from './linkprint-dialect.js'
+import { DomainsRepository } from './domains-repository.js'
 import { KyselyIdentityStorage } from './kysely-identity-storage.js'
+import { LinkBatchRepository } from './link-batch-repository.js'
 import { migrationContext } from './migrations/migration-context.js'
 import { MIGRATIONS } from './migrations/index.js'
 import type {
@@ -23,6 +25,8 @@ const DEVICE_OF_CLICK = sql`CASE WHEN ${LEGACY} THEN c.legacy_id ELSE COALESCE(f
 export class KyselyStorage implements Storage {
   readonly dialect
   readonly identity: KyselyIdentityStorage
+  readonly domains: DomainsRepository
+  readonly linkBatches: LinkBatchRepository
   readonly #db: Kysely<Database>
   readonly #migrator: Migrator
   readonly #clickBatchWriter: ClickBatchWriter
@@ -34,6 +38,8 @@ export class KyselyStorage implements Storage {
     this.#isUniqueViolation = dialect.isUniqueViolation
     this.#clickBatchWriter = dialect.createClickBatchWriter()
     this.identity = new KyselyIdentityStorage(this.#db)
+    this.domains = new DomainsRepository(this.#db, dialect.isUniqueViolation)
+    this.linkBatches = new LinkBatchRepository(this.#db)
     const ctx = migrationContext(dialect.name)
     const provider: MigrationProvider = {
       getMigrations: async () =>
@@ -188,6 +194,7 @@ export class KyselyStorage implements Storage {
         .insertInto('links')
         .values({
           slug: link.slug,
+          domain: link.domain ?? '',
           url: link.url,
           user_id: link.userId,
           created_at: link.createdAt,
@@ -206,8 +213,8 @@ export class KyselyStorage implements Storage {
     }
   }
 
-  async findLinkBySlug(slug: string): Promise<Link | undefined> {
-    const row = await this.#db.selectFrom('links').selectAll().where('slug', '=', slug).executeTakeFirst()
+  async findLinkBySlug(slug: string, domain = ''): Promise<Link | undefined> {
+    const row = await this.#db.selectFrom('links').selectAll().where('domain', '=', domain).where('slug', '=', slug).executeTakeFirst()
     return row && toLink(row)
   }
 
@@ -597,6 +604,7 @@ function toLink(row: Selectable<LinksTable>): Link {
     redirectStatus: row.redirect_status as RedirectStatus,
     tags: JSON.parse(row.tags) as string[],
     clickCount: Number(row.click_count),
+    domain: row.domain,
   }
 }
 

@@ -1,5 +1,7 @@
 import type { ClicksTable, EnhancedFingerprintsTable, FingerprintCorrelationsTable } from './database.js'
+import type { DomainsRepository } from './domains-repository.js'
 import type { IdentityStorage } from './identity-storage.js'
+import type { LinkBatchRepository } from './link-batch-repository.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -46,11 +48,14 @@ export interface Link {
   redirectStatus: RedirectStatus
   tags: string[]
   clickCount: number
+  /** The host of its short URL: one of the domains table, or '' for the default domain. */
+  domain: string
 }
 
 export type RedirectStatus = 301 | 302 | 307 | 308
 
-export type NewLink = Omit<Link, 'id' | 'clickCount'>
+/** `domain` left out: the default domain. */
+export type NewLink = Omit<Link, 'id' | 'clickCount' | 'domain'> & { domain?: string }
 export type LinkPatch = Partial<Pick<Link, 'url' | 'expiresAt' | 'maxClicks' | 'redirectStatus' | 'tags'>> & { updatedAt: number }
 
 export type NewClick = Omit<ClicksTable, 'id'>
@@ -177,6 +182,8 @@ export interface Storage {
   readonly dialect: DialectName
   /** The identity engine's reads and writes beyond clicks: restart reload, migration job, debug API. */
   readonly identity: IdentityStorage
+  readonly domains: DomainsRepository
+  readonly linkBatches: LinkBatchRepository
 
   migrateUp(): Promise<string[]>
   migrateDown(): Promise<string | null>
@@ -212,7 +219,8 @@ export interface Storage {
 
   /** Throws AppError SLUG_TAKEN when the slug exists. */
   createLink(link: NewLink): Promise<Link>
-  findLinkBySlug(slug: string): Promise<Link | undefined>
+  /** `domain`: '' (the default domain) unless given. */
+  findLinkBySlug(slug: string, domain?: string): Promise<Link | undefined>
   listLinks(query: LinkQuery): Promise<Link[]>
   updateLink(id: number, patch: LinkPatch): Promise<Link | undefined>
   /** Removes the link and its clicks. */

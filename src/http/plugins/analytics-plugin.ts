@@ -8,7 +8,7 @@ import { parseTimeRange } from '../time-range.js'
 import { principalOf } from './authentication-plugin.js'
 
 const SlugParams = Type.Object({ slug: Type.String({ maxLength: 200 }) })
-const RangeFields = { from: Type.Optional(Type.String({ maxLength: 40 })), to: Type.Optional(Type.String({ maxLength: 40 })) }
+const RangeFields = { from: Type.Optional(Type.String({ maxLength: 40 })), to: Type.Optional(Type.String({ maxLength: 40 })), domain: Type.Optional(Type.String({ minLength: 1, maxLength: 260 })) }
 const StatsQuery = Type.Object(RangeFields, { additionalProperties: false })
 const AnalyticsQuery = Type.Object({ ...RangeFields, interval: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])) }, { additionalProperties: false })
 const ExportQuery = Type.Object({ ...RangeFields, format: Type.Optional(Type.Union([Type.Literal('ndjson'), Type.Literal('csv')])) }, { additionalProperties: false })
@@ -23,7 +23,7 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
   app.addHook('preHandler', app.requireUser)
 
   app.get('/api/links/:slug/stats', { schema: { params: SlugParams, querystring: StatsQuery } }, async (request) => {
-    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
+    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug, request.query.domain)
     const stats = await app.linkprint.storage.linkStats(link.id, parseTimeRange(request.query))
     if (!stats) throw new AppError('LINK_NOT_FOUND')
     return statsJson(stats)
@@ -31,7 +31,7 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
 
   app.get('/api/links/:slug/analytics', { schema: { params: SlugParams, querystring: AnalyticsQuery } }, async (request) => {
     const { storage, clock } = app.linkprint
-    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
+    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug, request.query.domain)
     const interval = request.query.interval ?? 'day'
     const bucketMs = INTERVAL_MS[interval]
     const parsed = parseTimeRange(request.query)
@@ -69,7 +69,7 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
   })
 
   app.get('/api/links/:slug/clicks', { schema: { params: SlugParams, querystring: ExportQuery } }, async (request, reply) => {
-    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
+    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug, request.query.domain)
     const range = parseTimeRange(request.query)
     const format = request.query.format ?? 'ndjson'
     const storage = app.linkprint.storage

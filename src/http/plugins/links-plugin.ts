@@ -14,7 +14,10 @@ const LinkFields = {
   redirectStatus: Type.Optional(Type.Union([Type.Literal(301), Type.Literal(302), Type.Literal(307), Type.Literal(308)])),
   tags: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
 }
-const CreateBody = Type.Object({ ...LinkFields, slug: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false })
+const Domain = Type.String({ minLength: 1, maxLength: 260, description: "A short domain's host (GET /api/domains); the default domain when left out" })
+const CreateBody = Type.Object({ ...LinkFields, slug: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), domain: Type.Optional(Domain) }, { additionalProperties: false })
+/** Which domain's slug: the same slug may be on several. */
+export const DomainQuery = Type.Object({ domain: Type.Optional(Domain) }, { additionalProperties: false })
 const UpdateBody = Type.Object(
   { ...LinkFields, url: Type.Optional(LinkFields.url) },
   { additionalProperties: false, minProperties: 1 },
@@ -88,18 +91,18 @@ export async function linksPlugin(fastify: FastifyInstance) {
     }
   })
 
-  app.get('/api/links/:slug', { schema: { params: SlugParams } }, async (request) => {
-    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
+  app.get('/api/links/:slug', { schema: { params: SlugParams, querystring: DomainQuery } }, async (request) => {
+    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug, request.query.domain)
     return linkJson(link, baseUrlOf(request), app.linkprint.links.storedClickCount(link))
   })
 
-  app.patch('/api/links/:slug', { schema: { params: SlugParams, body: UpdateBody } }, async (request) => {
-    const link = await app.linkprint.links.update(principalOf(request).user, request.params.slug, toInput(request.body), request.host)
+  app.patch('/api/links/:slug', { schema: { params: SlugParams, querystring: DomainQuery, body: UpdateBody } }, async (request) => {
+    const link = await app.linkprint.links.update(principalOf(request).user, request.params.slug, toInput(request.body), request.host, request.query.domain)
     return linkJson(link, baseUrlOf(request), app.linkprint.links.storedClickCount(link))
   })
 
-  app.delete('/api/links/:slug', { schema: { params: SlugParams } }, async (request, reply) => {
-    const link = await app.linkprint.links.delete(principalOf(request).user, request.params.slug)
+  app.delete('/api/links/:slug', { schema: { params: SlugParams, querystring: DomainQuery } }, async (request, reply) => {
+    const link = await app.linkprint.links.delete(principalOf(request).user, request.params.slug, request.query.domain)
     app.linkprint.writer.forgetLink(link.id)
     return reply.code(204).send()
   })
@@ -113,6 +116,7 @@ function toInput(body: Partial<Static<typeof CreateBody>>): LinkInput {
   if (body.maxClicks !== undefined) input.maxClicks = body.maxClicks
   if (body.redirectStatus !== undefined) input.redirectStatus = body.redirectStatus
   if (body.tags !== undefined) input.tags = body.tags
+  if (body.domain !== undefined) input.domain = body.domain
   return input as LinkInput
 }
 

@@ -10,6 +10,7 @@ const QrQuery = Type.Object(
     format: Type.Optional(Type.Union([Type.Literal('png'), Type.Literal('svg')], { description: 'png (default) or svg' })),
     size: Type.Optional(Type.Integer({ minimum: QR_LIMITS.size.min, maximum: QR_LIMITS.size.max, description: `width in pixels, default ${QR_LIMITS.size.default}` })),
     margin: Type.Optional(Type.Integer({ minimum: QR_LIMITS.margin.min, maximum: QR_LIMITS.margin.max, description: `quiet zone in modules, default ${QR_LIMITS.margin.default}` })),
+    domain: Type.Optional(Type.String({ minLength: 1, maxLength: 260, description: "The link's short domain, when not the default" })),
   },
   { additionalProperties: false },
 )
@@ -24,7 +25,7 @@ export async function qrCodePlugin(fastify: FastifyInstance) {
   app.addHook('preHandler', app.requireUser)
 
   app.get('/api/links/:slug/qr', { schema: { params: SlugParams, querystring: QrQuery, summary: "The QR code of the link's short URL" } }, async (request, reply) => {
-    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
+    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug, request.query.domain)
     const format = request.query.format ?? 'png'
     const image = await renderQrCode(shortUrlOf(link, request), {
       format,

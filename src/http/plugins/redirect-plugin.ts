@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { runClickPipeline } from '../../decisions/click-pipeline.js'
 import { errorBody } from '../../errors.js'
 import { SLUG_PATTERN } from '../../links/slug.js'
+import { requestHost } from '../../signals/request-host.js'
 import type { Link } from '../../storage/storage.js'
 import { page } from './error-handling-plugin.js'
 
@@ -59,8 +60,10 @@ export async function redirectPlugin(app: FastifyInstance) {
 
   app.get<{ Params: { slug: string } }>('/:slug', (request, reply) => {
     const slug = request.params.slug
-    if (!SLUG_PATTERN.test(slug)) return answer(request, reply, null)
-    const found = links.lookup(slug)
+    // The short domain this host serves (TRUST_PROXY decides whether X-Forwarded-Host counts); unknown: 404.
+    const domain = app.linkprint.domains.domainOf(requestHost(request.socket.remoteAddress ?? '', request.headers, clickEnvironment.trustedProxies))
+    if (!SLUG_PATTERN.test(slug) || domain === null) return answer(request, reply, null)
+    const found = links.lookup(slug, domain)
     if (found === null || !(found instanceof Promise)) return answer(request, reply, found)
     return found.then((link) => answer(request, reply, link))
   })
