@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js'
 import { AppError } from '../errors.js'
-import type { Link, LinkPatch, NewLink, RedirectStatus, Storage } from '../storage/storage.js'
+import type { LinksRepository } from '../storage/links-repository.js'
+import type { Link, LinkPatch, NewLink, RedirectStatus } from '../storage/storage.js'
 import type { User } from '../storage/storage.js'
 import { LruCache } from '../signals/lru-cache.js'
 import type { DomainDirectory } from './domain-directory.js'
@@ -28,12 +29,17 @@ export function linkKey(domain: string, slug: string): string {
 export const MAX_TAGS = 20
 export const TAG_PATTERN = /^[\p{L}\p{N} _.:\/-]{1,40}$/u
 
+/** The links repository, every part of it: the service is its one user over HTTP. */
+export interface LinkServiceStorage {
+  readonly links: Pick<LinksRepository, 'findLinkBySlug' | 'createLink' | 'listLinks' | 'updateLink' | 'deleteLink'>
+}
+
 /**
  * Links as users manage them, and as the redirect reads them: from the cache, with the
  * human clicks counted here so a click limit holds without waiting for the database.
  */
 export class LinkService {
-  readonly #storage: Storage
+  readonly #storage: LinkServiceStorage
   /**
    * Misses are cached too (null), so a scan of random slugs cannot turn into one query
    * each; the TTL bounds how stale a link may be after another instance changed it.
@@ -48,7 +54,7 @@ export class LinkService {
   readonly #domains: Pick<DomainDirectory, 'storedDomainOf'> | undefined
 
   constructor(options: {
-    storage: Storage
+    storage: LinkServiceStorage
     clock: Clock
     cacheMax: number
     cacheTtlMs: number
@@ -80,7 +86,7 @@ export class LinkService {
     const key = linkKey(domain, slug)
     const cached = this.#cache.get(key)
     if (cached !== undefined) return cached
-    return this.#storage.findLinkBySlug(slug, domain).then((link) => {
+    return this.#storage.links.findLinkBySlug(slug, domain).then((link) => {
       const found = link ?? null
       if (found) this.#clicksSinceLoad.set(found.id, this.#pendingClicks(found.id))
       this.#cache.set(key, found)
@@ -125,12 +131,12 @@ export class LinkService {
     const base = { url: fields.url!, domain, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, tags: fields.tags ?? [] }
     if (input.slug !== undefined) {
       assertValidSlug(input.slug)
-      return this.#afterWrite(await this.#storage.createLink({ ...base, slug: input.slug }))
+      return this.#afterWrite(await this.#storage.links.createLink({ ...base, slug: input.slug }))
     }
     // 57^7 ≈ 2·10^12 slugs: a collision is rare, a few retries (growing the length) make it vanish.
     for (let attempt = 0; ; attempt++) {
       try {
-        return this.#afterWrite(await this.#storage.createLink({ ...base, slug: randomSlug(7 + Math.floor(attempt / 2)) }))
+        return this.#afterWrite(await this.#storage.links.createLink({ ...base, slug: randomSlug(7 + Math.floor(attempt / 2)) }))
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'SLUG_TAKEN') || attempt >= 8) throw error
       }
@@ -152,7 +158,7 @@ export class LinkService {
   /** `domain`: a short domain's host; left out, the default domain's link. */
   async get(principal: User, slug: string, domain?: string): Promise<Link> {
     const stored = this.#domains && domain !== undefined ? await this.#domains.storedDomainOf(domain).catch(() => null) : ''
-    const link = stored === null ? undefined : await this.#storage.findLinkBySlug(slug, stored)
+    const link = stored === null ? undefined : await this.#storage.links.findLinkBySlug(slug, stored)
     if (!link || (!principal.isAdmin && link.userId !== principal.id)) throw new AppError('LINK_NOT_FOUND')
     return link
   }
@@ -163,7 +169,7 @@ export class LinkService {
    */
   list(principal: User, options: { limit: number; beforeId?: number; tag?: string; search?: string; all?: boolean }): Promise<Link[]> {
     if (options.all && !principal.isAdmin) throw new AppError('FORBIDDEN', 'Only admins may list all links')
-    return this.#storage.listLinks({
+    return this.#storage.links.listLinks({
       limit: options.limit,
       ...(options.beforeId !== undefined && { beforeId: options.beforeId }),
       ...(options.tag !== undefined && { tag: options.tag }),
@@ -176,14 +182,14 @@ export class LinkService {
     const link = await this.get(principal, slug, domain)
     const now = this.#clock.now()
     const patch: LinkPatch = { ...this.#validate(input, now, requestHost), updatedAt: now }
-    const updated = await this.#storage.updateLink(link.id, patch)
+    const updated = await this.#storage.links.updateLink(link.id, patch)
     if (!updated) throw new AppError('LINK_NOT_FOUND')
     return this.#afterWrite(updated)
   }
 
   async delete(principal: User, slug: string, domain?: string): Promise<Link> {
     const link = await this.get(principal, slug, domain)
-    await this.#storage.deleteLink(link.id)
+    await this.#storage.links.deleteLink(link.id)
     const key = linkKey(link.domain, link.slug)
     this.#cache.delete(key)
     this.#clicksSinceLoad.delete(link.id)

@@ -24,7 +24,7 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
 
   app.get('/api/links/:slug/stats', { schema: { params: SlugParams, querystring: StatsQuery } }, async (request) => {
     const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug, request.query.domain)
-    const stats = await app.linkprint.storage.linkStats(link.id, parseTimeRange(request.query))
+    const stats = await app.linkprint.storage.analytics.linkStats(link.id, parseTimeRange(request.query))
     if (!stats) throw new AppError('LINK_NOT_FOUND')
     return statsJson(stats)
   })
@@ -38,12 +38,12 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
     const range: Required<TimeRange> = { from: parsed.from ?? Math.floor(link.createdAt / bucketMs) * bucketMs, to: parsed.to ?? clock.now() + 1 }
     if ((range.to - range.from) / bucketMs > MAX_BUCKETS) throw new AppError('INVALID_RANGE', `At most ${MAX_BUCKETS} ${interval}s per request`)
     const [series, stats, referrers, sources, bots, countries] = await Promise.all([
-      storage.timeSeries(link.id, range, bucketMs),
-      storage.linkStats(link.id, range),
-      storage.breakdown(link.id, range, 'referrer_host'),
-      storage.breakdown(link.id, range, 'identity_source'),
-      storage.breakdown(link.id, range, 'bot_reason'),
-      storage.breakdown(link.id, range, 'country'),
+      storage.analytics.timeSeries(link.id, range, bucketMs),
+      storage.analytics.linkStats(link.id, range),
+      storage.analytics.breakdown(link.id, range, 'referrer_host'),
+      storage.analytics.breakdown(link.id, range, 'identity_source'),
+      storage.analytics.breakdown(link.id, range, 'bot_reason'),
+      storage.analytics.breakdown(link.id, range, 'country'),
     ])
     // Empty buckets are filled in so a chart needs no gap handling.
     const byStart = new Map(series.map((b) => [b.start, b]))
@@ -76,7 +76,7 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
     async function* lines() {
       if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`
       for (let after = 0; ; ) {
-        const page = await storage.clicksPage(link.id, range, after, EXPORT_PAGE)
+        const page = await storage.clicks.clicksPage(link.id, range, after, EXPORT_PAGE)
         for (const row of page) yield format === 'csv' ? csvLine(exportRow(row)) : `${JSON.stringify(exportRow(row))}\n`
         const last = page.at(-1)
         if (!last || page.length < EXPORT_PAGE) return
