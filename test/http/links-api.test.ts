@@ -14,7 +14,7 @@ for (const dialect of DIALECTS) {
 
     const post = (body: unknown, key = svc.adminKey) => svc.app.inject({ method: 'POST', url: '/api/links', headers: bearer(key), payload: body as object })
 
-    it('creates a link with a random slug and returns the DESIGN.md shape', async () => {
+    it('creates a link with a random slug and returns the documented shape', async () => {
       const res = await post({ url: 'https://example.org/a?b=1' })
       expect(res.statusCode).toBe(201)
       const body = res.json()

@@ -17,7 +17,7 @@ const INTERVAL_MS = { hour: 3_600_000, day: 86_400_000 } as const
 const MAX_BUCKETS = 5_000
 const EXPORT_PAGE = 1_000
 
-/** Stats (DESIGN.md shape), time series with breakdowns, and click exports of one link. */
+/** Stats (the shape in docs/contracts.md), time series with breakdowns, and click exports of one link. */
 export async function analyticsPlugin(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('preHandler', app.requireUser)

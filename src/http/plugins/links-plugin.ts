@@ -38,7 +38,7 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 )
 
-/** The link API of DESIGN.md: create, list, read, update, delete; users see their own links, admins all. */
+/** The link API (docs/contracts.md): create, list, read, update, delete; users see their own links, admins all. */
 export async function linksPlugin(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('preHandler', app.requireUser)
