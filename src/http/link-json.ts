@@ -19,14 +19,14 @@ export function linkJson(link: Link, baseUrl: string, clicks = link.clickCount) 
   }
 }
 
-/** PUBLIC_URL when set; otherwise the scheme and host the request came in on. */
-export function baseUrlOf(request: FastifyRequest): string {
-  return request.server.linkprint.config.publicUrl ?? `${request.protocol}://${request.host}`
+/** A request's base URL: PUBLIC_URL when set; otherwise the scheme and host the request came in on. */
+export function baseUrlFrom(publicUrl: string | undefined): (request: FastifyRequest) => string {
+  return (request) => publicUrl ?? `${request.protocol}://${request.host}`
 }
 
 /** The URL a link is shared as. */
-export function shortUrlOf(link: Link, request: FastifyRequest): string {
-  return `${linkBaseUrl(link, baseUrlOf(request))}/${link.slug}`
+export function shortUrlOf(link: Link, defaultBaseUrl: string): string {
+  return `${linkBaseUrl(link, defaultBaseUrl)}/${link.slug}`
 }
 
 /** A short domain's base URL: its host, with the default domain's scheme. */

@@ -1,5 +1,7 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 import type { Domain } from '../../storage/domains-repository.js'
 
 const HostBody = Type.Object({ host: Type.String({ minLength: 1, maxLength: 260 }) }, { additionalProperties: false })
@@ -10,9 +12,11 @@ const HostParams = Type.Object({ host: Type.String({ minLength: 1, maxLength: 26
  * to pick one for a link. A domain links still use cannot be removed (DOMAIN_IN_USE).
  * DELETE takes the host in the path or, as POST does, in a `{host}` body.
  */
-export async function domainsPlugin(fastify: FastifyInstance) {
+export type DomainsPluginOptions = Pick<Linkprint, 'domains' | 'clock'>
+
+export const domainsPlugin = fp(async function domainsRoutes(fastify: FastifyInstance, services: DomainsPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const { domains, clock } = app.linkprint
+  const { domains, clock } = services
 
   app.get('/api/domains', { preHandler: app.requireUser, schema: { summary: 'The short domains a link may use' } }, async () => ({
     default: domains.defaultHost ?? null,
@@ -32,7 +36,7 @@ export async function domainsPlugin(fastify: FastifyInstance) {
     await domains.remove(request.params.host)
     return reply.code(204).send()
   })
-}
+}, { name: 'linkprint-domains', dependencies: ['linkprint-errors', 'linkprint-authentication'], encapsulate: true })
 
 function domainJson(domain: Domain) {
   return { host: domain.host, createdAt: new Date(domain.createdAt).toISOString() }

@@ -1,5 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 import { AppError } from '../../errors.js'
 import { IMPORT_READERS } from '../../jobs/import/import-readers.js'
 import { importLinks } from '../../jobs/import/import-links.js'
@@ -19,7 +21,9 @@ const FailureSchema = {
  * (src/jobs/import) without ever holding the body: the parsers here hand the request
  * stream over as it is, in this plugin only, so every other route still takes JSON alone.
  */
-export async function linkImportPlugin(app: FastifyInstance) {
+export type LinkImportPluginOptions = Pick<Linkprint, 'links' | 'storage'>
+
+export const linkImportPlugin = fp(async function linkImport(app: FastifyInstance, services: LinkImportPluginOptions) {
   app.addContentTypeParser(['text/csv', 'application/x-ndjson'], (_request, payload, done) => done(null, payload))
 
   app.post('/api/links/import', {
@@ -42,7 +46,7 @@ export async function linkImportPlugin(app: FastifyInstance) {
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
     const body = request.body as Readable | undefined
     if (!body || typeof (body as Readable).pipe !== 'function' || (type !== 'text/csv' && type !== 'application/x-ndjson')) throw new AppError('UNSUPPORTED_MEDIA_TYPE')
-    const { links, storage } = app.linkprint
+    const { links, storage } = services
     return importLinks({
       input: body,
       reader: type === 'text/csv' ? IMPORT_READERS.linkprint : IMPORT_READERS['linkprint-ndjson'],
@@ -52,4 +56,4 @@ export async function linkImportPlugin(app: FastifyInstance) {
       requestHost: request.host,
     })
   })
-}
+}, { name: 'linkprint-link-import', dependencies: ['linkprint-errors', 'linkprint-authentication'], encapsulate: true })

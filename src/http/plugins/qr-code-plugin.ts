@@ -1,7 +1,9 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { QR_LIMITS, renderQrCode } from '../../links/qr-code.js'
-import { shortUrlOf } from '../link-json.js'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
+import { baseUrlFrom, shortUrlOf } from '../link-json.js'
 import { principalOf } from './authentication-plugin.js'
 
 const SlugParams = Type.Object({ slug: Type.String({ maxLength: 200 }) })
@@ -20,14 +22,17 @@ const QrQuery = Type.Object(
  * like every other link route. Out-of-bounds values are 400 VALIDATION_FAILED naming the
  * field, from the schema. `?download` names the file, so a plain link saves it.
  */
-export async function qrCodePlugin(fastify: FastifyInstance) {
+export type QrCodePluginOptions = Pick<Linkprint, 'links' | 'config'>
+
+export const qrCodePlugin = fp(async function qrCode(fastify: FastifyInstance, services: QrCodePluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const baseUrlOf = baseUrlFrom(services.config.publicUrl)
   app.addHook('preHandler', app.requireUser)
 
   app.get('/api/links/:slug/qr', { schema: { params: SlugParams, querystring: QrQuery, summary: "The QR code of the link's short URL" } }, async (request, reply) => {
-    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug, request.query.domain)
+    const link = await services.links.get(principalOf(request).user, request.params.slug, request.query.domain)
     const format = request.query.format ?? 'png'
-    const image = await renderQrCode(shortUrlOf(link, request), {
+    const image = await renderQrCode(shortUrlOf(link, baseUrlOf(request)), {
       format,
       size: request.query.size ?? QR_LIMITS.size.default,
       margin: request.query.margin ?? QR_LIMITS.margin.default,
@@ -42,4 +47,4 @@ export async function qrCodePlugin(fastify: FastifyInstance) {
       .header('content-disposition', `inline; filename="${link.slug}-qr.${format}"`)
       .send(image.body)
   })
-}
+}, { name: 'linkprint-qr-code', dependencies: ['linkprint-errors', 'linkprint-authentication'], encapsulate: true })
