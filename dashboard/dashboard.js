@@ -314,6 +314,9 @@
       $('who').textContent = state.me.email
       $('admin-badge').hidden = !state.me.isAdmin
       $('filter-all-label').hidden = !state.me.isAdmin
+      // The monitor reads this tab's sign-in token itself: opened from here, it needs no other.
+      $('monitor-nav').hidden = !state.me.isAdmin
+      void loadDomains()
     }
     const match = /^#\/links\/(.+)$/.exec(location.hash)
     if (match) {
@@ -558,6 +561,20 @@
       // '' is the server's REDIRECT_MODE: null to the API.
       redirectMode: $('f-redirectMode').value || null,
       tags: $('f-tags').value.split(',').map((t) => t.trim()).filter(Boolean),
+      domain: $('f-domain').value,
+    }
+  }
+
+  /** The short domains a link may use; the picker shows only when there is more than the default. */
+  async function loadDomains() {
+    try {
+      const { default: main, domains } = await api('/api/domains')
+      state.domains = domains.map((d) => d.host)
+      const options = [el('option', { value: '' }, main ? `${main} (default)` : 'default domain'), ...state.domains.map((host) => el('option', { value: host }, host))]
+      $('f-domain').replaceChildren(...options)
+      $('domain-label').hidden = state.domains.length === 0
+    } catch {
+      $('domain-label').hidden = true
     }
   }
 
@@ -627,6 +644,7 @@
       if (v.expiresAt) body.expiresAt = v.expiresAt
       if (v.maxClicks !== null) body.maxClicks = v.maxClicks
       if (v.tags.length > 0) body.tags = v.tags
+      if (v.domain) body.domain = v.domain
     }
     $('link-submit').disabled = true
     try {
@@ -854,6 +872,27 @@
       status.textContent = error.status === 401 ? '' : `Export failed: ${error.message}`
     }
   }
+  /** The QR code of the short URL, fetched with the token and saved as a file, like the exports. */
+  async function downloadQr(format) {
+    const link = state.current
+    if (!link) return
+    const status = $('qr-status')
+    try {
+      const onOther = (state.domains ?? []).includes(link.domain)
+      const res = await request(`${linkPath(link.slug)}/qr${query({ format, size: 512, domain: onOther ? link.domain : undefined })}`, { headers: { accept: format === 'png' ? 'image/png' : 'image/svg+xml' } })
+      const url = URL.createObjectURL(await res.blob())
+      const a = el('a', { href: url, download: `${link.slug}-qr.${format}` })
+      document.body.append(a)
+      a.click()
+      a.remove()
+      setTimeout(() => URL.revokeObjectURL(url), 60_000)
+      status.textContent = `Saved ${link.slug}-qr.${format}.`
+    } catch (error) {
+      status.textContent = error.status === 401 ? '' : `QR code failed: ${error.message}`
+    }
+  }
+  $('qr-png').addEventListener('click', () => void downloadQr('png'))
+  $('qr-svg').addEventListener('click', () => void downloadQr('svg'))
   $('export-csv').addEventListener('click', () => void exportClicks('csv'))
   $('export-ndjson').addEventListener('click', () => void exportClicks('ndjson'))
 

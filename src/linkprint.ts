@@ -19,6 +19,7 @@ import type { FingerprintMigration } from './jobs/fingerprint-migration.js'
 import type { IdentityEngine } from './identity/identity-engine.js'
 import type { IdentityStateLoad, IdentityStateLoadOptions } from './identity/identity-state-loader.js'
 import type { RedisIdentityReplication } from './identity/redis-identity-replication.js'
+import type { DomainDirectory } from './links/domain-directory.js'
 import type { LinkService } from './links/link-service.js'
 import { createMetrics, type Metrics } from './metrics/metrics.js'
 import type { RetentionJob } from './privacy/retention-job.js'
@@ -45,6 +46,7 @@ export interface Linkprint {
   readonly storage: Repositories
   readonly keys: SecretKeys
   readonly links: LinkService
+  readonly domains: DomainDirectory
   readonly writer: ClickWriter
   readonly auth: Authenticator
   /** Seed 000's sessions and tokens (Redis when REDIS_URL is set, the database otherwise); the HTTP plugin is src/sessions/sessions-plugin.ts. */
@@ -121,7 +123,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const metrics: Metrics = createMetrics({ queueDepth: () => writer.pending, retentionLastRun: () => retention.lastCompletedAt, replication: () => identity.replication })
   // Redis outages logged as changes of state, once each, not once per failed attempt or request.
   const redisLog = new RedisOutageLog(() => options.log)
-  const { links, invalidation } = await createLinks(config, { storage, clock, ownHosts: options.ownHosts, pendingClicks: (linkId) => writer.pendingHumanClicks(linkId), redisLog })
+  const { links, domains, invalidation } = await createLinks(config, { storage, clock, ownHosts: options.ownHosts, pendingClicks: (linkId) => writer.pendingHumanClicks(linkId), redisLog })
   const identity = await createIdentity(config, { ...options, redisLog })
   const { geoDatabase, geo } = await createGeo(config, clock)
   const fingerprinting = await createFingerprinting(storage.settings)
@@ -134,7 +136,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const { retention, visitorData } = createRetention(config, { storage, writer, clock, identity: identity.engine, metrics, retention: options.retention, onError })
 
   return {
-    config, clock, storage, keys, links, writer, metrics, clickEnvironment, geoDatabase, identityLoad, sessions, sourceMonitor, fingerprinting, retention, visitorData,
+    config, clock, storage, keys, links, domains, writer, metrics, clickEnvironment, geoDatabase, identityLoad, sessions, sourceMonitor, fingerprinting, retention, visitorData,
     identity: identity.engine,
     identityReplication: identity.replication,
     fingerprintMigration: migration,

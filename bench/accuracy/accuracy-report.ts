@@ -141,7 +141,7 @@ export function accuracyReport(results: readonly RunResult[], opts: { seed: stri
   lines.push('')
   lines.push('## What is measured')
   lines.push('')
-  lines.push('A seeded simulator generates traffic with known truth — person → devices → browser installs → private windows — in the replay format of DESIGN.md, and `linkprint replay --decisions` runs it through the same pipeline as the server. On **human clicks** (truth `bot=false`):')
+  lines.push('A seeded simulator generates traffic with known truth — person → devices → browser installs → private windows — in the replay format of docs/contracts.md, and `linkprint replay --decisions` runs it through the same pipeline as the server. On **human clicks** (truth `bot=false`):')
   lines.push('')
   lines.push('- **dev MAPE**: per link, |distinct predicted device ids − distinct true devices| / true, averaged over links. **dev total**: (Σ predicted − Σ true) / Σ true over links; positive = over-counting.')
   lines.push('- **device P/R/F1**: B-cubed precision/recall/F1 of device ids against true devices; **browser P/R/F1** the same for browser ids against true browser installs (an in-app browser is its own install; a private window belongs to its install).')

@@ -1,5 +1,5 @@
 /**
- * The shapes that cross file boundaries: the replay lines of DESIGN.md
+ * The shapes that cross file boundaries: the replay lines of docs/contracts.md
  * ("Replay"), the truth lines the simulator writes beside them, and the
  * decision lines that `linkprint replay --decisions` and every baseline emit.
  * They live together (the one exception to one-concept-per-file) because they

@@ -63,7 +63,7 @@ export class Bridge {
   /** The page for this request, whose click is held from now on. */
   page(input: ClickInput, link: Link, referrerHost: string | null): { body: string; headers: Readonly<Record<string, string>> } {
     const { token, visit } = this.#tokens.issue(link.id, input.ts, referrerHost)
-    this.#held.hold({ visit, slug: link.slug, input })
+    this.#held.hold({ visit, slug: link.slug, domain: link.domain, input })
     return { body: bridgePage({ slug: link.slug, token, target: link.url }, this.#script), headers: this.#headers }
   }
 

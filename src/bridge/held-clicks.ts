@@ -5,6 +5,8 @@ import type { BridgeVisit } from './bridge-token.js'
 export interface HeldClick {
   readonly visit: BridgeVisit
   readonly slug: string
+  /** The link's short domain ('' the default): a slug is unique per domain. */
+  readonly domain: string
   /** The bridge request itself (its time, address and headers): what the plain click would have been. */
   readonly input: ClickInput
 }

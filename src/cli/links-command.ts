@@ -3,10 +3,12 @@ import { loadConfig } from '../config/config.js'
 import { linkJson } from '../http/link-json.js'
 import type { Command } from './main.js'
 import { actingUser, withLinkprint } from './open-linkprint.js'
+import { linksImportCommand } from './links-import-command.js'
 import { table } from './table.js'
 
 export const linksCommand: Command = async (args, io) => {
   const [sub, ...rest] = args
+  if (sub === 'import') return linksImportCommand(rest, io, io.env)
   const { values, positionals } = parseArgs({ args: rest, options: { slug: { type: 'string' }, user: { type: 'string' }, 'redirect-mode': { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true })
   const baseUrl = loadConfig(io.env).publicUrl ?? `http://localhost:${io.env.PORT ?? 3000}`
   if (sub === 'add') {
@@ -37,6 +39,6 @@ export const linksCommand: Command = async (args, io) => {
       return 0
     })
   }
-  io.err('Usage: linkprint links add <url> [--slug s] | linkprint links list')
+  io.err('Usage: linkprint links add <url> [--slug s] | linkprint links list | linkprint links import <file>')
   return 2
 }

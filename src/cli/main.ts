@@ -33,6 +33,8 @@ Commands:
   migrate [--down] [--status]   apply pending migrations, roll back one step, or list them
   links add <url> [--slug s] [--user email] [--json]
   links list [--user email] [--json]
+  links import <file> [--from bitly|shlink|kutt|yourls] [--user email] [--domain host] [--json]
+                                bulk import (CSV with a header, NDJSON, or another shortener's export)
   user add <email> [--admin] [--password p] [--json]
   stats [<slug>] [--json]       clicks and unique visitors per link
   replay <events.ndjson> [--decisions out.ndjson]

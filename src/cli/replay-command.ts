@@ -7,7 +7,7 @@ import { ReplayClock } from '../replay/replay-clock.js'
 import { replay } from '../replay/replay.js'
 import type { Command } from './main.js'
 
-/** linkprint replay <events.ndjson> [--decisions out.ndjson] — DESIGN.md "Replay". */
+/** linkprint replay <events.ndjson> [--decisions out.ndjson] — docs/contracts.md, "Replay". */
 export const replayCommand: Command = async (args, io) => {
   const { values, positionals } = parseArgs({ args, options: { decisions: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true })
   const [file] = positionals

@@ -74,7 +74,7 @@ export function defaultIdentityContexts(heapLimitBytes: number): number {
   return Math.max(10_000, Math.min(500_000, Math.floor(heapLimitBytes / 4 / CONTEXT_BYTES)))
 }
 
-/** Environment names are the seeds' (DESIGN.md); unknown values fail at start, not at the first click. */
+/** Environment names are the seeds' (docs/contracts.md, Environment); unknown values fail at start, not at the first click. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: int(env, 'PORT', 3000, 0, 65535),

@@ -1,3 +1,7 @@
+import { domainsPlugin } from './plugins/domains-plugin.js'
+import { linkImportPlugin } from './plugins/link-import-plugin.js'
+import { openapiPlugin } from './plugins/openapi-plugin.js'
+import { qrCodePlugin } from './plugins/qr-code-plugin.js'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Linkprint } from '../linkprint.js'
 import { adminVisitorsPlugin } from './plugins/admin-visitors-plugin.js'
@@ -61,13 +65,18 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   // uses (fastify-plugin `dependencies`, checked here at start-up).
   const lp = linkprint
   await app.register(errorHandlingPlugin)
+  // Before every route: its onRoute hook builds the OpenAPI document from them.
+  await app.register(openapiPlugin)
   await app.register(authenticationPlugin, pick(lp, 'auth'))
   await app.register(visitorSessionsPlugin, pick(lp, 'sessions', 'clickEnvironment'))
   await app.register(healthPlugin, pick(lp, 'storage', 'writer'))
   await app.register(metricsPlugin, pick(lp, 'metrics', 'config'))
   await app.register(authRoutesPlugin, pick(lp, 'auth'))
   await app.register(linksPlugin, pick(lp, 'links', 'storage', 'writer', 'config'))
+  await app.register(linkImportPlugin, pick(lp, 'links', 'storage'))
   await app.register(analyticsPlugin, pick(lp, 'links', 'storage', 'clock', 'geoDatabase'))
+  await app.register(qrCodePlugin, pick(lp, 'links', 'config'))
+  await app.register(domainsPlugin, pick(lp, 'domains', 'clock'))
   await app.register(fingerprintMigrationPlugin, pick(lp, 'fingerprintMigration'))
   await app.register(robustFingerprintDebugPlugin, pick(lp, ...DEBUG_PARTS, 'links', 'clock'))
   await app.register(robustFingerprintMonitorPlugin, pick(lp, ...DEBUG_PARTS, 'clock'))
@@ -78,7 +87,7 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   await app.register(fingerprintTestPagePlugin, pick(lp, 'config'))
   await app.register(adminVisitorsPlugin, pick(lp, 'visitorData', 'metrics'))
   await app.register(retentionPlugin, pick(lp, 'retention'))
-  await app.register(redirectPlugin, pick(lp, 'links', 'writer', 'metrics', 'clickEnvironment', 'clock', 'config', 'reclassify', 'keys'))
+  await app.register(redirectPlugin, pick(lp, 'links', 'domains', 'writer', 'metrics', 'clickEnvironment', 'clock', 'config', 'reclassify', 'keys'))
   return app
 }
 

@@ -13,10 +13,13 @@ export const DASHBOARD_SCRIPT_PATH = `${DASHBOARD_ASSETS_PREFIX}dashboard.js`
  */
 const ASSET_DIR = new URL('../../dashboard/', import.meta.url)
 
+export const DASHBOARD_FAVICON_PATH = `${DASHBOARD_ASSETS_PREFIX}favicon.svg`
+
 export interface DashboardAssets {
   readonly html: string
   readonly script: string
   readonly csp: string
+  readonly favicon: string
 }
 
 /**
@@ -25,9 +28,10 @@ export interface DashboardAssets {
  * to show beside a country breakdown.
  */
 export async function loadDashboardAssets(geoAttribution: string): Promise<DashboardAssets> {
-  const [shell, css, script] = await Promise.all(['index.html', 'dashboard.css', 'dashboard.js'].map((f) => readFile(new URL(f, ASSET_DIR), 'utf8')))
+  const [shell, css, script, favicon] = await Promise.all(['index.html', 'dashboard.css', 'dashboard.js', 'favicon.svg'].map((f) => readFile(new URL(f, ASSET_DIR), 'utf8')))
   const html = shell!
     .replace('<!--style-->', () => `<style>${css!}</style>`)
     .replace('<!--geo-credit-->', () => escapeHtml(geoAttribution))
-  return { html, script: script!, csp: pageCsp(css!, { trustedTypes: true }) }
+  // img-src 'self': the favicon.
+  return { html, script: script!, favicon: favicon!, csp: pageCsp(css!, { trustedTypes: true, images: true }) }
 }

@@ -16,7 +16,7 @@ const GEO_TIERS: Readonly<Record<GeoSource, number>> = { edge: 1, database: 2, a
 /** A link no click can be counted on: `action=test` without a slug. */
 const NO_LINK: Link = {
   id: 0, slug: '', url: 'https://example.invalid/', userId: 0, createdAt: 0, updatedAt: 0,
-  expiresAt: null, maxClicks: null, redirectStatus: 302, redirectMode: null, tags: [], clickCount: 0,
+  expiresAt: null, maxClicks: null, redirectStatus: 302, redirectMode: null, tags: [], clickCount: 0, domain: '',
 }
 
 /** What the debug API and the monitor read of the running service. */

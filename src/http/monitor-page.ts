@@ -18,44 +18,79 @@ export const MONITOR_CSP = pageCsp(STYLE, { images: true })
 
 /**
  * The page's one script, served from MONITOR_SCRIPT_PATH (no inline script anywhere).
- * A browser cannot send `Authorization` on a navigation, so the refusal page asks for an
- * admin token (an API key or access token), keeps it in sessionStorage for this tab, and
- * fetches the page with it; the server-rendered answer replaces the body as parsed HTML
- * — everything in it was escaped on the server. "Refresh" repeats the fetch.
+ * A browser cannot send `Authorization` on a navigation, so the script fetches the page
+ * with the token the dashboard's sign-in keeps in this tab's sessionStorage (the dashboard
+ * links here in the same tab); without one, the refusal page points at the dashboard and
+ * also takes a pasted admin API key. The server-rendered answer replaces the body as
+ * parsed HTML — everything in it was escaped on the server. Migrate and rollback POST to
+ * the migration API with the same token; a running job's progress is read every second.
  */
 export const MONITOR_SCRIPT = `'use strict'
 ;(() => {
   const KEY = 'linkprint.monitor.token'
-  async function load(token) {
-    const res = await fetch(location.pathname, { headers: { authorization: 'Bearer ' + token }, credentials: 'same-origin', cache: 'no-store' })
+  const DASHBOARD_KEY = 'linkprint.dashboard.token'
+  const API = '/api/admin/migrate-fingerprinting'
+  const token = () => sessionStorage.getItem(DASHBOARD_KEY) || sessionStorage.getItem(KEY)
+  let polling = null
+  async function load(value) {
+    const res = await fetch(location.pathname, { headers: { authorization: 'Bearer ' + value }, credentials: 'same-origin', cache: 'no-store' })
     const doc = new DOMParser().parseFromString(await res.text(), 'text/html')
-    if (res.ok) sessionStorage.setItem(KEY, token)
+    if (res.ok) { if (value !== sessionStorage.getItem(DASHBOARD_KEY)) sessionStorage.setItem(KEY, value) }
     else sessionStorage.removeItem(KEY)
     document.title = doc.title
     document.body.replaceWith(document.adoptNode(doc.body))
     bind()
   }
+  function show(job) {
+    const state = document.getElementById('job-state')
+    const bar = document.getElementById('job-progress')
+    if (!state || !bar) return
+    const pct = job.total > 0 ? Math.min(100, Math.round(job.processed / job.total * 100)) : job.state === 'done' ? 100 : 0
+    state.textContent = job.state + ': ' + job.processed + ' of ' + job.total + ' clicks' + (job.error ? ' (' + job.error + ')' : '')
+    bar.value = pct
+    bar.textContent = pct + '%'
+  }
+  async function migration(method, action) {
+    const res = await fetch(API, { method, headers: Object.assign({ authorization: 'Bearer ' + token() }, action ? { 'content-type': 'application/json' } : {}), body: action ? JSON.stringify({ action }) : undefined, cache: 'no-store' })
+    const body = await res.json().catch(() => null)
+    const message = document.getElementById('migration-message')
+    if (!res.ok) { if (message) message.textContent = (body && body.error && body.error.message) || ('HTTP ' + res.status); return null }
+    if (message) message.textContent = ''
+    show(body.job)
+    return body
+  }
+  function poll() {
+    if (polling) return
+    polling = setInterval(async () => {
+      const status = await migration('GET')
+      if (!status || (status.job.state !== 'running' && status.job.state !== 'starting')) { clearInterval(polling); polling = null; const t = token(); if (t) load(t) }
+    }, 1000)
+  }
   function bind() {
     const form = document.getElementById('token-form')
     if (form) form.addEventListener('submit', (e) => {
       e.preventDefault()
-      const token = document.getElementById('token').value.trim()
-      if (token) load(token)
+      const value = document.getElementById('token').value.trim()
+      if (value) load(value)
     })
     const refresh = document.getElementById('refresh')
-    if (refresh) refresh.addEventListener('click', () => {
-      const token = sessionStorage.getItem(KEY)
-      if (token) load(token)
-      else location.reload()
-    })
+    if (refresh) refresh.addEventListener('click', () => { const t = token(); if (t) load(t); else location.reload() })
     const forget = document.getElementById('forget')
-    if (forget) forget.addEventListener('click', () => {
-      sessionStorage.removeItem(KEY)
-      location.reload()
-    })
+    if (forget) forget.addEventListener('click', () => { sessionStorage.removeItem(KEY); location.reload() })
+    for (const [id, action, question] of [['migrate', 'migrate', 'Recompute every stored click with the current algorithm?'], ['rollback', 'rollback', 'Serve the legacy numbers again?']]) {
+      const button = document.getElementById(id)
+      if (button) button.addEventListener('click', async () => {
+        if (!confirm(question)) return
+        const status = await migration('POST', action)
+        if (status && action === 'migrate') poll()
+        else if (status) { const t = token(); if (t) load(t) }
+      })
+    }
+    const state = document.getElementById('job-state')
+    if (state && (state.dataset.state === 'running' || state.dataset.state === 'starting')) poll()
   }
   bind()
-  const saved = sessionStorage.getItem(KEY)
+  const saved = token()
   if (saved && document.getElementById('token-form')) load(saved)
 })()
 `
@@ -66,8 +101,8 @@ function htmlDocument(title: string, body: string): string {
 
 /** What a visitor without an admin credential gets: no data, a form for a token. */
 export function refusalPage(status: 401 | 403): string {
-  const text = status === 401 ? 'This page is for administrators. Enter an admin API key or access token; it stays in this browser tab only.' : 'Your credentials are valid but not an administrator’s.'
-  return htmlDocument('Robust fingerprint monitor', `<h1>Robust fingerprint monitor</h1><p>${escapeHtml(text)}</p>
+  const text = status === 401 ? 'This page is for administrators. Sign in on the dashboard and open it from there, or enter an admin API key; it stays in this browser tab only.' : 'Your credentials are valid but not an administrator’s.'
+  return htmlDocument('Robust fingerprint monitor', `<h1>Robust fingerprint monitor</h1><p>${escapeHtml(text)}</p><p><a href="/dashboard">Sign in on the dashboard</a></p>
 <form id="token-form" autocomplete="off"><label>Admin token <input type="password" id="token" required maxlength="4096"></label><button type="submit">Open</button></form>`)
 }
 
@@ -126,7 +161,8 @@ export function monitorPage(d: MonitorData): string {
       state: job.state, processed: job.processed, total: job.total, skipped: job.skipped, rate: job.clicksPerSecond, resumes: job.resumes,
       startedAt: job.startedAt, finishedAt: job.finishedAt, error: job.error,
     }], [['state', 'Job'], ['processed', 'Processed'], ['total', 'Total'], ['skipped', 'Skipped'], ['rate', 'Clicks/s'], ['resumes', 'Resumes'], ['startedAt', 'Started'], ['finishedAt', 'Finished'], ['error', 'Error']]),
-    `<progress max="100" value="${escapeHtml(pct)}" title="${escapeHtml(pct)}%">${escapeHtml(pct)}%</progress>`,
+    `<p><progress id="job-progress" max="100" value="${escapeHtml(pct)}" title="${escapeHtml(pct)}%">${escapeHtml(pct)}%</progress> <span id="job-state" data-state="${escapeHtml(job.state)}">${escapeHtml(job.state)}: ${escapeHtml(job.processed)} of ${escapeHtml(job.total)} clicks</span></p>`,
+    `<p><button type="button" id="migrate">Migrate to the robust algorithm</button> <button type="button" id="rollback">Roll back to legacy</button> <span id="migration-message" class="error" role="alert"></span></p>`,
     `<h2>Unique visitors, all links</h2>`,
     table([
       { algorithm: 'legacy (cookie, else address + user agent)', browsers: s.unique.legacy, devices: s.unique.legacy },

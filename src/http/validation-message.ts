@@ -51,9 +51,11 @@ function describe(group: readonly SchemaError[]): string {
   return 'does not match any allowed form'
 }
 
-/** Ajv's own words, but for the empty update ("must NOT have fewer than 1 properties"). */
+/** Ajv's own words, but for the empty update ("must NOT have fewer than 1 properties") and an unknown field. */
 function plainMessage(error: SchemaError): string {
   if (error.keyword === 'minProperties' && error.params?.limit === 1) return 'must name at least one field'
+  // Ajv's "must NOT have additional properties" leaves the user to guess which one.
+  if (error.keyword === 'additionalProperties' && typeof error.params?.additionalProperty === 'string') return `has no field "${error.params.additionalProperty}"`
   return error.message ?? 'is not valid'
 }
 

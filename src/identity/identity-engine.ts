@@ -155,7 +155,7 @@ export class IdentityEngine {
     if (s.newCookieId) return { key: s.newCookieId, source: s.sdkDevice ? 'client_header' : 'server_generated' }
     // No cookie may be set (strict privacy, DNT, GPC): the browser on this network within
     // the UTC day stands in for the storage context — the span strict mode's salt rotates
-    // on (DESIGN.md: daily, as cookieless analytics do), so one visitor is one visitor a
+    // on (docs/contracts.md, Privacy: daily, as cookieless analytics do), so one visitor is one visitor a
     // day and never followed into the next.
     const session = hash('sha256', [s.prefixHash, s.userAgent, s.language, s.accept, Math.floor(s.ts / DAY)].join('\u0001'), 'base64url')
     return { key: `s_${session.slice(0, 20)}`, source: s.sdkDevice ? 'client_header' : 'request_cache' }

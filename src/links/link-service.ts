@@ -2,10 +2,11 @@ import type { Clock } from '../clock.js'
 import type { RedirectMode } from '../config/config.js'
 import { AppError } from '../errors.js'
 import type { LinksRepository } from '../storage/links-repository.js'
-import type { Link, LinkPatch, RedirectStatus } from '../storage/storage.js'
+import type { Link, LinkPatch, NewLink, RedirectStatus } from '../storage/storage.js'
 import type { User } from '../storage/storage.js'
 import { LruCache } from '../signals/lru-cache.js'
 import { isDatabaseUnavailable } from '../storage/database-unavailable.js'
+import type { DomainDirectory } from './domain-directory.js'
 import { assertValidSlug, randomSlug } from './slug.js'
 import { normaliseTargetUrl } from './target-url.js'
 
@@ -17,9 +18,16 @@ export interface LinkInput {
   redirectStatus?: RedirectStatus
   redirectMode?: RedirectMode | null
   tags?: string[]
+  /** A short domain's host; the default domain when left out. */
+  domain?: string
 }
 
-export type LinkUpdate = Partial<Omit<LinkInput, 'slug'>>
+export type LinkUpdate = Partial<Omit<LinkInput, 'slug' | 'domain'>>
+
+/** The link cache's key, also what other instances are told to forget: the domain ('' default) and the slug. */
+export function linkKey(domain: string, slug: string): string {
+  return `${domain}/${slug}`
+}
 
 export const MAX_TAGS = 20
 /** While the database is down, how often a stale cached link is checked again. */
@@ -48,7 +56,8 @@ export class LinkService {
   /** Human clicks seen since each cached link was read from the database. */
   readonly #clicksSinceLoad = new Map<number, number>()
   readonly #pendingClicks: (linkId: number) => number
-  readonly #onChanged: ((slug: string) => Promise<void>) | undefined
+  readonly #onChanged: ((key: string) => Promise<void>) | undefined
+  readonly #domains: Pick<DomainDirectory, 'storedDomainOf'> | undefined
 
   constructor(options: {
     storage: LinkServiceStorage
@@ -58,8 +67,10 @@ export class LinkService {
     ownHosts: () => readonly string[]
     /** Human clicks queued or being written for a link; the database count does not have them yet. */
     pendingClicks: (linkId: number) => number
-    /** A link was created, changed or deleted here: other instances' caches must let go of it (links/redis-link-invalidation.ts). */
-    onChanged?: (slug: string) => Promise<void>
+    /** A link was created, changed or deleted here: other instances' caches must let go of it (links/redis-link-invalidation.ts); `key` is linkKey's. */
+    onChanged?: (key: string) => Promise<void>
+    /** The short domains; without it every link is on the default domain. */
+    domains?: Pick<DomainDirectory, 'storedDomainOf'>
   }) {
     this.#storage = options.storage
     this.#clock = options.clock
@@ -70,22 +81,24 @@ export class LinkService {
     this.#ownHosts = options.ownHosts
     this.#pendingClicks = options.pendingClicks
     this.#onChanged = options.onChanged
+    this.#domains = options.domains
   }
 
-  /** Another instance changed the link: the next redirect reads it again. */
-  forget(slug: string): void {
-    this.#cache.delete(slug)
+  /** Another instance changed the link (linkKey's key): the next redirect reads it again. */
+  forget(key: string): void {
+    this.#cache.delete(key)
   }
 
-  /** Synchronous on a cache hit: the redirect's common case never awaits. */
-  lookup(slug: string): Link | null | Promise<Link | null> {
-    const cached = this.#cache.get(slug)
+  /** Synchronous on a cache hit: the redirect's common case never awaits. `domain`: '' the default. */
+  lookup(slug: string, domain = ''): Link | null | Promise<Link | null> {
+    const key = linkKey(domain, slug)
+    const cached = this.#cache.get(key)
     if (cached !== undefined && (this.#ttlMs === 0 || Date.now() - cached.loadedAt < this.#ttlMs)) return cached.link
-    return this.#storage.links.findLinkBySlug(slug).then(
+    return this.#storage.links.findLinkBySlug(slug, domain).then(
       (link) => {
         const found = link ?? null
         if (found) this.#clicksSinceLoad.set(found.id, this.#pendingClicks(found.id))
-        this.#cache.set(slug, { link: found, loadedAt: Date.now() })
+        this.#cache.set(key, { link: found, loadedAt: Date.now() })
         return found
       },
       (error: unknown) => {
@@ -93,7 +106,7 @@ export class LinkService {
         // the next lookup asks the database again. An unknown slug gets the error (503).
         if (!cached?.link || !isDatabaseUnavailable(error)) throw error
         // Asked again in a second, not on every redirect: each ask may wait for a connection timeout.
-        this.#cache.set(slug, { link: cached.link, loadedAt: Date.now() - this.#ttlMs + STALE_RETRY_MS })
+        this.#cache.set(key, { link: cached.link, loadedAt: Date.now() - this.#ttlMs + STALE_RETRY_MS })
         return cached.link
       },
     )
@@ -132,7 +145,8 @@ export class LinkService {
   async create(owner: User, input: LinkInput, requestHost?: string): Promise<Link> {
     const now = this.#clock.now()
     const fields = this.#validate(input, now, requestHost)
-    const base = { url: fields.url!, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, redirectMode: fields.redirectMode ?? null, tags: fields.tags ?? [] }
+    const domain = this.#domains ? await this.#domains.storedDomainOf(input.domain) : ''
+    const base = { url: fields.url!, domain, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, redirectMode: fields.redirectMode ?? null, tags: fields.tags ?? [] }
     if (input.slug !== undefined) {
       assertValidSlug(input.slug)
       return this.#afterWrite(await this.#storage.links.createLink({ ...base, slug: input.slug }))
@@ -147,8 +161,22 @@ export class LinkService {
     }
   }
 
-  async get(principal: User, slug: string): Promise<Link> {
-    const link = await this.#storage.links.findLinkBySlug(slug)
+  /**
+   * A link checked as create checks it, not written: what a bulk import inserts many at a
+   * time. The slug is random when the input has none.
+   */
+  async prepare(owner: User, input: LinkInput, requestHost?: string): Promise<NewLink> {
+    const now = this.#clock.now()
+    const fields = this.#validate(input, now, requestHost)
+    if (input.slug !== undefined) assertValidSlug(input.slug)
+    const domain = this.#domains ? await this.#domains.storedDomainOf(input.domain) : ''
+    return { slug: input.slug ?? randomSlug(8), domain, url: fields.url!, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, tags: fields.tags ?? [] }
+  }
+
+  /** `domain`: a short domain's host; left out, the default domain's link. */
+  async get(principal: User, slug: string, domain?: string): Promise<Link> {
+    const stored = this.#domains && domain !== undefined ? await this.#domains.storedDomainOf(domain).catch(() => null) : ''
+    const link = stored === null ? undefined : await this.#storage.links.findLinkBySlug(slug, stored)
     if (!link || (!principal.isAdmin && link.userId !== principal.id)) throw new AppError('LINK_NOT_FOUND')
     return link
   }
@@ -168,8 +196,8 @@ export class LinkService {
     })
   }
 
-  async update(principal: User, slug: string, input: LinkUpdate, requestHost?: string): Promise<Link> {
-    const link = await this.get(principal, slug)
+  async update(principal: User, slug: string, input: LinkUpdate, requestHost?: string, domain?: string): Promise<Link> {
+    const link = await this.get(principal, slug, domain)
     const now = this.#clock.now()
     const patch: LinkPatch = { ...this.#validate(input, now, requestHost), updatedAt: now }
     const updated = await this.#storage.links.updateLink(link.id, patch)
@@ -177,18 +205,29 @@ export class LinkService {
     return this.#afterWrite(updated)
   }
 
-  async delete(principal: User, slug: string): Promise<Link> {
-    const link = await this.get(principal, slug)
+  async delete(principal: User, slug: string, domain?: string): Promise<Link> {
+    const link = await this.get(principal, slug, domain)
     await this.#storage.links.deleteLink(link.id)
-    this.#cache.delete(slug)
+    const key = linkKey(link.domain, link.slug)
+    this.#cache.delete(key)
     this.#clicksSinceLoad.delete(link.id)
-    await this.#onChanged?.(slug)
+    await this.#onChanged?.(key)
     return link
   }
 
+  /**
+   * New links written in bulk (an import): a miss cached here before they existed must not
+   * hide them. Other instances are not told link by link (a hundred thousand messages);
+   * a miss they cached lasts LINK_CACHE_TTL_MS at most.
+   */
+  created(links: ReadonlyArray<Pick<Link, 'domain' | 'slug'>>): void {
+    for (const link of links) this.#cache.delete(linkKey(link.domain, link.slug))
+  }
+
   async #afterWrite(link: Link): Promise<Link> {
-    this.#cache.delete(link.slug)
-    await this.#onChanged?.(link.slug)
+    const key = linkKey(link.domain, link.slug)
+    this.#cache.delete(key)
+    await this.#onChanged?.(key)
     return link
   }
 

@@ -35,7 +35,7 @@ export interface VisitorDataOptions {
 const KEY_SLICE = 500
 
 /**
- * Per-visitor export and deletion (DESIGN.md, Privacy). A visitor is a cookie jar or, for
+ * Per-visitor export and deletion (docs/contracts.md, Privacy). A visitor is a cookie jar or, for
  * an operator, a device cluster: one person's browsers and private windows, as the
  * identity engine joined them (VisitorScope). Clicks
  * are found through their storage context (clicks.fingerprint_id, indexed), never by a

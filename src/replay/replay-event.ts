@@ -26,7 +26,7 @@ const MAX_HEADERS = 64
 const MAX_HEADER_VALUE = 8192
 
 /**
- * One line of a replay file (DESIGN.md "Replay"), checked field by field: a recorded
+ * One line of a replay file (docs/contracts.md, "Replay"), checked field by field: a recorded
  * file is input like any other, and a bad line is reported, never half-applied.
  */
 export function parseReplayEvent(line: string): ReplayEvent | { error: string } {
@@ -44,7 +44,7 @@ export function parseReplayEvent(line: string): ReplayEvent | { error: string } 
   }
   if (e.type !== 'click') return { error: `unknown type ${JSON.stringify(e.type)}` }
   if (typeof e.id !== 'string' || e.id.length === 0 || e.id.length > 200) return { error: 'a click needs a string "id"' }
-  // DESIGN.md writes ISO 8601; epoch milliseconds, what most recorders keep, mean the same instant.
+  // The replay format writes ISO 8601; epoch milliseconds, what most recorders keep, mean the same instant.
   const ts = typeof e.ts === 'string' ? Date.parse(e.ts) : typeof e.ts === 'number' && Number.isInteger(e.ts) ? e.ts : NaN
   if (!Number.isFinite(ts) || ts < 0) return { error: `"ts" must be an ISO 8601 time or epoch milliseconds` }
   // A time no click can have (1e300 ms): stored, it broke the link's export at that row.

@@ -125,7 +125,7 @@ export async function replay(options: {
     }
     summary.clicks++
     last = null
-    const status = await send(app, clock, jars, event)
+    const status = await send(app, clock, jars, event, linkprint.domains.defaultHost)
     if (status >= 300 && status < 400) summary.redirected++
     const done = last as Pending | null
     if (done) {
@@ -158,7 +158,7 @@ export async function replay(options: {
   return summary
 }
 
-async function send(app: FastifyInstance, clock: ReplayClock, jars: Map<string, CookieJar>, event: ReplayClick): Promise<number> {
+async function send(app: FastifyInstance, clock: ReplayClock, jars: Map<string, CookieJar>, event: ReplayClick, defaultHost: string | undefined): Promise<number> {
   clock.set(event.ts)
   const url = `${BASE}${event.path}`
   let jar = event.jar === null ? null : jars.get(event.jar)
@@ -167,7 +167,8 @@ async function send(app: FastifyInstance, clock: ReplayClock, jars: Map<string, 
   const response = await app.inject({
     method: event.method,
     url: event.path,
-    headers: { ...event.headers, ...(cookie && { cookie }) },
+    // Recorded links are on the default domain: the host it answers on (any, without PUBLIC_URL).
+    headers: { ...event.headers, ...(cookie && { cookie }), ...(defaultHost && { host: defaultHost }) },
     remoteAddress: event.ip,
   })
   const setCookie = response.headers['set-cookie']

@@ -10,6 +10,7 @@ export interface Database {
   api_keys: ApiKeysTable
   sessions: SessionsTable
   links: LinksTable
+  domains: DomainsTable
   clicks: ClicksTable
   enhanced_fingerprints: EnhancedFingerprintsTable
   fingerprint_correlations: FingerprintCorrelationsTable
@@ -69,6 +70,15 @@ export interface LinksTable {
   tags: string
   /** Human clicks only: bots never count against a limit. */
   click_count: Generated<number>
+  /** A host of the domains table, or '' for the default domain (migration 007). */
+  domain: Generated<string>
+}
+
+export interface DomainsTable {
+  id: Generated<number>
+  /** Lower-case host, with its port when not the scheme's default. */
+  host: string
+  created_at: number
 }
 
 export interface ClicksTable {

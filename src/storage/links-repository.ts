@@ -20,6 +20,7 @@ export class LinksRepository {
         .insertInto('links')
         .values({
           slug: link.slug,
+          domain: link.domain ?? '',
           url: link.url,
           user_id: link.userId,
           created_at: link.createdAt,
@@ -39,8 +40,9 @@ export class LinksRepository {
     }
   }
 
-  async findLinkBySlug(slug: string): Promise<Link | undefined> {
-    const row = await this.#db.selectFrom('links').selectAll().where('slug', '=', slug).executeTakeFirst()
+  /** `domain`: '' (the default domain) unless given. */
+  async findLinkBySlug(slug: string, domain = ''): Promise<Link | undefined> {
+    const row = await this.#db.selectFrom('links').selectAll().where('domain', '=', domain).where('slug', '=', slug).executeTakeFirst()
     return row && toLink(row)
   }
 
@@ -103,6 +105,7 @@ function toLink(row: Selectable<LinksTable>): Link {
     redirectMode: row.redirect_mode === 'direct' || row.redirect_mode === 'bridge' ? row.redirect_mode : null,
     tags: JSON.parse(row.tags) as string[],
     clickCount: Number(row.click_count),
+    domain: row.domain,
   }
 }
 

@@ -4,7 +4,7 @@ import { createPostgresDialect } from './postgres/postgres-dialect.js'
 import { Repositories } from './repositories.js'
 import { createSqliteDialect } from './sqlite/sqlite-dialect.js'
 
-/** `sqlite:<path>` (or `sqlite::memory:`) and `postgres://…`/`postgresql://…`, as DESIGN.md names them. */
+/** `sqlite:<path>` (or `sqlite::memory:`) and `postgres://…`/`postgresql://…`, as docs/contracts.md names them. */
 export function dialectFromUrl(url: string): LinkprintDialect {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')

@@ -2,9 +2,11 @@ import { Kysely, Migrator, type MigrationProvider } from 'kysely'
 import { AnalyticsRepository } from './analytics-repository.js'
 import { ClicksRepository } from './clicks-repository.js'
 import type { Database } from './database.js'
+import { DomainsRepository } from './domains-repository.js'
 import { IdentityRepository } from './identity-repository.js'
 import { KeysRepository } from './keys-repository.js'
 import type { ClickBatchWriter, LinkprintDialect } from './linkprint-dialect.js'
+import { LinkBatchRepository } from './link-batch-repository.js'
 import { LinksRepository } from './links-repository.js'
 import { migrationContext } from './migrations/migration-context.js'
 import { MIGRATIONS } from './migrations/index.js'
@@ -28,6 +30,10 @@ export class Repositories {
   readonly keys: KeysRepository
   readonly sessions: SessionsRepository
   readonly links: LinksRepository
+  /** The short domains besides the default one. */
+  readonly domains: DomainsRepository
+  /** Links inserted many at a time (bulk import). */
+  readonly linkBatches: LinkBatchRepository
   readonly clicks: ClicksRepository
   readonly analytics: AnalyticsRepository
   readonly retention: RetentionRepository
@@ -48,6 +54,8 @@ export class Repositories {
     this.keys = new KeysRepository(db)
     this.sessions = new SessionsRepository(db)
     this.links = new LinksRepository(db, dialect.isUniqueViolation)
+    this.domains = new DomainsRepository(db, dialect.isUniqueViolation)
+    this.linkBatches = new LinkBatchRepository(db)
     this.clicks = new ClicksRepository(db, this.#clickBatchWriter)
     this.analytics = new AnalyticsRepository(db)
     this.retention = new RetentionRepository(db)

@@ -50,12 +50,14 @@ export interface Link {
   redirectMode: RedirectMode | null
   tags: string[]
   clickCount: number
+  /** The host of its short URL: one of the domains table, or '' for the default domain. */
+  domain: string
 }
 
 export type RedirectStatus = 301 | 302 | 307 | 308
 
-/** redirectMode optional: a link made without one follows the server. */
-export type NewLink = Omit<Link, 'id' | 'clickCount' | 'redirectMode'> & { redirectMode?: RedirectMode | null }
+/** redirectMode optional: a link made without one follows the server; `domain` left out: the default domain. */
+export type NewLink = Omit<Link, 'id' | 'clickCount' | 'redirectMode' | 'domain'> & { redirectMode?: RedirectMode | null; domain?: string }
 export type LinkPatch = Partial<Pick<Link, 'url' | 'expiresAt' | 'maxClicks' | 'redirectStatus' | 'redirectMode' | 'tags'>> & { updatedAt: number }
 
 export type NewClick = Omit<ClicksTable, 'id'>

@@ -3,7 +3,7 @@ import { chromium, type Browser as ChromiumBrowser } from 'playwright-core'
 import puppeteer, { type Browser as FirefoxBrowser } from 'puppeteer-core'
 
 /**
- * Debian's browsers (DESIGN.md): Chromium driven by playwright-core, Firefox ESR by
+ * Debian's browsers (docs/development.md): Chromium driven by playwright-core, Firefox ESR by
  * puppeteer-core over WebDriver BiDi. Nothing here downloads a browser.
  */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'

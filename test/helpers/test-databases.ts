@@ -35,7 +35,7 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
   try {
     await admin.connect()
   } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}; start it (DESIGN.md) or set LINKPRINT_TEST_DIALECTS=sqlite for a local run: ${String(error)}`)
+    throw new Error(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}; start it (docs/development.md) or set LINKPRINT_TEST_DIALECTS=sqlite for a local run: ${String(error)}`)
   }
   try {
     await admin.query(`CREATE DATABASE ${name}`)

@@ -42,7 +42,7 @@ export async function openTestRedis(): Promise<TestRedis> {
     await redis.connect()
   } catch (error) {
     redis.disconnect()
-    throw new Error(`Redis is not reachable at ${TEST_REDIS_URL}; start it (DESIGN.md): ${String(error)}`)
+    throw new Error(`Redis is not reachable at ${TEST_REDIS_URL}; start it (docs/development.md): ${String(error)}`)
   }
   const prefix = `lp-test-${randomBytes(6).toString('hex')}:`
   return {

@@ -10,6 +10,7 @@ const EXPECTED_CSP = [
   `style-src 'sha256-${createHash('sha256').update(css).digest('base64')}'`,
   "script-src 'self'",
   "connect-src 'self'",
+  "img-src 'self'",
   "form-action 'none'",
   "base-uri 'none'",
   "frame-ancestors 'none'",
@@ -25,6 +26,18 @@ describe('dashboard page', () => {
     await svc.app.inject({ method: 'POST', url: '/api/links', headers: bearer(svc.adminKey), payload: { url: 'https://example.org/secret-target', slug: 'secretlink', tags: ['private-tag'] } })
   })
   afterAll(() => svc.close())
+
+  it('has a favicon, on its own page and at /favicon.ico, that is an image and nothing else', async () => {
+    for (const url of ['/dashboard-assets/favicon.svg', '/favicon.ico']) {
+      const res = await svc.app.inject({ method: 'GET', url })
+      expect(res.statusCode, url).toBe(200)
+      expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/)
+      expect(res.headers['content-security-policy']).toBe("default-src 'none'")
+      expect(res.body).toMatch(/^<svg /)
+      expect(res.body).not.toMatch(/<script|on\w+=/i)
+    }
+    expect((await svc.app.inject({ method: 'GET', url: '/dashboard' })).body).toContain('<link rel="icon" type="image/svg+xml" href="/dashboard-assets/favicon.svg">')
+  })
 
   it('serves the shell to anyone, under a strict CSP, with no data and no inline script', async () => {
     const res = await svc.app.inject({ method: 'GET', url: '/dashboard' })

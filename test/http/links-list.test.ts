@@ -56,8 +56,8 @@ for (const dialect of DIALECTS) {
     })
 
     it('adds each link\'s stats with include=stats, the same as the stats route', async () => {
-      for (let i = 0; i < 3; i++) await svc.app.inject({ method: 'GET', url: '/news1', headers: { 'user-agent': `Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0.${i}`, 'x-forwarded-for': `10.0.${i}.1` } })
-      await svc.app.inject({ method: 'GET', url: '/news1', headers: { 'user-agent': 'curl/8.0' } })
+      for (let i = 0; i < 3; i++) await svc.app.inject({ method: 'GET', url: '/news1', headers: { host: 'sho.rt', 'user-agent': `Mozilla/5.0 (X11; Linux x86_64) Chrome/120.0.${i}`, 'x-forwarded-for': `10.0.${i}.1` } })
+      await svc.app.inject({ method: 'GET', url: '/news1', headers: { host: 'sho.rt', 'user-agent': 'curl/8.0' } })
       await svc.linkprint.writer.flush()
       const res = await list('?include=stats')
       expect(res.statusCode).toBe(200)

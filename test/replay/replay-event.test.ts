@@ -4,8 +4,8 @@ import { parseReplayEvent } from '../../src/replay/replay-event.js'
 const click = { type: 'click', id: 'e1', ts: '2026-10-01T08:15:02.123Z', method: 'GET', path: '/news42', ip: '93.45.12.7', jar: 'j81', headers: { 'User-Agent': 'Mozilla/5.0' } }
 const line = (overrides: Record<string, unknown>) => JSON.stringify({ ...click, ...overrides })
 
-describe('replay lines (DESIGN.md "Replay")', () => {
-  it('reads the DESIGN.md examples, header names in any case', () => {
+describe('replay lines (docs/contracts.md, "Replay")', () => {
+  it('reads the documented examples, header names in any case', () => {
     expect(parseReplayEvent('{"type":"link","slug":"news42","url":"https://example.org/a"}')).toEqual({ type: 'link', slug: 'news42', url: 'https://example.org/a' })
     expect(parseReplayEvent(JSON.stringify(click))).toEqual({ ...click, ts: Date.parse(click.ts), headers: { 'user-agent': 'Mozilla/5.0' } })
   })

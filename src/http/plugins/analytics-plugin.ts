@@ -10,7 +10,7 @@ import { parseTimeRange } from '../time-range.js'
 import { principalOf } from './authentication-plugin.js'
 
 const SlugParams = Type.Object({ slug: Type.String({ maxLength: 200 }) })
-const RangeFields = { from: Type.Optional(Type.String({ maxLength: 40 })), to: Type.Optional(Type.String({ maxLength: 40 })) }
+const RangeFields = { from: Type.Optional(Type.String({ maxLength: 40 })), to: Type.Optional(Type.String({ maxLength: 40 })), domain: Type.Optional(Type.String({ minLength: 1, maxLength: 260 })) }
 const StatsQuery = Type.Object(RangeFields, { additionalProperties: false })
 const AnalyticsQuery = Type.Object({ ...RangeFields, interval: Type.Optional(Type.Union([Type.Literal('hour'), Type.Literal('day')])) }, { additionalProperties: false })
 const ExportQuery = Type.Object({ ...RangeFields, format: Type.Optional(Type.Union([Type.Literal('ndjson'), Type.Literal('csv')])) }, { additionalProperties: false })
@@ -21,13 +21,13 @@ const EXPORT_PAGE = 1_000
 
 export type AnalyticsPluginOptions = Pick<Linkprint, 'links' | 'storage' | 'clock' | 'geoDatabase'>
 
-/** Stats (DESIGN.md shape), time series with breakdowns, and click exports of one link. */
+/** Stats (the shape in docs/contracts.md), time series with breakdowns, and click exports of one link. */
 export const analyticsPlugin = fp(async function analytics(fastify: FastifyInstance, services: AnalyticsPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('preHandler', app.requireUser)
 
   app.get('/api/links/:slug/stats', { schema: { params: SlugParams, querystring: StatsQuery } }, async (request) => {
-    const link = await services.links.get(principalOf(request).user, request.params.slug)
+    const link = await services.links.get(principalOf(request).user, request.params.slug, request.query.domain)
     const stats = await services.storage.analytics.linkStats(link.id, parseTimeRange(request.query))
     if (!stats) throw new AppError('LINK_NOT_FOUND')
     return statsJson(stats)
@@ -35,7 +35,7 @@ export const analyticsPlugin = fp(async function analytics(fastify: FastifyInsta
 
   app.get('/api/links/:slug/analytics', { schema: { params: SlugParams, querystring: AnalyticsQuery } }, async (request) => {
     const { storage, clock } = services
-    const link = await services.links.get(principalOf(request).user, request.params.slug)
+    const link = await services.links.get(principalOf(request).user, request.params.slug, request.query.domain)
     const interval = request.query.interval ?? 'day'
     const bucketMs = INTERVAL_MS[interval]
     const parsed = parseTimeRange(request.query)
@@ -73,7 +73,7 @@ export const analyticsPlugin = fp(async function analytics(fastify: FastifyInsta
   })
 
   app.get('/api/links/:slug/clicks', { schema: { params: SlugParams, querystring: ExportQuery } }, async (request, reply) => {
-    const link = await services.links.get(principalOf(request).user, request.params.slug)
+    const link = await services.links.get(principalOf(request).user, request.params.slug, request.query.domain)
     const range = parseTimeRange(request.query)
     const format = request.query.format ?? 'ndjson'
     const storage = services.storage

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Linkprint } from '../../linkprint.js'
 import { AppError } from '../../errors.js'
-import { DASHBOARD_ASSETS_PREFIX, DASHBOARD_PATH, DASHBOARD_SCRIPT_PATH, loadDashboardAssets } from '../dashboard-page.js'
+import { DASHBOARD_ASSETS_PREFIX, DASHBOARD_FAVICON_PATH, DASHBOARD_PATH, DASHBOARD_SCRIPT_PATH, loadDashboardAssets } from '../dashboard-page.js'
 import { geoAttribution } from '../fingerprint-debug.js'
 import { sendPage } from '../page-security.js'
 
@@ -30,6 +30,13 @@ export const dashboardPlugin = fp(async function dashboard(app: FastifyInstance,
   app.get(DASHBOARD_SCRIPT_PATH, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(assets.script),
   )
+
+  // Also at /favicon.ico, where browsers look for it on every page of the origin.
+  for (const path of [DASHBOARD_FAVICON_PATH, '/favicon.ico']) {
+    app.get(path, async (_request, reply) =>
+      reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').header('x-content-type-options', 'nosniff').header('content-security-policy', "default-src 'none'").send(assets.favicon),
+    )
+  }
 
   app.get(`${DASHBOARD_ASSETS_PREFIX}*`, async () => {
     throw new AppError('ROUTE_NOT_FOUND', 'No such dashboard file')

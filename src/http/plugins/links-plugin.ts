@@ -18,7 +18,10 @@ const LinkFields = {
   redirectMode: Type.Optional(Type.Union([Type.Literal('direct'), Type.Literal('bridge'), Type.Null()])),
   tags: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 50 })),
 }
-const CreateBody = Type.Object({ ...LinkFields, slug: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false })
+const Domain = Type.String({ minLength: 1, maxLength: 260, description: "A short domain's host (GET /api/domains); the default domain when left out" })
+const CreateBody = Type.Object({ ...LinkFields, slug: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), domain: Type.Optional(Domain) }, { additionalProperties: false })
+/** Which domain's slug: the same slug may be on several. */
+export const DomainQuery = Type.Object({ domain: Type.Optional(Domain) }, { additionalProperties: false })
 const UpdateBody = Type.Object(
   { ...LinkFields, url: Type.Optional(LinkFields.url) },
   { additionalProperties: false, minProperties: 1 },
@@ -41,7 +44,7 @@ const ListQuery = Type.Object(
 
 export type LinksPluginOptions = Pick<Linkprint, 'links' | 'storage' | 'writer' | 'config'>
 
-/** The link API of DESIGN.md: create, list, read, update, delete; users see their own links, admins all. */
+/** The link API (docs/contracts.md): create, list, read, update, delete; users see their own links, admins all. */
 export const linksPlugin = fp(async function links(fastify: FastifyInstance, services: LinksPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const baseUrlOf = baseUrlFrom(services.config.publicUrl)
@@ -95,18 +98,18 @@ export const linksPlugin = fp(async function links(fastify: FastifyInstance, ser
     }
   })
 
-  app.get('/api/links/:slug', { schema: { params: SlugParams } }, async (request) => {
-    const link = await services.links.get(principalOf(request).user, request.params.slug)
+  app.get('/api/links/:slug', { schema: { params: SlugParams, querystring: DomainQuery } }, async (request) => {
+    const link = await services.links.get(principalOf(request).user, request.params.slug, request.query.domain)
     return linkJson(link, baseUrlOf(request), services.links.storedClickCount(link))
   })
 
-  app.patch('/api/links/:slug', { schema: { params: SlugParams, body: UpdateBody } }, async (request) => {
-    const link = await services.links.update(principalOf(request).user, request.params.slug, toInput(request.body), request.host)
+  app.patch('/api/links/:slug', { schema: { params: SlugParams, querystring: DomainQuery, body: UpdateBody } }, async (request) => {
+    const link = await services.links.update(principalOf(request).user, request.params.slug, toInput(request.body), request.host, request.query.domain)
     return linkJson(link, baseUrlOf(request), services.links.storedClickCount(link))
   })
 
-  app.delete('/api/links/:slug', { schema: { params: SlugParams } }, async (request, reply) => {
-    const link = await services.links.delete(principalOf(request).user, request.params.slug)
+  app.delete('/api/links/:slug', { schema: { params: SlugParams, querystring: DomainQuery } }, async (request, reply) => {
+    const link = await services.links.delete(principalOf(request).user, request.params.slug, request.query.domain)
     services.writer.forgetLink(link.id)
     return reply.code(204).send()
   })
@@ -121,6 +124,7 @@ function toInput(body: Partial<Static<typeof CreateBody>>): LinkInput {
   if (body.redirectStatus !== undefined) input.redirectStatus = body.redirectStatus
   if (body.redirectMode !== undefined) input.redirectMode = body.redirectMode
   if (body.tags !== undefined) input.tags = body.tags
+  if (body.domain !== undefined) input.domain = body.domain
   return input as LinkInput
 }
 

@@ -16,6 +16,7 @@ import type { Linkprint } from '../../linkprint.js'
 import { SLUG_PATTERN } from '../../links/slug.js'
 import { browserScripts } from '../../sdk/browser-scripts.js'
 import { detectBot } from '../../signals/bot-detector.js'
+import { requestHost } from '../../signals/request-host.js'
 import type { Link } from '../../storage/storage.js'
 import { page } from './error-handling-plugin.js'
 
@@ -27,7 +28,7 @@ const TOKEN_TTL_MS = 5 * 60_000
 
 type SlugRequest = FastifyRequest<{ Params: { slug: string }; Querystring: { bridge?: unknown } }>
 
-export type RedirectPluginOptions = Pick<Linkprint, 'links' | 'writer' | 'metrics' | 'clickEnvironment' | 'clock' | 'config' | 'reclassify' | 'keys'>
+export type RedirectPluginOptions = Pick<Linkprint, 'links' | 'domains' | 'writer' | 'metrics' | 'clickEnvironment' | 'clock' | 'config' | 'reclassify' | 'keys'>
 
 /**
  * GET|HEAD /:slug — the hot path. A cached link is answered without awaiting anything;
@@ -94,7 +95,7 @@ export const redirectPlugin = fp(async function redirect(app: FastifyInstance, s
 
   /** A bridge visit that sent nothing back before its deadline: its own request's plain click. */
   async function recordHeld(click: HeldClick): Promise<void> {
-    const link = await links.lookup(click.slug)
+    const link = await links.lookup(click.slug, click.domain)
     if (link && link.id === click.visit.linkId) record(click.input, link)
   }
 
@@ -163,8 +164,10 @@ export const redirectPlugin = fp(async function redirect(app: FastifyInstance, s
 
   app.get<{ Params: { slug: string }; Querystring: { bridge?: unknown } }>('/:slug', (request, reply) => {
     const slug = request.params.slug
-    if (!SLUG_PATTERN.test(slug)) return answer(request, reply, null)
-    const found = links.lookup(slug)
+    // The short domain this host serves (TRUST_PROXY decides whether X-Forwarded-Host counts); unknown: 404.
+    const domain = services.domains.domainOf(requestHost(request.socket.remoteAddress ?? '', request.headers, clickEnvironment.trustedProxies))
+    if (!SLUG_PATTERN.test(slug) || domain === null) return answer(request, reply, null)
+    const found = links.lookup(slug, domain)
     if (found === null || !(found instanceof Promise)) return route(request, reply, found)
     return found.then((link) => route(request, reply, link))
   })

@@ -22,7 +22,7 @@ export const VISITOR_DATA_LIMIT: RateLimit = { limit: 10, windowMs: 10 * 60_000 
 export type VisitorDataPluginOptions = Pick<Linkprint, 'clock' | 'clickEnvironment' | 'rateLimiter' | 'visitorData' | 'config' | 'metrics'>
 
 /**
- * The visitor's own `GET|DELETE /api/visitor/data` (DESIGN.md, Privacy): the data of the
+ * The visitor's own `GET|DELETE /api/visitor/data` (docs/contracts.md, Privacy): the data of the
  * browser the signed `device_fp` cookie identifies (the export names its device cluster,
  * which an admin can export or delete whole: /api/admin/visitors/:id). Only that cookie proves the
  * browser: SDK hashes are not secrets (any site running the SDK sees them), so they do

@@ -7,7 +7,7 @@ export interface LinkprintOptions {
   /** The linkprint server's origin; the SDK adds its headers to requests to it only. */
   readonly server: string
   /**
-   * `'required'`: nothing is collected, computed or stored until `grantConsent()` (DESIGN.md,
+   * `'required'`: nothing is collected, computed or stored until `grantConsent()` (docs/contracts.md,
    * Privacy: the SDK's fingerprints only after consent where the site asks for it).
    */
   readonly consent?: 'required' | 'not_required'
@@ -90,7 +90,7 @@ export class Linkprint {
     return this.withheld() ? null : generateFingerprint()
   }
 
-  /** The client headers of DESIGN.md for an anonymous request: fingerprints and time zone, when allowed. */
+  /** The client headers of docs/contracts.md for an anonymous request: fingerprints and time zone, when allowed. */
   async fingerprintHeaders(): Promise<Record<string, string>> {
     const fp = await this.fingerprint()
     if (!fp) return {}

@@ -1,7 +1,7 @@
 /**
  * Whether the visitor has said no to tracking: Global Privacy Control (the browser sends
  * `Sec-GPC: 1` and exposes `navigator.globalPrivacyControl`) or Do Not Track. The server
- * treats such requests as strict already (DESIGN.md, Privacy); the SDK goes further and
+ * treats such requests as strict already (docs/contracts.md, Privacy); the SDK goes further and
  * collects nothing, so no fingerprint is even computed.
  */
 export function optedOut(): boolean {

@@ -6,6 +6,7 @@ import * as m003 from './003-sessions.js'
 import * as m004 from './004-correlation-edges.js'
 import * as m005 from './005-click-country.js'
 import * as m006 from './006-link-redirect-mode.js'
+import * as m007 from './007-domains.js'
 
 export interface LinkprintMigration {
   up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>
@@ -20,4 +21,5 @@ export const MIGRATIONS: Record<string, LinkprintMigration> = {
   '004-correlation-edges': m004,
   '005-click-country': m005,
   '006-link-redirect-mode': m006,
+  '007-domains': m007,
 }
