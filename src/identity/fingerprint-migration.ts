@@ -228,6 +228,9 @@ export class FingerprintMigration {
     await writer.pause()
     try {
       while (!(await this.#step()));
+      // Every click's clusters were rewritten: the unique flags and rollups are counted again
+      // from them, with the writer held so no batch counts against half-rebuilt tables.
+      await this.#o.storage.rebuildRollups()
       for (const record of writer.queued) {
         const recomputed = this.#recompute(record.click)
         if (recomputed && recomputed !== 'skipped') applyTo(record, recomputed)

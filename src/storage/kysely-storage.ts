@@ -5,6 +5,11 @@ import type { ClickBatchWriter, LinkprintDialect } from './linkprint-dialect.js'
 import { KyselyIdentityStorage } from './kysely-identity-storage.js'
 import { migrationContext } from './migrations/migration-context.js'
 import { MIGRATIONS } from './migrations/index.js'
+import { clickFacts, forgetLinkRollups, reclassifyWithRollups, withRollupsAdjusted } from './rollups/rollup-adjustments.js'
+import { RollupAnalytics } from './rollups/rollup-analytics.js'
+import { LinkOwners } from './rollups/rollup-maintenance.js'
+import { rebuildRollups } from './rollups/rebuild-rollups.js'
+import { HOUR_MS } from './rollups/rollup-dimensions.js'
 import type {
   ApiKey, Breakdown, Bucket, ClickRow, ContextCursor, Link, LinkPatch, LinkQuery, LinkStats, MigrationState, ClickRecord,
   NewLink, RedirectStatus, RetentionCounts, Session, Storage, TimeRange, User, VisitorClickRow, VisitorContext,
@@ -23,6 +28,8 @@ const DEVICE_OF_CLICK = sql`CASE WHEN ${LEGACY} THEN c.legacy_id ELSE COALESCE(f
 export class KyselyStorage implements Storage {
   readonly dialect
   readonly identity: KyselyIdentityStorage
+  readonly analytics: RollupAnalytics
+  readonly #owners = new LinkOwners()
   readonly #db: Kysely<Database>
   readonly #migrator: Migrator
   readonly #clickBatchWriter: ClickBatchWriter
@@ -34,6 +41,7 @@ export class KyselyStorage implements Storage {
     this.#isUniqueViolation = dialect.isUniqueViolation
     this.#clickBatchWriter = dialect.createClickBatchWriter()
     this.identity = new KyselyIdentityStorage(this.#db)
+    this.analytics = new RollupAnalytics(this.#db)
     const ctx = migrationContext(dialect.name)
     const provider: MigrationProvider = {
       getMigrations: async () =>
@@ -247,6 +255,7 @@ export class KyselyStorage implements Storage {
 
   async deleteLink(id: number): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
+      await forgetLinkRollups(trx, id)
       await trx.deleteFrom('clicks').where('link_id', '=', id).execute()
       const result = await trx.deleteFrom('links').where('id', '=', id).executeTakeFirst()
       return Number(result.numDeletedRows) > 0
@@ -260,7 +269,7 @@ export class KyselyStorage implements Storage {
   async reclassifyClicks(clicks: readonly ClickReclassification[]): Promise<number> {
     if (clicks.length === 0) return 0
     return this.#db.transaction().execute(async (trx) => {
-      let changed = 0
+      const changed: Array<{ id: number; botReason: string }> = []
       for (const c of clicks) {
         // clicks_link_ts_idx finds the row; the other columns pick it among the link's clicks of that millisecond.
         const row = await trx
@@ -272,15 +281,17 @@ export class KyselyStorage implements Storage {
           .where('method', '=', c.method)
           .where('user_agent', c.user_agent === null ? 'is' : '=', c.user_agent)
           .where('is_bot', '=', 0)
+          // Rows are changed together at the end: two reclassifications of identical rows pick two rows.
+          .$if(changed.length > 0, (q) => q.where('id', 'not in', changed.map((x) => x.id)))
           .orderBy('id')
           .limit(1)
           .executeTakeFirst()
         if (!row) continue
-        await trx.updateTable('clicks').set({ is_bot: 1, bot_reason: c.bot_reason }).where('id', '=', row.id).execute()
+        changed.push({ id: Number(row.id), botReason: c.bot_reason })
         await trx.updateTable('links').set((eb) => ({ click_count: eb('click_count', '-', 1) })).where('id', '=', c.link_id).execute()
-        changed++
       }
-      return changed
+      await reclassifyWithRollups(trx, this.#owners, changed)
+      return changed.length
     })
   }
 
@@ -304,7 +315,20 @@ export class KyselyStorage implements Storage {
     return this.#stats(range, linkIds)
   }
 
+  /**
+   * Under the legacy algorithm (after a rollback) a visitor is the legacy id, which the
+   * rollups' unique flags do not follow: stats and series then count the raw clicks.
+   */
+  async #legacy(): Promise<boolean> {
+    return (await this.getSetting('fingerprinting_algorithm')) === 'legacy'
+  }
+
   async #stats(range: TimeRange, linkIds?: number | readonly number[]): Promise<LinkStats[]> {
+    if (!(await this.#legacy())) return this.analytics.linkStats(typeof linkIds === 'number' ? [linkIds] : linkIds, range)
+    return this.#rawStats(range, linkIds)
+  }
+
+  async #rawStats(range: TimeRange, linkIds?: number | readonly number[]): Promise<LinkStats[]> {
     let q = this.#db
       .selectFrom('links as l')
       .leftJoin('clicks as c', (join) => {
@@ -353,6 +377,7 @@ export class KyselyStorage implements Storage {
   }
 
   async timeSeries(linkId: number, range: TimeRange, bucketMs: number): Promise<Bucket[]> {
+    if (!(await this.#legacy()) && bucketMs % HOUR_MS === 0) return this.analytics.series({ links: [linkId] }, range, bucketMs)
     // Integer division floors the same way in both dialects (times are never negative).
     const bucket = sql.lit(Math.trunc(bucketMs))
     const start = sql<number>`(c.ts / ${bucket}) * ${bucket}`
@@ -395,6 +420,10 @@ export class KyselyStorage implements Storage {
     return rows.map((r) => ({ value: r.value, clicks: Number(r.clicks) }))
   }
 
+  async rebuildRollups(): Promise<void> {
+    await this.#db.transaction().execute((trx) => rebuildRollups(trx))
+  }
+
   async clicksPage(linkId: number, range: TimeRange, afterId: number, limit: number): Promise<ClickRow[]> {
     let q = this.#db.selectFrom('clicks as c').selectAll().where('c.link_id', '=', linkId).where('c.id', '>', afterId).orderBy('c.id').limit(limit)
     q = withRange(q, range)
@@ -407,7 +436,14 @@ export class KyselyStorage implements Storage {
     // rows than the range has ids. No index on ts: one more index on the hottest table
     // would cost every click written to spare an hourly job what the ranges' minimum ts
     // already spares it (retention-job.ts).
-    const result = await this.#db.deleteFrom('clicks').where('id', '>', afterId).where('id', '<=', upToId).where('ts', '<', before).executeTakeFirst()
+    const result = await this.#db.transaction().execute(async (trx) => {
+      const doomed = await trx.selectFrom('clicks').select('id').where('id', '>', afterId).where('id', '<=', upToId).where('ts', '<', before).execute()
+      let out = { numDeletedRows: 0n }
+      await withRollupsAdjusted(trx, this.#owners, await clickFacts(trx, doomed.map((r) => Number(r.id))), async () => {
+        out = await trx.deleteFrom('clicks').where('id', '>', afterId).where('id', '<=', upToId).where('ts', '<', before).executeTakeFirst()
+      })
+      return out
+    })
     const left = await this.#db.selectFrom('clicks').select((eb) => [eb.fn.min('ts').as('ts'), eb.fn.countAll().as('n')])
       .where('id', '>', afterId).where('id', '<=', upToId).executeTakeFirst()
     const deleted = Number(result.numDeletedRows)
@@ -521,11 +557,13 @@ export class KyselyStorage implements Storage {
     for (const slice of slices(keys)) {
       // Bounded statements, as retention's: a wrongly merged giant cluster must not hold the database.
       for (;;) {
-        const result = await this.#db
-          .deleteFrom('clicks')
-          .where('id', 'in', (eb) => eb.selectFrom('clicks').select('id').where('fingerprint_id', 'in', slice).orderBy('id').limit(limit))
-          .executeTakeFirst()
-        const n = Number(result.numDeletedRows)
+        const n = await this.#db.transaction().execute(async (trx) => {
+          const ids = (await trx.selectFrom('clicks').select('id').where('fingerprint_id', 'in', slice).orderBy('id').limit(limit).execute()).map((r) => Number(r.id))
+          await withRollupsAdjusted(trx, this.#owners, await clickFacts(trx, ids), async () => {
+            for (let i = 0; i < ids.length; i += KEY_SLICE) await trx.deleteFrom('clicks').where('id', 'in', ids.slice(i, i + KEY_SLICE)).execute()
+          })
+          return ids.length
+        })
         counts.clicks += n
         if (n < limit) break
       }

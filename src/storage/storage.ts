@@ -1,5 +1,6 @@
 import type { ClicksTable, EnhancedFingerprintsTable, FingerprintCorrelationsTable } from './database.js'
 import type { IdentityStorage } from './identity-storage.js'
+import type { RollupAnalytics } from './rollups/rollup-analytics.js'
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -177,6 +178,8 @@ export interface Storage {
   readonly dialect: DialectName
   /** The identity engine's reads and writes beyond clicks: restart reload, migration job, debug API. */
   readonly identity: IdentityStorage
+  /** Stats, series and breakdowns from the hourly rollups (rollups/). */
+  readonly analytics: RollupAnalytics
 
   migrateUp(): Promise<string[]>
   migrateDown(): Promise<string | null>
@@ -234,6 +237,8 @@ export interface Storage {
   /** The view unified_click_analytics, as SQL sees it (kept to check it agrees with linkStats). */
   unifiedClickAnalytics(): Promise<Array<{ linkId: number; totalClicks: number; browserUniqueClicks: number; deviceUniqueClicks: number; avgConfidence: number | null }>>
   timeSeries(linkId: number, range: TimeRange, bucketMs: number): Promise<Bucket[]>
+  /** Recounts the unique flags and the rollups from the clicks (after the fingerprint migration job rewrote their clusters). */
+  rebuildRollups(): Promise<void>
   breakdown(linkId: number, range: TimeRange, column: 'referrer_host' | 'identity_source' | 'bot_reason' | 'country'): Promise<Breakdown[]>
   /** Pages through a link's clicks in id order, for exports that never hold them all in memory. */
   clicksPage(linkId: number, range: TimeRange, afterId: number, limit: number): Promise<ClickRow[]>

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors.js'
+import type { Breakdowns } from '../../storage/rollups/rollup-analytics.js'
 import type { ClickRow, LinkStats, TimeRange } from '../../storage/storage.js'
 import { geoAttribution } from '../fingerprint-debug.js'
 import { parseTimeRange } from '../time-range.js'
@@ -37,13 +38,10 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
     const parsed = parseTimeRange(request.query)
     const range: Required<TimeRange> = { from: parsed.from ?? Math.floor(link.createdAt / bucketMs) * bucketMs, to: parsed.to ?? clock.now() + 1 }
     if ((range.to - range.from) / bucketMs > MAX_BUCKETS) throw new AppError('INVALID_RANGE', `At most ${MAX_BUCKETS} ${interval}s per request`)
-    const [series, stats, referrers, sources, bots, countries] = await Promise.all([
+    const [series, stats, breakdowns] = await Promise.all([
       storage.timeSeries(link.id, range, bucketMs),
       storage.linkStats(link.id, range),
-      storage.breakdown(link.id, range, 'referrer_host'),
-      storage.breakdown(link.id, range, 'identity_source'),
-      storage.breakdown(link.id, range, 'bot_reason'),
-      storage.breakdown(link.id, range, 'country'),
+      storage.analytics.breakdowns({ links: [link.id] }, range),
     ])
     // Empty buckets are filled in so a chart needs no gap handling.
     const byStart = new Map(series.map((b) => [b.start, b]))
@@ -59,10 +57,7 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
       interval,
       totals: stats ? statsJson(stats) : null,
       series: filled,
-      referrers: referrers.map((r) => ({ host: r.value, clicks: r.clicks })),
-      identitySources: sources.map((r) => ({ source: r.value, clicks: r.clicks })),
-      botReasons: bots.map((r) => ({ reason: r.value, clicks: r.clicks })),
-      countries: countries.map((r) => ({ country: r.value, clicks: r.clicks })),
+      ...breakdownsJson(breakdowns),
       // CC BY 4.0: the credit goes wherever the database's results appear.
       geoAttribution: geoAttribution(app.linkprint),
     }
@@ -88,6 +83,25 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
       .header('content-disposition', `attachment; filename="${link.slug}-clicks.${format}"`)
       .send(Readable.from(lines()))
   })
+}
+
+/**
+ * The breakdowns as the API gives them: each value with its clicks and unique browsers
+ * and devices; the names the first version of this answer used (host, country, source,
+ * reason) are kept beside `value`.
+ */
+export function breakdownsJson(b: Breakdowns) {
+  return {
+    browsers: b.browsers,
+    operatingSystems: b.operatingSystems,
+    deviceTypes: b.deviceTypes,
+    countries: b.countries.map((r) => ({ country: r.value, ...r })),
+    cities: b.cities,
+    languages: b.languages,
+    referrers: b.referrers.map((r) => ({ host: r.value, ...r })),
+    identitySources: b.identitySources.map((r) => ({ source: r.value, ...r })),
+    botReasons: b.botReasons.map((r) => ({ reason: r.value, ...r })),
+  }
 }
 
 export function statsJson(stats: LinkStats) {

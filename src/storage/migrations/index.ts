@@ -5,6 +5,7 @@ import * as m002 from './002-identity-engine.js'
 import * as m003 from './003-sessions.js'
 import * as m004 from './004-correlation-edges.js'
 import * as m005 from './005-click-country.js'
+import * as m009 from './009-analytics-rollups.js'
 
 export interface LinkprintMigration {
   up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>
@@ -18,4 +19,5 @@ export const MIGRATIONS: Record<string, LinkprintMigration> = {
   '003-sessions': m003,
   '004-correlation-edges': m004,
   '005-click-country': m005,
+  '009-analytics-rollups': m009,
 }

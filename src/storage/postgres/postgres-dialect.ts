@@ -18,7 +18,7 @@ const types = {
 export function createPostgresDialect(connectionString: string): LinkprintDialect {
   return {
     name: 'postgres',
-    createClickBatchWriter: () => postgresClickBatchWriter,
+    createClickBatchWriter: () => postgresClickBatchWriter(),
     createKyselyDialect() {
       return new PostgresDialect({ pool: new pg.Pool({ connectionString, max: 10, types: types as pg.CustomTypesConfig }) })
     },
