@@ -49,7 +49,7 @@ export interface ClickEnvironment {
   /**
    * True while the fingerprint migration job rebuilds the engine's history: live clicks
    * are then stored with their signals and resolved by the job, in id order, after the
-   * history they follow (identity/fingerprint-migration.ts). Absent: never deferred.
+   * history they follow (jobs/fingerprint-migration.ts). Absent: never deferred.
    */
   deferIdentity?(): boolean
 }

@@ -4,6 +4,7 @@ import { FINGERPRINT_VERSION } from '../identity/fingerprints.js'
 import { IdentityEngine, type IdentityDecision } from '../identity/identity-engine.js'
 import { OverlayIdentityState } from '../identity/overlay-identity-state.js'
 import type { Linkprint } from '../linkprint.js'
+import { sdkHashVersion } from '../sdk/sdk-hash-format.js'
 import { resolveClientIp } from '../signals/client-ip.js'
 import { DBIP_ATTRIBUTION } from '../signals/geo/database-geo.js'
 import type { GeoResult, GeoSource } from '../signals/geo/geo-result.js'
@@ -80,8 +81,9 @@ export function explainRequest(linkprint: Linkprint, input: ClickInput, link: Li
       { name: 'language', source: 'accept-language', value: ctx.language && { language: ctx.language, region: ctx.languageRegion } },
       { name: 'timezone', source: 'x-timezone', value: ctx.timezone },
       { name: 'geo', source: ctx.geo?.source ?? null, value: geo, observed: geoJson(linkprint, ctx.geo) },
-      { name: 'sdkDevice', source: 'x-device-fingerprint', value: ctx.sdkDevice },
-      { name: 'sdkBrowser', source: 'x-browser-fingerprint', value: ctx.sdkBrowser },
+      // The SDK's algorithm version is part of each hash (sdk-hash-format.ts): a stored click carries it too.
+      { name: 'sdkDevice', source: 'x-device-fingerprint', value: ctx.sdkDevice, version: ctx.sdkDevice ? sdkHashVersion(ctx.sdkDevice) : null },
+      { name: 'sdkBrowser', source: 'x-browser-fingerprint', value: ctx.sdkBrowser, version: ctx.sdkBrowser ? sdkHashVersion(ctx.sdkBrowser) : null },
       { name: 'cookie', source: 'device_fp', value: ctx.cookieId !== null ? 'verified' : ctx.newCookieId !== null ? 'none: a new one would be set' : 'not allowed (strict privacy)' },
     ],
     rejected: ctx.rejected,

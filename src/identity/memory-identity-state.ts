@@ -1,47 +1,24 @@
 import type { ClusterLevel, FingerprintEntity } from './fingerprint-entity.js'
 import type { IdentityState, StateEdge } from './identity-state.js'
 import { OldestFirst } from '../signals/oldest-first.js'
-import { SightingIndex, type Sighting } from './sighting-index.js'
+import { SDK_HASH_AMBIGUITY, type SdkHashRule, type SdkHashUse } from './sdk-hash-ambiguity.js'
+import { SightingIndex } from './sighting-index.js'
 
 export interface MemoryIdentityStateOptions {
   /** Most entities kept; the least recently seen leave first (their clusters stay). */
   readonly maxEntities?: number
   /** Most entries per address, prefix or SDK hash index. */
   readonly maxPerIndex?: number
+  /** Decides from each SDK hash's use whether one device carries it (sdk-hash-ambiguity.ts); this state only keeps the records. */
+  readonly sdkHashRule?: SdkHashRule
 }
 
-/**
- * Two contexts with one SDK device hash on two networks within this long are taken to be
- * two devices. Deliberately long: a phone also changes networks within minutes (Wi-Fi to
- * cellular), and calling one device two costs only a missed merge, while calling two
- * devices one miscounts visitors.
- */
-const SIMULTANEITY_MS = 12 * 3_600_000
-const MAX_CONTEXTS_PER_DEVICE = 12
 const MAX_EDGES_PER_CONTEXT = 64
-/** Private windows come one or two at a time; four fresh contexts within minutes are several devices. */
-const MAX_NEW_CONTEXTS_AT_ONCE = 4
-/**
- * New storage contexts (cookie jars) are born where a device is used: a cleared or
- * purged jar, a private window, another browser. One device is used in a few places;
- * a hash whose new contexts keep appearing on this many networks belongs to a kind of
- * device (a popular model with default settings), not to one.
- */
-const MAX_BIRTH_NETWORKS = 3
 
 interface Edge {
   other: string
   level: ClusterLevel
   provisionalOn: string | null
-}
-
-interface SdkHashInfo {
-  keys: Set<string>
-  recent: Sighting[]
-  prefixes: string[]
-  /** Networks (prefix hashes) on which new contexts with the hash were first seen, up to MAX_BIRTH_NETWORKS. */
-  births: string[]
-  ambiguous: boolean
 }
 
 /**
@@ -105,15 +82,17 @@ export class MemoryIdentityState implements IdentityState {
   /** Storage contexts joined by merges that rest on an SDK hash alone. */
   readonly #provisional = new Map<string, Set<string>>()
   #withdrawn: Array<{ key: string; browserRoot: string; deviceRoot: string }> = []
-  /** What each SDK device hash, and each SDK browser hash, has shown of its use: whether one device carries it (see #observeSdkHash). */
-  readonly #sdkHashes = new Map<string, SdkHashInfo>()
+  /** What each SDK device hash, and each SDK browser hash, has shown of its use, as #sdkHashRule records it. */
+  readonly #sdkHashRule: SdkHashRule
+  readonly #sdkHashes = new Map<string, SdkHashUse>()
   readonly #oldestSdkHash = new OldestFirst(this.#sdkHashes)
-  readonly #sdkBrowserHashes = new Map<string, SdkHashInfo>()
+  readonly #sdkBrowserHashes = new Map<string, SdkHashUse>()
   readonly #oldestSdkBrowserHash = new OldestFirst(this.#sdkBrowserHashes)
 
   constructor(options: MemoryIdentityStateOptions = {}) {
     this.#maxEntities = options.maxEntities ?? 500_000
     this.#sweepAt = 2 * this.#maxEntities
+    this.#sdkHashRule = options.sdkHashRule ?? SDK_HASH_AMBIGUITY
     const perIndex = options.maxPerIndex ?? 256
     const indexKeys = this.#maxEntities * 2
     this.#byAddress = new SightingIndex(perIndex, indexKeys)
@@ -196,20 +175,10 @@ export class MemoryIdentityState implements IdentityState {
     this.erase(due)
   }
 
-  /** What the hash's bookkeeping learnt from an erased context goes with it; what other contexts showed stays. */
-  #eraseSdkSighting(hashes: Map<string, SdkHashInfo>, hash: string, key: string): void {
-    const info = hashes.get(hash)
-    if (!info) return
-    info.keys.delete(key)
-    if (info.keys.size === 0) {
-      hashes.delete(hash)
-      return
-    }
-    for (let i = info.recent.length - 1; i >= 0; i--) {
-      if (info.recent[i]!.key !== key) continue
-      info.recent.splice(i, 1)
-      info.prefixes.splice(i, 1)
-    }
+  /** What the hash's record learnt from an erased context goes with it; what other contexts showed stays. */
+  #eraseSdkSighting(hashes: Map<string, SdkHashUse>, hash: string, key: string): void {
+    const use = hashes.get(hash)
+    if (use && !this.#sdkHashRule.forget(use, key)) hashes.delete(hash)
   }
 
   #sweep(): void {
@@ -379,55 +348,17 @@ export class MemoryIdentityState implements IdentityState {
     return this.#sdkBrowserHashes.get(hash)?.ambiguous ?? false
   }
 
-  /**
-   * Two storage contexts showing the same SDK hash from different networks within
-   * SIMULTANEITY_MS are taken as two devices, and the hash (a popular model with default
-   * settings) proves nothing from then on: the merges that rested on it are withdrawn. So
-   * does a hash carried by more storage contexts than one device plausibly has, in all or
-   * within minutes (identical laptops of one office image behind one address), or whose
-   * new contexts have appeared on MAX_BIRTH_NETWORKS networks (a popular model with
-   * default settings, clicking from many homes). Device hashes and browser hashes are
-   * judged alike, each kind in its own map: a browser hash (canvas, WebGL, the user
-   * agent) is carried by fewer devices than the device hash it contains, and is judged
-   * on its own use.
-   */
-  #observeSdkHash(hashes: Map<string, SdkHashInfo>, oldest: OldestFirst<string>, hash: string, entity: FingerprintEntity): void {
-    let info = hashes.get(hash)
-    if (!info) {
-      info = { keys: new Set(), recent: [], prefixes: [], births: [], ambiguous: false }
-      hashes.set(hash, info)
+  /** The rule learns from the context; once it finds the hash shared, the merges that rested on it alone are withdrawn. */
+  #observeSdkHash(hashes: Map<string, SdkHashUse>, oldest: OldestFirst<string>, hash: string, entity: FingerprintEntity): void {
+    let use = hashes.get(hash)
+    if (!use) {
+      use = this.#sdkHashRule.start()
+      hashes.set(hash, use)
       if (hashes.size > this.#maxEntities) oldest.evict()
     }
-    if (info.ambiguous) return
-    this.#updateAmbiguity(info, entity)
-    if (info.ambiguous) this.#withdraw(hash)
-  }
-
-  #updateAmbiguity(info: SdkHashInfo, entity: FingerprintEntity): void {
-    // A context is born to the hash where it first shows it (usually its first click; later when the SDK ran late).
-    if (!info.keys.has(entity.key) && !info.births.includes(entity.prefixHash)) {
-      info.births.push(entity.prefixHash)
-      if (info.births.length >= MAX_BIRTH_NETWORKS) info.ambiguous = true
-    }
-    if (info.keys.size < MAX_CONTEXTS_PER_DEVICE) info.keys.add(entity.key)
-    else if (!info.keys.has(entity.key)) info.ambiguous = true
-    // Distinct contexts showing the hash at once, this one included; counted in place (recent holds at most 8), no Set per SDK click.
-    let burst = 1
-    for (let i = 0; i < info.recent.length; i++) {
-      const other = info.recent[i]!
-      if (other.key === entity.key || Math.abs(entity.lastSeen - other.ts) >= SIMULTANEITY_MS) continue
-      if (info.prefixes[i] !== entity.prefixHash) info.ambiguous = true
-      let repeated = false
-      for (let j = 0; j < i && !repeated; j++) repeated = info.recent[j]!.key === other.key && Math.abs(entity.lastSeen - info.recent[j]!.ts) < SIMULTANEITY_MS
-      if (!repeated) burst++
-    }
-    if (burst >= MAX_NEW_CONTEXTS_AT_ONCE) info.ambiguous = true
-    info.recent.unshift({ key: entity.key, ts: entity.lastSeen })
-    info.prefixes.unshift(entity.prefixHash)
-    if (info.recent.length > 8) {
-      info.recent.length = 8
-      info.prefixes.length = 8
-    }
+    if (use.ambiguous) return
+    this.#sdkHashRule.judge(use, entity)
+    if (use.ambiguous) this.#withdraw(hash)
   }
 
   hasClicked(level: ClusterLevel, root: string, linkId: number): boolean {

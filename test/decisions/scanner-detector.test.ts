@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { blockOf, ScannerDetector, type ScannerDecision, type ScannerRequest } from '../../src/decisions/scanner-detector.js'
+import { ScannerDetector, type ScannerDecision, type ScannerRequest } from '../../src/decisions/scanner-detector.js'
+import { blockOf } from '../../src/decisions/scanner/network-block.js'
 import { BROWSER_UAS } from '../signals/real-user-agents.js'
 
 /**

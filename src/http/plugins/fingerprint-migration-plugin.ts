@@ -1,6 +1,6 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import type { MigrationStatus } from '../../identity/fingerprint-migration.js'
+import type { MigrationStatus } from '../../jobs/fingerprint-migration.js'
 import { FINGERPRINT_VERSION } from '../../identity/fingerprints.js'
 
 const MigrateBody = Type.Object({ action: Type.Union([Type.Literal('migrate'), Type.Literal('rollback')]) }, { additionalProperties: false })
@@ -9,7 +9,7 @@ const MigrateBody = Type.Object({ action: Type.Union([Type.Literal('migrate'), T
  * Seed 002's `GET|POST /api/admin/migrate-fingerprinting` (admin only): GET reports the
  * algorithm the numbers come from and the job; POST `{"action":"migrate"}` starts the
  * job (202: it runs in the background, GET follows it), `{"action":"rollback"}` serves
- * the legacy numbers again (200). The job itself is identity/fingerprint-migration.ts;
+ * the legacy numbers again (200). The job itself is jobs/fingerprint-migration.ts;
  * this plugin resumes an interrupted one when the server is ready.
  */
 export async function fingerprintMigrationPlugin(fastify: FastifyInstance) {

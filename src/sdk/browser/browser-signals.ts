@@ -1,9 +1,12 @@
-import type { Components } from './device-signals.js'
+import type { Components } from './device-components.js'
 import { sha256Base64url } from './sha256.js'
+import { webglInfo } from './webgl-info.js'
 
 /**
  * Signals of this browser install: what differs between Chrome and Firefox on one machine
- * and stays put across its private windows (seed 004's browser fingerprint). Canvas and
+ * (seed 004's browser fingerprint). Chromium's incognito window draws as its normal one;
+ * Firefox randomises canvas readouts per session, so each of its private windows (and,
+ * from 151, each restart) hashes anew: docs/device-signals.md. Canvas and
  * WebGL output depend on the engine's renderer and the GPU driver it talks to; the user
  * agent and plugin list on the browser and its version. Nothing that exists only in
  * secure contexts (Chromium's `navigator.deviceMemory`): one browser must hash alike on
@@ -11,12 +14,11 @@ import { sha256Base64url } from './sha256.js'
  */
 export async function browserSignals(): Promise<Components> {
   const nav = navigator
-  const gl = webgl()
+  const gl = webglInfo()
   return {
     userAgent: nav.userAgent,
     vendor: nav.vendor ?? null,
     languages: (nav.languages ?? [nav.language]).join(','),
-    devicePixelRatio: window.devicePixelRatio ?? null,
     plugins: Array.from(nav.plugins ?? [], (p) => p.name).join(','),
     pdfViewer: typeof nav.pdfViewerEnabled === 'boolean' ? nav.pdfViewerEnabled : null,
     canvas: await canvasHash(),
@@ -36,7 +38,7 @@ function media(query: string): boolean {
 }
 
 /** A digest of a drawing: text with a fallback font, an emoji and blended shapes, as the engine rasterises them. */
-async function canvasHash(): Promise<string | null> {
+export async function canvasHash(): Promise<string | null> {
   try {
     const canvas = document.createElement('canvas')
     canvas.width = 240
@@ -57,19 +59,5 @@ async function canvasHash(): Promise<string | null> {
     return await sha256Base64url(canvas.toDataURL())
   } catch {
     return null
-  }
-}
-
-function webgl(): { vendor: string | null; renderer: string | null } {
-  try {
-    const canvas = document.createElement('canvas')
-    const gl = (canvas.getContext('webgl') ?? canvas.getContext('experimental-webgl')) as WebGLRenderingContext | null
-    if (!gl) return { vendor: null, renderer: null }
-    const info = gl.getExtension('WEBGL_debug_renderer_info')
-    const vendor = info ? gl.getParameter(info.UNMASKED_VENDOR_WEBGL) : gl.getParameter(gl.VENDOR)
-    const renderer = info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER)
-    return { vendor: typeof vendor === 'string' ? vendor : null, renderer: typeof renderer === 'string' ? renderer : null }
-  } catch {
-    return { vendor: null, renderer: null }
   }
 }

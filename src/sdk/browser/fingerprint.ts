@@ -1,21 +1,24 @@
+import { SDK_HASH_VERSION, sdkHashVersion, versionedHash } from '../sdk-hash-format.js'
 import { browserSignals } from './browser-signals.js'
-import { deviceSignals, type Components } from './device-signals.js'
+import { canonicalComponents, type Components } from './device-components.js'
+import { deviceSignals } from './device-signals.js'
 import { sha256Base64url } from './sha256.js'
 
 /**
- * Bumped whenever the signals or their encoding change: a stored fingerprint of another
- * version is made again, so one device never carries hashes of two algorithms.
+ * The algorithm's version, carried in each hash (sdk-hash-format.ts) and in the stored
+ * fingerprint: a stored fingerprint of another version is made again, so one browser
+ * never sends hashes of two algorithms; the server reads the version off each click's hash.
  */
-export const FINGERPRINT_VERSION = 1
+export const FINGERPRINT_VERSION = SDK_HASH_VERSION
 
 /** Seed 000's key; the value is JSON (below), not the bare hash, so that it can carry its version. */
 export const STORAGE_KEY = 'device_fingerprint'
 
 export interface Fingerprint {
   readonly version: number
-  /** `X-Device-Fingerprint`: 43 base64url characters. */
+  /** `X-Device-Fingerprint`: `v2_` and 43 base64url characters. */
   readonly device: string
-  /** `X-Browser-Fingerprint`. */
+  /** `X-Browser-Fingerprint`, the same shape. */
   readonly browser: string
   /** The browser it was made in: an updated browser renders differently, so it is made again. */
   readonly userAgent: string
@@ -26,19 +29,31 @@ export interface FingerprintDetails extends Fingerprint {
   readonly components: { readonly device: Components; readonly browser: Components }
 }
 
+/**
+ * The device hash alone: no canvas, no WebGL, under 1 ms of signals (bench/device-signals.ts),
+ * for a caller with a deadline (the bridge page) that cannot wait for the browser hash.
+ */
+export async function deviceFingerprint(): Promise<string> {
+  return hashOf('device', deviceSignals())
+}
+
 /** Makes both hashes now, with what went into them (for the test page). */
 export async function generateFingerprint(): Promise<FingerprintDetails> {
   const device = deviceSignals()
   const browser = await browserSignals()
   return {
     version: FINGERPRINT_VERSION,
-    device: await sha256Base64url(canonical('device', device)),
+    device: await hashOf('device', device),
     // The device's signals are part of the browser's: one install lives on one device.
-    browser: await sha256Base64url(canonical('browser', { ...device, ...browser })),
+    browser: await hashOf('browser', { ...device, ...browser }),
     userAgent: navigator.userAgent,
     createdAt: Date.now(),
     components: { device, browser },
   }
+}
+
+async function hashOf(kind: 'device' | 'browser', components: Components): Promise<string> {
+  return versionedHash(FINGERPRINT_VERSION, await sha256Base64url(canonicalComponents(kind, FINGERPRINT_VERSION, components)))
 }
 
 /** The stored fingerprint when it is of this version and this browser, else null. */
@@ -48,7 +63,8 @@ export function storedFingerprint(): Fingerprint | null {
   try {
     const value = JSON.parse(raw) as Partial<Fingerprint>
     if (value.version !== FINGERPRINT_VERSION || value.userAgent !== navigator.userAgent) return null
-    if (typeof value.device !== 'string' || typeof value.browser !== 'string' || !HASH.test(value.device) || !HASH.test(value.browser)) return null
+    // A value edited by hand in storage is not sent.
+    if (typeof value.device !== 'string' || typeof value.browser !== 'string' || sdkHashVersion(value.device) !== FINGERPRINT_VERSION || sdkHashVersion(value.browser) !== FINGERPRINT_VERSION) return null
     return { version: value.version, device: value.device, browser: value.browser, userAgent: value.userAgent, createdAt: Number(value.createdAt) || 0 }
   } catch {
     return null
@@ -70,18 +86,6 @@ export function forgetFingerprint(): void {
   } catch {
     // Nothing stored, nothing to forget.
   }
-}
-
-/** What the server accepts (visitor-identifier.ts SDK_HASH): a value edited by hand in storage is not sent. */
-const HASH = /^[A-Za-z0-9_-]{43}$/
-
-/**
- * A stable text of the components: keys sorted, values JSON-encoded, prefixed with the
- * kind and version, so that reordering code never changes a hash and the two kinds never collide.
- */
-function canonical(kind: string, components: Components): string {
-  const keys = Object.keys(components).sort()
-  return `linkprint:${kind}:v${FINGERPRINT_VERSION}|` + keys.map((k) => `${k}=${JSON.stringify(components[k])}`).join('|')
 }
 
 function storage(): Storage | null {

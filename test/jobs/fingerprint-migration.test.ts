@@ -1,6 +1,6 @@
 import { CookieJar } from 'tough-cookie'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { MIGRATION_SETTING } from '../../src/identity/fingerprint-migration.js'
+import { MIGRATION_SETTING } from '../../src/jobs/fingerprint-migration.js'
 import { openStorage } from '../../src/storage/open-storage.js'
 import { killableStorage } from '../helpers/killable-storage.js'
 import { clusterPartition, openReplayService, simulatedFiles, type ReplayService } from '../helpers/replay-service.js'

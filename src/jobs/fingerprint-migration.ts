@@ -8,9 +8,9 @@ import { AppError } from '../errors.js'
 import type { ClickWriter } from '../storage/click-writer.js'
 import type { RecomputedClick, RecomputedColumns } from '../storage/identity-storage.js'
 import type { ClickRecord, FingerprintingAlgorithm, Storage } from '../storage/storage.js'
-import { FINGERPRINT_VERSION } from './fingerprints.js'
-import type { IdentityEngine } from './identity-engine.js'
-import type { IdentitySignals } from './identity-signals.js'
+import { FINGERPRINT_VERSION } from '../identity/fingerprints.js'
+import type { IdentityEngine } from '../identity/identity-engine.js'
+import type { IdentitySignals } from '../identity/identity-signals.js'
 
 /** The settings key the job's progress is kept under. */
 export const MIGRATION_SETTING = 'fingerprinting_migration'
