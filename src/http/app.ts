@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Linkprint } from '../linkprint.js'
 import { adminVisitorsPlugin } from './plugins/admin-visitors-plugin.js'
+import { accountAnalyticsPlugin } from './plugins/account-analytics-plugin.js'
 import { analyticsPlugin } from './plugins/analytics-plugin.js'
 import { dashboardPlugin } from './plugins/dashboard-plugin.js'
 import { fingerprintMigrationPlugin } from './plugins/fingerprint-migration-plugin.js'
@@ -52,6 +53,7 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   await app.register(authRoutesPlugin)
   await app.register(linksPlugin)
   await app.register(analyticsPlugin)
+  await app.register(accountAnalyticsPlugin)
   await app.register(fingerprintMigrationPlugin)
   await app.register(robustFingerprintDebugPlugin)
   await app.register(robustFingerprintMonitorPlugin)

@@ -3,7 +3,7 @@ import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors.js'
 import type { Breakdowns } from '../../storage/rollups/rollup-analytics.js'
-import type { ClickRow, LinkStats, TimeRange } from '../../storage/storage.js'
+import type { Bucket, ClickRow, LinkStats, TimeRange } from '../../storage/storage.js'
 import { geoAttribution } from '../fingerprint-debug.js'
 import { parseTimeRange } from '../time-range.js'
 import { principalOf } from './authentication-plugin.js'
@@ -43,20 +43,13 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
       storage.linkStats(link.id, range),
       storage.analytics.breakdowns({ links: [link.id] }, range),
     ])
-    // Empty buckets are filled in so a chart needs no gap handling.
-    const byStart = new Map(series.map((b) => [b.start, b]))
-    const filled = []
-    for (let start = Math.floor(range.from / bucketMs) * bucketMs; start < range.to; start += bucketMs) {
-      const b = byStart.get(start)
-      filled.push({ start: new Date(start).toISOString(), clicks: b?.clicks ?? 0, browserUniqueClicks: b?.browserUniqueClicks ?? 0, deviceUniqueClicks: b?.deviceUniqueClicks ?? 0, botClicks: b?.botClicks ?? 0 })
-    }
     return {
       slug: link.slug,
       from: new Date(range.from).toISOString(),
       to: new Date(range.to).toISOString(),
       interval,
       totals: stats ? statsJson(stats) : null,
-      series: filled,
+      series: filledSeries(series, range, bucketMs),
       ...breakdownsJson(breakdowns),
       // CC BY 4.0: the credit goes wherever the database's results appear.
       geoAttribution: geoAttribution(app.linkprint),
@@ -83,6 +76,17 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
       .header('content-disposition', `attachment; filename="${link.slug}-clicks.${format}"`)
       .send(Readable.from(lines()))
   })
+}
+
+/** Every bucket of the range, empty ones included, so a chart needs no gap handling. */
+export function filledSeries(series: readonly Bucket[], range: Required<TimeRange>, bucketMs: number) {
+  const byStart = new Map(series.map((b) => [b.start, b]))
+  const out = []
+  for (let start = Math.floor(range.from / bucketMs) * bucketMs; start < range.to; start += bucketMs) {
+    const b = byStart.get(start)
+    out.push({ start: new Date(start).toISOString(), clicks: b?.clicks ?? 0, browserUniqueClicks: b?.browserUniqueClicks ?? 0, deviceUniqueClicks: b?.deviceUniqueClicks ?? 0, botClicks: b?.botClicks ?? 0 })
+  }
+  return out
 }
 
 /**

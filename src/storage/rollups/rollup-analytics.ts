@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../database.js'
 import type { Bucket, LinkStats } from '../storage.js'
 import { BOT_REASONS, INFERRED_SUFFIX, ROLLUP_DIMENSIONS, TOTALS, type BreakdownName } from './rollup-dimensions.js'
-import { readRollups, type RollupRange, type RollupRow, type RollupScope } from './rollup-queries.js'
+import { readRollups, splitRange, type RollupRange, type RollupRow, type RollupScope } from './rollup-queries.js'
 
 export interface BreakdownItem {
   /** null: unknown. */
@@ -79,16 +79,47 @@ export class RollupAnalytics {
     return out
   }
 
-  /** The links of a scope with the most human clicks in the range. */
+  /**
+   * The links of a scope with the most human clicks in the range: ranked by the range's
+   * whole hours (the rollups alone, one index range a link), then counted exactly.
+   */
   async topLinks(scope: Exclude<RollupScope, { links: readonly number[] }>, range: RollupRange, limit: number): Promise<LinkStats[]> {
-    let q = this.#db.selectFrom('links').select('id')
-    if ('user' in scope) q = q.where('user_id', '=', scope.user)
-    const ids = (await q.execute()).map((r) => Number(r.id))
-    if (ids.length === 0) return []
-    const stats = await this.linkStats(ids, range)
+    const { whole, edges } = splitRange(range)
+    let q = this.#db
+      .selectFrom('click_rollups as r')
+      .select(['r.link_id', (eb) => eb.fn.sum<number>('r.clicks').as('clicks')])
+      .where('r.dimension', '=', TOTALS)
+      .groupBy('r.link_id')
+      .orderBy('clicks', 'desc')
+      .orderBy('r.link_id')
+      .limit(limit)
+    if ('user' in scope) q = q.where('r.link_id', 'in', (eb) => eb.selectFrom('links').select('id').where('user_id', '=', scope.user))
+    if (whole?.from !== undefined) q = q.where('r.hour', '>=', whole.from)
+    if (whole?.to !== undefined) q = q.where('r.hour', '<', whole.to)
+    const candidates = new Set(whole ? (await q.execute()).map((r) => Number(r.link_id)) : [])
+    // A link outside that top could only pass one in it with clicks in the partial hours.
+    for (const edge of edges) {
+      let e = this.#db.selectFrom('clicks as c').select('c.link_id').distinct().where('c.ts', '>=', edge.from).where('c.ts', '<', edge.to).where('c.is_bot', '=', 0)
+      e = 'user' in scope
+        ? e.where('c.link_id', 'in', (eb) => eb.selectFrom('links').select('id').where('user_id', '=', scope.user))
+        : e.where('c.link_id', 'in', (eb) => eb.selectFrom('links').select('id'))
+      for (const r of await e.execute()) candidates.add(Number(r.link_id))
+    }
+    const stats = await this.linkStats([...candidates], range)
     return stats.filter((s) => s.clicks > 0).sort((a, b) => b.clicks - a.clicks || a.linkId - b.linkId).slice(0, limit)
   }
+
+  /** Human and bot clicks and new uniques per minute since `from` (the live view), from the raw clicks. */
+  async minutes(scope: Exclude<RollupScope, { links: readonly number[] }>, from: number): Promise<Bucket[]> {
+    const rows = await readRollups(this.#db, scope, { from, to: from + LIVE_SPAN_LIMIT_MS }, [TOTALS], 60_000)
+    return rows
+      .map((r) => ({ start: r.bucket!, clicks: r.clicks, browserUniqueClicks: r.browserUniques, deviceUniqueClicks: r.deviceUniques, botClicks: r.botClicks }))
+      .sort((a, b) => a.start - b.start)
+  }
 }
+
+/** The live view's window is read from raw clicks: kept under an hour so it never reaches the rollups' whole hours twice. */
+const LIVE_SPAN_LIMIT_MS = 3_600_000 - 1
 
 function top<T extends { clicks: number; value: string | null }>(items: T[]): T[] {
   return items.sort((a, b) => b.clicks - a.clicks || String(a.value).localeCompare(String(b.value))).slice(0, TOP)
