@@ -48,7 +48,7 @@ async function open(url: string) {
 
 async function stats(lp: Awaited<ReturnType<typeof open>>['linkprint']) {
   await lp.writer.flush()
-  return JSON.stringify((await lp.storage.allLinkStats({})).map(statsJson))
+  return JSON.stringify((await lp.storage.analytics.allLinkStats({})).map(statsJson))
 }
 
 const rows: string[][] = []

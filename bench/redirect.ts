@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs'
 import { get } from 'node:http'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
-import { openStorage } from '../src/storage/open-storage.js'
+import { openRepositories } from '../src/storage/open-repositories.js'
 import type { DialectName } from '../src/storage/storage.js'
 import { createTestDatabase } from '../test/helpers/test-databases.js'
 import { spawnServer } from './lib/spawn-server.js'
@@ -122,8 +122,8 @@ try {
       const metrics = await (await fetch(`${service.url}/metrics`)).text()
       const answered = [...metrics.matchAll(/^linkprint_redirects_total\{outcome="(?:redirect|bot)"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
       const exit = await service.stop()
-      const storage = openStorage(db.url)
-      const clicks = await storage.countClicks()
+      const storage = openRepositories(db.url)
+      const clicks = await storage.clicks.countClicks()
       await storage.close()
       await db.drop()
       const summary = (runs: Run[]) => ({ rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), cpu: median(runs.map((r) => r.cpuUs)), main: median(runs.map((r) => r.mainUs)) })

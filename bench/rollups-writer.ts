@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { openStorage } from '../src/storage/open-storage.js'
+import { openRepositories } from '../src/storage/open-repositories.js'
 import { LinkOwners } from '../src/storage/rollups/rollup-maintenance.js'
 import { openSqliteDatabase } from '../src/storage/sqlite/open-sqlite-database.js'
 import { encodeClickBatch, sqliteClickInserter, writeSqliteBatch } from '../src/storage/sqlite/sqlite-click-inserter.js'
@@ -74,11 +74,11 @@ function batches(linkIds: readonly number[]): ClickRecord[][] {
 
 async function fresh(dir: string, name: string) {
   const path = join(dir, `${name}.db`)
-  const storage = openStorage(`sqlite:${path}`)
+  const storage = openRepositories(`sqlite:${path}`)
   await storage.migrateUp()
-  const user = await storage.createUser({ email: 'b@example.com', passwordHash: 'x', isAdmin: false, createdAt: 1 })
+  const user = await storage.users.createUser({ email: 'b@example.com', passwordHash: 'x', isAdmin: false, createdAt: 1 })
   const links: number[] = []
-  for (let i = 0; i < 100; i++) links.push((await storage.createLink({ slug: `l${i}`, url: 'https://example.org/', userId: user.id, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [] })).id)
+  for (let i = 0; i < 100; i++) links.push((await storage.links.createLink({ slug: `l${i}`, url: 'https://example.org/', userId: user.id, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [] })).id)
   await storage.close()
   const database = openSqliteDatabase(path)
   return { database, links, inserter: sqliteClickInserter(database) }

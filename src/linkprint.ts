@@ -30,13 +30,14 @@ import type { RateLimiter } from './sessions/rate-limiter.js'
 import { RetentionJob } from './privacy/retention-job.js'
 import { VisitorData } from './privacy/visitor-data.js'
 import { ClickWriter } from './storage/click-writer.js'
-import { openStorage } from './storage/open-storage.js'
-import type { FingerprintingAlgorithm, Storage, User } from './storage/storage.js'
+import { openRepositories } from './storage/open-repositories.js'
+import type { Repositories } from './storage/repositories.js'
+import type { FingerprintingAlgorithm, User } from './storage/storage.js'
 
 export interface Linkprint {
   readonly config: Config
   readonly clock: Clock
-  readonly storage: Storage
+  readonly storage: Repositories
   readonly keys: SecretKeys
   readonly links: LinkService
   readonly writer: ClickWriter
@@ -77,7 +78,7 @@ export interface Linkprint {
 
 export interface LinkprintOptions {
   clock?: Clock
-  storage?: Storage
+  storage?: Repositories
   /** Hosts a link may not point at besides PUBLIC_URL's (the server adds its own listen address). */
   ownHosts?: () => readonly string[]
   onError?: (error: unknown) => void
@@ -110,10 +111,10 @@ function openGeoDatabase(path: string | undefined): Promise<DatabaseGeo | null> 
 /** The composition root: everything the server, the CLI and replay share, wired once. */
 export async function createLinkprint(config: Config, options: LinkprintOptions = {}): Promise<Linkprint> {
   const clock = options.clock ?? systemClock
-  const storage = options.storage ?? openStorage(config.databaseUrl)
+  const storage = options.storage ?? openRepositories(config.databaseUrl)
   await storage.migrateUp()
   // Without SECRET, the first instance stores a random one; the others read it back.
-  const secret = config.secret ?? (await storage.ensureSetting('secret', randomBytes(32).toString('base64url')))
+  const secret = config.secret ?? (await storage.settings.ensureSetting('secret', randomBytes(32).toString('base64url')))
   const keys = deriveSecretKeys(secret)
 
   let metrics: Metrics | undefined
@@ -158,7 +159,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     : null
   const identity = options.identity ?? new IdentityEngine({ state: replication?.state ?? replaceable!.state, sessionWindowMs: config.sessionWindow, minConfidence: config.minConfidence })
   const geoDatabase = await openGeoDatabase(config.geoipDb)
-  let algorithm: FingerprintingAlgorithm = (await storage.ensureSetting('fingerprinting_algorithm', 'robust')) === 'legacy' ? 'legacy' : 'robust'
+  let algorithm: FingerprintingAlgorithm = (await storage.settings.ensureSetting('fingerprinting_algorithm', 'robust')) === 'legacy' ? 'legacy' : 'robust'
   const clickEnvironment: ClickEnvironment = {
     ipHasher: new IpHasher(keys.ipHash),
     deviceCookie: new DeviceCookie(keys.cookie),
@@ -197,7 +198,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(config.accessTokenSecret ?? secret, config.accessTokenPreviousSecrets), clock }),
     clock,
     bindingKey: keys.sessionBinding,
-    loadUser: (id) => storage.findUserById(id),
+    loadUser: (id) => storage.users.findUserById(id),
     authenticateOther: (bearer) => userOfApiKey(storage, bearer),
     devices: identityEngineDevices(identity.state),
     deviceCookie: clickEnvironment.deviceCookie,
@@ -219,7 +220,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const fingerprinting: Linkprint['fingerprinting'] = {
     algorithm: () => algorithm,
     async use(next) {
-      await storage.setSetting('fingerprinting_algorithm', next)
+      await storage.settings.setSetting('fingerprinting_algorithm', next)
       algorithm = next
     },
   }

@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { hashPassword, verifyPassword } from '../../src/auth/password.js'
 import { systemClock } from '../../src/clock.js'
 import { AccessTokens, openSessionBackend, SessionCore, sendError, sessionsPlugin, TokenKeyring } from '../../src/sessions/index.js'
-import { openStorage } from '../../src/storage/open-storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
 
 export const DEMO_USER = { email: 'demo@example.com', password: 'demo-password' }
 
@@ -23,10 +23,10 @@ export interface ExampleOptions {
 }
 
 export async function buildExampleApp(options: ExampleOptions = {}): Promise<FastifyInstance> {
-  const storage = openStorage(options.databaseUrl ?? 'sqlite:./data/anonymous-sessions-example.db')
+  const storage = openRepositories(options.databaseUrl ?? 'sqlite:./data/anonymous-sessions-example.db')
   await storage.migrateUp()
-  if (!(await storage.findUserByEmail(DEMO_USER.email))) {
-    await storage.createUser({ email: DEMO_USER.email, passwordHash: await hashPassword(DEMO_USER.password), isAdmin: false, createdAt: Date.now() })
+  if (!(await storage.users.findUserByEmail(DEMO_USER.email))) {
+    await storage.users.createUser({ email: DEMO_USER.email, passwordHash: await hashPassword(DEMO_USER.password), isAdmin: false, createdAt: Date.now() })
   }
   const backend = await openSessionBackend({ redisUrl: options.redisUrl, storage, clock: systemClock })
   const secret = options.secret ?? randomBytes(32).toString('base64url')
@@ -39,7 +39,7 @@ export async function buildExampleApp(options: ExampleOptions = {}): Promise<Fas
     tokens: new AccessTokens({ keyring: TokenKeyring.fromSecrets(secret), clock: systemClock }),
     bindingKey: createHash('sha256').update(`session-binding:${secret}`).digest(),
     loadUser: async (id) => {
-      const user = await storage.findUserById(id)
+      const user = await storage.users.findUserById(id)
       return user && { id: user.id, email: user.email }
     },
   })
@@ -60,7 +60,7 @@ export async function buildExampleApp(options: ExampleOptions = {}): Promise<Fas
     try {
       const plain = app.sessions.plain(request)
       const userId = await core.guardLogin(plain, async () => {
-        const user = typeof email === 'string' ? await storage.findUserByEmail(email) : undefined
+        const user = typeof email === 'string' ? await storage.users.findUserByEmail(email) : undefined
         const ok = user !== undefined && typeof password === 'string' && (await verifyPassword(password, user.passwordHash))
         return ok ? user.id : undefined
       })

@@ -6,7 +6,7 @@ import type { Linkprint } from '../linkprint.js'
  * generated password) and an API key, and say them once. Later starts do nothing.
  */
 export async function bootstrapAdmin(linkprint: Linkprint, print: (line: string) => void): Promise<boolean> {
-  if ((await linkprint.storage.countUsers()) > 0) return false
+  if ((await linkprint.storage.users.countUsers()) > 0) return false
   const email = linkprint.config.adminEmail ?? 'admin@localhost'
   const password = linkprint.config.adminPassword ?? randomBytes(12).toString('base64url')
   let user
@@ -14,7 +14,7 @@ export async function bootstrapAdmin(linkprint: Linkprint, print: (line: string)
     user = await linkprint.auth.createUser(email, password, true)
   } catch (error) {
     // Another instance on the same database won the race: it printed the credentials.
-    if ((await linkprint.storage.countUsers()) > 0) return false
+    if ((await linkprint.storage.users.countUsers()) > 0) return false
     throw error
   }
   const { key } = await linkprint.auth.issueApiKey(user.id, 'bootstrap')

@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '../config/config.js'
-import { openStorage } from '../storage/open-storage.js'
+import { openRepositories } from '../storage/open-repositories.js'
 import type { Command } from './main.js'
 
 export const migrateCommand: Command = async (args, io) => {
   const { values } = parseArgs({ args: args, options: { down: { type: 'boolean' }, status: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true })
-  const storage = openStorage(loadConfig(io.env).databaseUrl)
+  const storage = openRepositories(loadConfig(io.env).databaseUrl)
   try {
     if (values.down) {
       const name = await storage.migrateDown()

@@ -17,11 +17,11 @@ export async function withLinkprint<T>(env: NodeJS.ProcessEnv, run: (linkprint: 
 /** The user a command acts as: --user, or the first admin. */
 export async function actingUser(linkprint: Linkprint, email: string | undefined): Promise<User> {
   if (email) {
-    const user = await linkprint.storage.findUserByEmail(email.trim().toLowerCase())
+    const user = await linkprint.storage.users.findUserByEmail(email.trim().toLowerCase())
     if (!user) throw new AppError('VALIDATION_FAILED', `No user has the email ${email}`)
     return user
   }
-  const admin = await linkprint.storage.findUserById(1)
+  const admin = await linkprint.storage.users.findUserById(1)
   if (admin) return admin
   throw new AppError('VALIDATION_FAILED', 'No user yet: run `linkprint user add <email> --admin` or start the server once')
 }

@@ -22,7 +22,7 @@ export const replayCommand: Command = async (args, io) => {
   let linkprint: Awaited<ReturnType<typeof createLinkprint>> | undefined
   try {
     linkprint = await createLinkprint(loadConfig(replayEnv(io.env)), { clock, shareIdentity: false })
-    const owner = (await linkprint.storage.findUserByEmail('replay@localhost')) ?? (await linkprint.storage.findUserById(1)) ?? (await linkprint.auth.createUser('replay@localhost', `replay-${Date.now()}`, true))
+    const owner = (await linkprint.storage.users.findUserByEmail('replay@localhost')) ?? (await linkprint.storage.users.findUserById(1)) ?? (await linkprint.auth.createUser('replay@localhost', `replay-${Date.now()}`, true))
     const app = await buildApp(linkprint)
     await app.ready()
     const summary = await replay({ linkprint, app, clock, owner, file, onDecision: out ? (d) => out.write(`${JSON.stringify(d)}\n`) : undefined })

@@ -8,7 +8,7 @@ export const statsCommand: Command = async (args, io) => {
   const { values, positionals } = parseArgs({ args: args, options: { json: { type: 'boolean' } }, allowPositionals: true })
   const [slug] = positionals
   return withLinkprint(io.env, async (lp) => {
-    const all = (await lp.storage.allLinkStats({})).map(statsJson)
+    const all = (await lp.storage.analytics.allLinkStats({})).map(statsJson)
     const rows = slug === undefined ? all : all.filter((s) => s.slug === slug)
     if (slug !== undefined && rows.length === 0) {
       io.err(`linkprint: no link has the slug "${slug}" (LINK_NOT_FOUND)`)

@@ -1,4 +1,8 @@
-import type { IdentityStorage, StoredContext } from '../storage/identity-storage.js'
+import type { IdentityRepository } from '../storage/identity-repository.js'
+import type { StoredContext } from '../storage/identity-storage.js'
+
+/** What the reload reads. */
+type IdentityStorage = Pick<IdentityRepository, 'lastClickId' | 'lastClickTs' | 'firstClickIdFrom' | 'memberships' | 'edges' | 'latestContexts' | 'contextSightings' | 'clickedClusters'>
 import { hintsOf } from '../decisions/stored-click-signals.js'
 import { parseUserAgent } from '../signals/user-agent.js'
 import { specificModel } from './correlation-rules.js'

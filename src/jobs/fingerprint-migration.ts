@@ -5,9 +5,13 @@ import { clickRecordOf } from '../decisions/click-record.js'
 import { resolveIdentity, type ResolvedIdentity } from '../decisions/resolve-identity.js'
 import { identitySignalsOfStoredClick, type StoredClick } from '../decisions/stored-click-signals.js'
 import { AppError } from '../errors.js'
+import type { AnalyticsRepository } from '../storage/analytics-repository.js'
 import type { ClickWriter } from '../storage/click-writer.js'
 import type { RecomputedClick, RecomputedColumns } from '../storage/identity-storage.js'
-import type { ClickRecord, FingerprintingAlgorithm, Storage } from '../storage/storage.js'
+import type { ClicksRepository } from '../storage/clicks-repository.js'
+import type { IdentityRepository } from '../storage/identity-repository.js'
+import type { SettingsRepository } from '../storage/settings-repository.js'
+import type { ClickRecord, FingerprintingAlgorithm } from '../storage/storage.js'
 import { FINGERPRINT_VERSION } from '../identity/fingerprints.js'
 import type { IdentityEngine } from '../identity/identity-engine.js'
 import type { IdentitySignals } from '../identity/identity-signals.js'
@@ -42,7 +46,12 @@ export interface MigrationStatus {
 }
 
 export interface FingerprintMigrationOptions {
-  readonly storage: Storage
+  readonly storage: {
+    readonly settings: Pick<SettingsRepository, 'getSetting' | 'setSetting'>
+    readonly clicks: Pick<ClicksRepository, 'countClicks'>
+    readonly identity: Pick<IdentityRepository, 'resetIdentity' | 'clicksForRecompute' | 'writeRecomputed'>
+    readonly analytics: Pick<AnalyticsRepository, 'rebuildRollups'>
+  }
   readonly writer: ClickWriter
   readonly clock: Clock
   readonly engine: IdentityEngine
@@ -95,7 +104,7 @@ export class FingerprintMigration {
 
   /** Reads the persisted job. A running one is resumed by resume(), once the engine's state is loaded as at its cursor. */
   static async open(options: FingerprintMigrationOptions): Promise<FingerprintMigration> {
-    return new FingerprintMigration(options, parseJob(await options.storage.getSetting(MIGRATION_SETTING)))
+    return new FingerprintMigration(options, parseJob(await options.storage.settings.getSetting(MIGRATION_SETTING)))
   }
 
   /** Whether live clicks are left to the job (the pipeline's ClickEnvironment.deferIdentity). */
@@ -122,7 +131,7 @@ export class FingerprintMigration {
       // before the tables are emptied, so none of their rows lands in the rebuilt ones.
       this.#deferring = true
       await this.#o.writer.flush()
-      const job: MigrationJob = { ...IDLE, state: 'running', total: await this.#o.storage.countClicks(), startedAt: this.#o.clock.now() }
+      const job: MigrationJob = { ...IDLE, state: 'running', total: await this.#o.storage.clicks.countClicks(), startedAt: this.#o.clock.now() }
       await this.#o.fingerprinting.use('legacy')
       await this.#o.storage.identity.resetIdentity(this.#progress(job))
       this.#o.resetState()
@@ -230,7 +239,7 @@ export class FingerprintMigration {
       while (!(await this.#step()));
       // Every click's clusters were rewritten: the unique flags and rollups are counted again
       // from them, with the writer held so no batch counts against half-rebuilt tables.
-      await this.#o.storage.rebuildRollups()
+      await this.#o.storage.analytics.rebuildRollups()
       for (const record of writer.queued) {
         const recomputed = this.#recompute(record.click)
         if (recomputed && recomputed !== 'skipped') applyTo(record, recomputed)
@@ -260,7 +269,7 @@ export class FingerprintMigration {
   async #finish(state: MigrationJobState, error: string | null): Promise<void> {
     this.#deferring = false
     this.#job = { ...this.#job, state, error, finishedAt: this.#o.clock.now() }
-    await this.#o.storage.setSetting(MIGRATION_SETTING, JSON.stringify(this.#job))
+    await this.#o.storage.settings.setSetting(MIGRATION_SETTING, JSON.stringify(this.#job))
   }
 
   #progress(job: MigrationJob): { key: string; value: string } {

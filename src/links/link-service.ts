@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js'
 import { AppError } from '../errors.js'
-import type { Link, LinkPatch, RedirectStatus, Storage } from '../storage/storage.js'
+import type { LinksRepository } from '../storage/links-repository.js'
+import type { Link, LinkPatch, RedirectStatus } from '../storage/storage.js'
 import type { User } from '../storage/storage.js'
 import { LruCache } from '../signals/lru-cache.js'
 import { assertValidSlug, randomSlug } from './slug.js'
@@ -20,12 +21,17 @@ export type LinkUpdate = Partial<Omit<LinkInput, 'slug'>>
 export const MAX_TAGS = 20
 export const TAG_PATTERN = /^[\p{L}\p{N} _.:\/-]{1,40}$/u
 
+/** The links repository, every part of it: the service is its one user over HTTP. */
+export interface LinkServiceStorage {
+  readonly links: Pick<LinksRepository, 'findLinkBySlug' | 'createLink' | 'listLinks' | 'updateLink' | 'deleteLink'>
+}
+
 /**
  * Links as users manage them, and as the redirect reads them: from the cache, with the
  * human clicks counted here so a click limit holds without waiting for the database.
  */
 export class LinkService {
-  readonly #storage: Storage
+  readonly #storage: LinkServiceStorage
   /**
    * Misses are cached too (null), so a scan of random slugs cannot turn into one query
    * each; the TTL bounds how stale a link may be after another instance changed it.
@@ -39,7 +45,7 @@ export class LinkService {
   readonly #onChanged: ((slug: string) => Promise<void>) | undefined
 
   constructor(options: {
-    storage: Storage
+    storage: LinkServiceStorage
     clock: Clock
     cacheMax: number
     cacheTtlMs: number
@@ -67,7 +73,7 @@ export class LinkService {
   lookup(slug: string): Link | null | Promise<Link | null> {
     const cached = this.#cache.get(slug)
     if (cached !== undefined) return cached
-    return this.#storage.findLinkBySlug(slug).then((link) => {
+    return this.#storage.links.findLinkBySlug(slug).then((link) => {
       const found = link ?? null
       if (found) this.#clicksSinceLoad.set(found.id, this.#pendingClicks(found.id))
       this.#cache.set(slug, found)
@@ -111,12 +117,12 @@ export class LinkService {
     const base = { url: fields.url!, userId: owner.id, createdAt: now, updatedAt: now, expiresAt: fields.expiresAt ?? null, maxClicks: fields.maxClicks ?? null, redirectStatus: fields.redirectStatus ?? 302, tags: fields.tags ?? [] }
     if (input.slug !== undefined) {
       assertValidSlug(input.slug)
-      return this.#afterWrite(await this.#storage.createLink({ ...base, slug: input.slug }))
+      return this.#afterWrite(await this.#storage.links.createLink({ ...base, slug: input.slug }))
     }
     // 57^7 ≈ 2·10^12 slugs: a collision is rare, a few retries (growing the length) make it vanish.
     for (let attempt = 0; ; attempt++) {
       try {
-        return this.#afterWrite(await this.#storage.createLink({ ...base, slug: randomSlug(7 + Math.floor(attempt / 2)) }))
+        return this.#afterWrite(await this.#storage.links.createLink({ ...base, slug: randomSlug(7 + Math.floor(attempt / 2)) }))
       } catch (error) {
         if (!(error instanceof AppError && error.code === 'SLUG_TAKEN') || attempt >= 8) throw error
       }
@@ -124,7 +130,7 @@ export class LinkService {
   }
 
   async get(principal: User, slug: string): Promise<Link> {
-    const link = await this.#storage.findLinkBySlug(slug)
+    const link = await this.#storage.links.findLinkBySlug(slug)
     if (!link || (!principal.isAdmin && link.userId !== principal.id)) throw new AppError('LINK_NOT_FOUND')
     return link
   }
@@ -135,7 +141,7 @@ export class LinkService {
    */
   list(principal: User, options: { limit: number; beforeId?: number; tag?: string; search?: string; all?: boolean }): Promise<Link[]> {
     if (options.all && !principal.isAdmin) throw new AppError('FORBIDDEN', 'Only admins may list all links')
-    return this.#storage.listLinks({
+    return this.#storage.links.listLinks({
       limit: options.limit,
       ...(options.beforeId !== undefined && { beforeId: options.beforeId }),
       ...(options.tag !== undefined && { tag: options.tag }),
@@ -148,14 +154,14 @@ export class LinkService {
     const link = await this.get(principal, slug)
     const now = this.#clock.now()
     const patch: LinkPatch = { ...this.#validate(input, now, requestHost), updatedAt: now }
-    const updated = await this.#storage.updateLink(link.id, patch)
+    const updated = await this.#storage.links.updateLink(link.id, patch)
     if (!updated) throw new AppError('LINK_NOT_FOUND')
     return this.#afterWrite(updated)
   }
 
   async delete(principal: User, slug: string): Promise<Link> {
     const link = await this.get(principal, slug)
-    await this.#storage.deleteLink(link.id)
+    await this.#storage.links.deleteLink(link.id)
     this.#cache.delete(slug)
     this.#clicksSinceLoad.delete(link.id)
     await this.#onChanged?.(slug)

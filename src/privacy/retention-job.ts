@@ -1,10 +1,15 @@
 import type { Clock } from '../clock.js'
-import type { ContextCursor, RetentionCounts, Storage } from '../storage/storage.js'
+import type { IdentityRepository } from '../storage/identity-repository.js'
+import type { RetentionRepository } from '../storage/retention-repository.js'
+import type { ContextCursor, RetentionCounts } from '../storage/storage.js'
 
 const DAY_MS = 86_400_000
 
 export interface RetentionJobOptions {
-  readonly storage: Storage
+  readonly storage: {
+    readonly retention: Pick<RetentionRepository, 'countExpired' | 'deleteExpiredClicks' | 'deleteExpiredIdentities'>
+    readonly identity: Pick<IdentityRepository, 'lastClickId'>
+  }
   readonly clock: Clock
   /** RETENTION_DAYS; undefined: keep everything (the job never runs). */
   readonly days: number | undefined
@@ -124,7 +129,7 @@ export class RetentionJob {
 
   async #count(cutoff: number): Promise<RetentionReport> {
     const started = performance.now()
-    const counts = await this.#o.storage.countExpired(cutoff)
+    const counts = await this.#o.storage.retention.countExpired(cutoff)
     return { ...counts, cutoff, dryRun: true, batches: 0, complete: true, ms: Math.round(performance.now() - started) }
   }
 
@@ -150,7 +155,7 @@ export class RetentionJob {
         continue
       }
       const rangeEnd = Math.min(afterId + span, upToId)
-      const { deleted, keptMinTs, nextId } = await storage.deleteExpiredClicks(cutoff, afterId, rangeEnd)
+      const { deleted, keptMinTs, nextId } = await storage.retention.deleteExpiredClicks(cutoff, afterId, rangeEnd)
       batches++
       counts.clicks += deleted
       if (deleted > 0) this.#o.onDeleted?.('clicks', deleted)
@@ -167,7 +172,7 @@ export class RetentionJob {
       deletedInPass = 0
       for (let after: ContextCursor | null = null; ; ) {
         if (this.#stopping) return this.#report(counts, cutoff, batches, false, started)
-        const n = await storage.deleteExpiredIdentities(cutoff, after, this.#batchSize)
+        const n = await storage.retention.deleteExpiredIdentities(cutoff, after, this.#batchSize)
         batches++
         counts.fingerprints += n.fingerprints
         counts.correlations += n.correlations

@@ -1,5 +1,6 @@
 import type { IdentityState } from '../identity/identity-state.js'
-import type { RetentionCounts, Storage, VisitorClickRow, VisitorContext } from '../storage/storage.js'
+import type { RetentionCounts, VisitorClickRow, VisitorContext } from '../storage/storage.js'
+import type { VisitorsRepository } from '../storage/visitors-repository.js'
 
 /** One visitor's data: a device cluster and the storage contexts (cookie jars) in it. */
 export interface Visitor {
@@ -21,7 +22,7 @@ export interface Visitor {
 export type VisitorScope = 'context' | 'device'
 
 export interface VisitorDataOptions {
-  readonly storage: Storage
+  readonly storage: { readonly visitors: VisitorsRepository }
   /** The click writer: flushed first, so a click still queued neither misses an export nor comes back after a deletion. */
   readonly writer: { flush(): Promise<void> }
   /** The identity engine's state as it stands now (the migration job may replace it). */
@@ -58,19 +59,19 @@ export class VisitorData {
     const root = state.find('device', id)
     const deviceCluster = root !== id || state.get(id) !== undefined
       ? root
-      : (await storage.deviceClusterOf(id)) ?? ((await storage.clusterContexts(id)).length > 0 ? id : null)
+      : (await storage.visitors.deviceClusterOf(id)) ?? ((await storage.visitors.clusterContexts(id)).length > 0 ? id : null)
     const contexts = new Set<string>([id])
     if (scope === 'device' && deviceCluster !== null) {
       contexts.add(deviceCluster)
-      for (const key of await storage.clusterContexts(deviceCluster)) contexts.add(key)
+      for (const key of await storage.visitors.clusterContexts(deviceCluster)) contexts.add(key)
     }
     const visitor: Visitor = { id, deviceCluster, contexts: [...contexts].sort() }
-    const stored = (await storage.visitorContexts(visitor.contexts)).length > 0 || !(await this.clicks(visitor, 1).next()).done
+    const stored = (await storage.visitors.visitorContexts(visitor.contexts)).length > 0 || !(await this.clicks(visitor, 1).next()).done
     return stored ? visitor : null
   }
 
   contextsOf(visitor: Visitor): Promise<VisitorContext[]> {
-    return this.#o.storage.visitorContexts(visitor.contexts)
+    return this.#o.storage.visitors.visitorContexts(visitor.contexts)
   }
 
   /** The visitor's clicks, page by page, never all in memory. */
@@ -78,7 +79,7 @@ export class VisitorData {
     for (let i = 0; i < visitor.contexts.length; i += KEY_SLICE) {
       const keys = visitor.contexts.slice(i, i + KEY_SLICE)
       for (let after = 0; ; ) {
-        const page = await this.#o.storage.visitorClicksPage(keys, after, pageSize)
+        const page = await this.#o.storage.visitors.visitorClicksPage(keys, after, pageSize)
         yield* page
         const last = page.at(-1)
         if (!last || page.length < pageSize) break
@@ -90,7 +91,7 @@ export class VisitorData {
   /** Deletes the visitor's clicks and identity rows; the counts of what went. */
   async erase(visitor: Visitor): Promise<RetentionCounts> {
     await this.#o.writer.flush()
-    const deleted = await this.#o.storage.deleteVisitorData(visitor.contexts, this.#o.batchSize ?? 5_000)
+    const deleted = await this.#o.storage.visitors.deleteVisitorData(visitor.contexts, this.#o.batchSize ?? 5_000)
     this.#o.state().erase(visitor.contexts)
     return deleted
   }

@@ -93,7 +93,7 @@ export async function replay(options: {
   const createLinks = async () => {
     for (const link of pendingLinks.splice(0)) {
       try {
-        if (!(await linkprint.storage.findLinkBySlug(link.slug))) {
+        if (!(await linkprint.storage.links.findLinkBySlug(link.slug))) {
           await linkprint.links.create(owner, { url: link.url, slug: link.slug })
           summary.links++
         }

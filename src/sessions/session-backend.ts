@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis'
 import type { Clock } from '../clock.js'
-import type { Storage } from '../storage/storage.js'
+import type { SessionStoreStorage } from './database-session-store.js'
 import { DatabaseSessionStore } from './database-session-store.js'
 import { MemoryRateLimiter } from './memory-rate-limiter.js'
 import type { RateLimiter } from './rate-limiter.js'
@@ -20,7 +20,7 @@ export interface SessionBackendOptions {
   /** REDIS_PREFIX: the keys' prefix, `linkprint:` by default. */
   readonly redisPrefix?: string
   /** Without Redis: sessions in this database, rate limits in this process. */
-  readonly storage: Storage
+  readonly storage: SessionStoreStorage
   readonly clock: Clock
   readonly onError?: (error: unknown) => void
   /** Expired-session sweep of the database store (0: none). */

@@ -1,4 +1,5 @@
-import type { ClickReclassification, ClickRecord, NewClick, Storage } from './storage.js'
+import type { ClicksRepository } from './clicks-repository.js'
+import type { ClickReclassification, ClickRecord, NewClick } from './storage.js'
 
 export interface ClickWriterOptions {
   /** Most clicks held in memory; past it a click is dropped and counted, the redirect still answers. */
@@ -10,6 +11,11 @@ export interface ClickWriterOptions {
   readonly onFlushed?: (count: number, ms: number) => void
   readonly onDropped?: (reason: 'queue_full' | 'write_failed', count: number) => void
   readonly onError?: (error: unknown) => void
+}
+
+/** What the writer writes through: a batch of click records, and clicks found to be bots. */
+export interface ClickWriterStorage {
+  readonly clicks: Pick<ClicksRepository, 'insertClicks' | 'reclassifyClicks'>
 }
 
 /**
@@ -26,10 +32,10 @@ export class ClickWriter {
   #timer: NodeJS.Timeout | null = null
   #held: { released: Promise<void>; release: () => void } | null = null
   #closed = false
-  readonly #storage: Storage
+  readonly #storage: ClickWriterStorage
   readonly #options: ClickWriterOptions
 
-  constructor(storage: Storage, options: ClickWriterOptions) {
+  constructor(storage: ClickWriterStorage, options: ClickWriterOptions) {
     this.#storage = storage
     this.#options = options
   }
@@ -161,11 +167,11 @@ export class ClickWriter {
     for (let attempt = 1; ; attempt++) {
       try {
         if (batch.length > 0) {
-          await this.#storage.insertClicks(batch)
+          await this.#storage.clicks.insertClicks(batch)
           this.#options.onFlushed?.(batch.length, performance.now() - started)
           batch = []
         }
-        if (reclassify.length > 0) await this.#storage.reclassifyClicks(reclassify)
+        if (reclassify.length > 0) await this.#storage.clicks.reclassifyClicks(reclassify)
         return
       } catch (error) {
         this.#options.onError?.(error)

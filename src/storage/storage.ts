@@ -1,6 +1,7 @@
 import type { ClicksTable, EnhancedFingerprintsTable, FingerprintCorrelationsTable } from './database.js'
-import type { IdentityStorage } from './identity-storage.js'
-import type { RollupAnalytics } from './rollups/rollup-analytics.js'
+import type { BreakdownName } from './rollups/rollup-dimensions.js'
+
+// The records the repositories (repositories.ts) take and return, shared by their consumers.
 
 export type DialectName = 'sqlite' | 'postgres'
 
@@ -129,6 +130,19 @@ export interface Bucket {
   botClicks: number
 }
 
+export interface BreakdownItem {
+  /** null: unknown. */
+  value: string | null
+  clicks: number
+  browserUniqueClicks: number
+  deviceUniqueClicks: number
+  /** Geo breakdowns: whether the value was inferred from language and time zone, and the geo answers' mean confidence (0–100). */
+  inferred?: boolean
+  confidence?: number | null
+}
+
+export type Breakdowns = Record<BreakdownName, BreakdownItem[]> & { botReasons: Array<{ value: string | null; clicks: number }> }
+
 export interface Breakdown {
   value: string | null
   clicks: number
@@ -168,113 +182,4 @@ export interface VisitorContext {
 export interface MigrationState {
   name: string
   executedAt: number | null
-}
-
-/**
- * Everything linkprint keeps. This interface is the only code that knows which database
- * is underneath; both dialects serve it through the same Kysely queries.
- */
-export interface Storage {
-  readonly dialect: DialectName
-  /** The identity engine's reads and writes beyond clicks: restart reload, migration job, debug API. */
-  readonly identity: IdentityStorage
-  /** Stats, series and breakdowns from the hourly rollups (rollups/). */
-  readonly analytics: RollupAnalytics
-
-  migrateUp(): Promise<string[]>
-  migrateDown(): Promise<string | null>
-  migrations(): Promise<MigrationState[]>
-
-  /** Stores the value unless one is already there; returns the one that is kept (first writer wins across instances). */
-  ensureSetting(key: string, value: string): Promise<string>
-  setSetting(key: string, value: string): Promise<void>
-  getSetting(key: string): Promise<string | undefined>
-
-  countUsers(): Promise<number>
-  createUser(user: Omit<User, 'id'>): Promise<User>
-  findUserByEmail(email: string): Promise<User | undefined>
-  findUserById(id: number): Promise<User | undefined>
-  /** The users of these ids that exist, in one query (link owners of a page). */
-  findUsersByIds(ids: readonly number[]): Promise<User[]>
-
-  createApiKey(key: Omit<ApiKey, 'id' | 'revokedAt'> & { keyHash: string }): Promise<ApiKey>
-  findApiKeyByHash(keyHash: string): Promise<ApiKey | undefined>
-  revokeApiKey(id: number, at: number): Promise<boolean>
-
-  createSession(session: Omit<Session, 'revokedAt' | 'rotatedTo'>): Promise<void>
-  findSession(idHash: string): Promise<Session | undefined>
-  revokeSession(idHash: string, at: number): Promise<boolean>
-  /**
-   * One transaction: when `oldIdHash` is alive at `at` (not revoked, not expired), marks it
-   * rotated to `next` and creates `next`. False, and nothing written, otherwise.
-   */
-  rotateSession(oldIdHash: string, next: Omit<Session, 'revokedAt' | 'rotatedTo'>, at: number): Promise<boolean>
-  /** Removes sessions that expired before `before`; returns how many. */
-  deleteExpiredSessions(before: number): Promise<number>
-  listApiKeys(userId: number): Promise<ApiKey[]>
-
-  /** Throws AppError SLUG_TAKEN when the slug exists. */
-  createLink(link: NewLink): Promise<Link>
-  findLinkBySlug(slug: string): Promise<Link | undefined>
-  listLinks(query: LinkQuery): Promise<Link[]>
-  updateLink(id: number, patch: LinkPatch): Promise<Link | undefined>
-  /** Removes the link and its clicks. */
-  deleteLink(id: number): Promise<boolean>
-
-  /** One transaction: the clicks, the links' human-click counters, new fingerprints and cluster merges. */
-  insertClicks(records: readonly ClickRecord[]): Promise<void>
-  countClicks(linkId?: number): Promise<number>
-  /**
-   * One transaction: each click becomes a bot with its reason, and stops counting against
-   * its link's click_count. Clicks already bots, or not found, are left alone; returns how
-   * many changed.
-   */
-  reclassifyClicks(clicks: readonly ClickReclassification[]): Promise<number>
-  linkStats(linkId: number, range: TimeRange): Promise<LinkStats | undefined>
-  allLinkStats(range: TimeRange): Promise<LinkStats[]>
-  /** linkStats of several links in one query (a page of the link list); links that do not exist are left out. */
-  linkStatsOf(linkIds: readonly number[], range: TimeRange): Promise<LinkStats[]>
-  /** The view unified_click_analytics, as SQL sees it (kept to check it agrees with linkStats). */
-  unifiedClickAnalytics(): Promise<Array<{ linkId: number; totalClicks: number; browserUniqueClicks: number; deviceUniqueClicks: number; avgConfidence: number | null }>>
-  timeSeries(linkId: number, range: TimeRange, bucketMs: number): Promise<Bucket[]>
-  /** Recounts the unique flags and the rollups from the clicks (after the fingerprint migration job rewrote their clusters). */
-  rebuildRollups(): Promise<void>
-  breakdown(linkId: number, range: TimeRange, column: 'referrer_host' | 'identity_source' | 'bot_reason' | 'country'): Promise<Breakdown[]>
-  /** Pages through a link's clicks in id order, for exports that never hold them all in memory. */
-  clicksPage(linkId: number, range: TimeRange, afterId: number, limit: number): Promise<ClickRow[]>
-
-  /**
-   * Retention (privacy/retention-job.ts): deletes the clicks with `afterId < id <= upToId`
-   * and `ts < before`. `keptMinTs` is the earliest ts left in that range (null: none left),
-   * so a later run can skip the range until its cutoff passes it; `nextId`, given only when
-   * the range held no click at all, is the first id after it (null: none). Links'
-   * click_count is left alone: it counts clicks ever made against the limit.
-   */
-  deleteExpiredClicks(before: number, afterId: number, upToId: number): Promise<{ deleted: number; keptMinTs: number | null; nextId?: number | null }>
-  /**
-   * Retention: of the next `limit` storage contexts last seen before `before`, in
-   * (last_seen, id) order after `after`, deletes those that no click references and that
-   * are not the browser or device root of another context: both their rows
-   * (enhanced_fingerprints, fingerprint_correlations), in one transaction. `scannedTo` is
-   * the last context looked at (null: none after `after`).
-   */
-  deleteExpiredIdentities(before: number, after: ContextCursor | null, limit: number): Promise<Omit<RetentionCounts, 'clicks'> & { scannedTo: ContextCursor | null }>
-  /** What deleteExpiredClicks and deleteExpiredIdentities, repeated until nothing is left, would delete; deletes nothing. */
-  countExpired(before: number): Promise<RetentionCounts>
-
-  /** Per-visitor export and deletion (privacy/visitor-data.ts): the device cluster a context is in, as fingerprint_correlations stores it. */
-  deviceClusterOf(key: string): Promise<string | undefined>
-  /** The storage contexts fingerprint_correlations places in this device cluster. */
-  clusterContexts(deviceCluster: string): Promise<string[]>
-  /** The contexts' identity rows (those that exist), in key order. */
-  visitorContexts(keys: readonly string[]): Promise<VisitorContext[]>
-  /** Pages through the clicks of these storage contexts (clicks.fingerprint_id) in id order. */
-  visitorClicksPage(keys: readonly string[], afterId: number, limit: number): Promise<VisitorClickRow[]>
-  /**
-   * Deletes the clicks of these storage contexts, at most `limit` a statement, then their
-   * identity rows. Links' click_count is left alone, as retention leaves it.
-   */
-  deleteVisitorData(keys: readonly string[], limit: number): Promise<RetentionCounts>
-
-  close(): Promise<void>
 }

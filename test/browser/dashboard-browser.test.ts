@@ -32,7 +32,7 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     baseUrl = `http://127.0.0.1:${(service.app.server.address() as AddressInfo).port}`
     const user = await service.linkprint.auth.createUser(USER.email, USER.password, false)
     const now = Date.now()
-    await service.linkprint.storage.createLink({ slug: 'hostile', url: HOSTILE_URL, userId: user.id, createdAt: now, updatedAt: now, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [HOSTILE_TAG] })
+    await service.linkprint.storage.links.createLink({ slug: 'hostile', url: HOSTILE_URL, userId: user.id, createdAt: now, updatedAt: now, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [HOSTILE_TAG] })
     const admins = await service.app.inject({ method: 'POST', url: '/api/links', headers: bearer(service.adminKey), payload: { url: 'https://example.org/admin-only', slug: 'adminonly' } })
     expect(admins.statusCode).toBe(201)
     browser = await launchChromium()

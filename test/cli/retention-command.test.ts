@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openStorage } from '../../src/storage/open-storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
 import { clickRecord } from '../helpers/click-records.js'
 import { runCli } from '../helpers/run-cli.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
@@ -15,13 +15,13 @@ for (const dialect of DIALECTS) {
     beforeAll(async () => {
       db = await createTestDatabase(dialect)
       env = { DATABASE_URL: db.url, SECRET: 'test-secret-test-secret', GEOIP_DB: 'off' }
-      const storage = openStorage(db.url)
+      const storage = openRepositories(db.url)
       try {
         await storage.migrateUp()
-        const userId = (await storage.createUser({ email: 'a@example.com', passwordHash: 'x', isAdmin: true, createdAt: 1 })).id
-        const link = await storage.createLink({ slug: 'cli-old', url: 'https://example.org/', userId, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [] })
+        const userId = (await storage.users.createUser({ email: 'a@example.com', passwordHash: 'x', isAdmin: true, createdAt: 1 })).id
+        const link = await storage.links.createLink({ slug: 'cli-old', url: 'https://example.org/', userId, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [] })
         const now = Date.now()
-        await storage.insertClicks([clickRecord(link.id, now - 50 * DAY), clickRecord(link.id, now - 40 * DAY), clickRecord(link.id, now - DAY)])
+        await storage.clicks.insertClicks([clickRecord(link.id, now - 50 * DAY), clickRecord(link.id, now - 40 * DAY), clickRecord(link.id, now - DAY)])
       } finally {
         await storage.close()
       }

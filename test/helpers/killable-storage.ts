@@ -1,4 +1,4 @@
-import type { Storage } from '../../src/storage/storage.js'
+import type { Repositories } from '../../src/storage/repositories.js'
 
 /**
  * A real storage that can be stopped dead, as a kill -9 stops a process: after kill(),
@@ -6,7 +6,7 @@ import type { Storage } from '../../src/storage/storage.js'
  * can never write again while its successor works on the same database. `holdWrites(n)`
  * lets the migration job commit n chunks and then parks the next write until released.
  */
-export function killableStorage(storage: Storage) {
+export function killableStorage(storage: Repositories) {
   let killed = false
   let insertDelayMs = 0
   let insertGate: Promise<void> | undefined
@@ -18,39 +18,47 @@ export function killableStorage(storage: Storage) {
   let onParked: (() => void) | undefined
   const parkedSignal = new Promise<void>((resolve) => (onParked = resolve))
   const dead = () => Promise.reject(new Error('killed'))
-  const identity = new Proxy(storage.identity, {
-    get(target, prop) {
-      const value: unknown = Reflect.get(target, prop, target)
-      if (typeof value !== 'function') return value
-      if (prop === 'writeRecomputed') {
-        return async (...args: unknown[]) => {
-          if (killed) return dead()
-          if (++writes > allowed) {
-            parked ??= new Promise<void>((resolve) => (release = resolve))
-            onParked?.()
-            await parked
+  const call = (target: object, value: (...a: unknown[]) => unknown, args: unknown[]) => (killed ? dead() : value.apply(target, args))
+  // Each repository dies with the rest; the migration job's writes and click batches can also be held.
+  const repository = (target: object) =>
+    new Proxy(target, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target)
+        if (typeof value !== 'function') return value
+        const fn = value as (...a: unknown[]) => unknown
+        if (prop === 'writeRecomputed') {
+          return async (...args: unknown[]) => {
             if (killed) return dead()
+            if (++writes > allowed) {
+              parked ??= new Promise<void>((resolve) => (release = resolve))
+              onParked?.()
+              await parked
+              if (killed) return dead()
+            }
+            return fn.apply(target, args)
           }
-          return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)
         }
-      }
-      return (...args: unknown[]) => (killed ? dead() : (value as (...a: unknown[]) => unknown).apply(target, args))
-    },
-  })
+        if (prop === 'insertClicks') {
+          return async (...args: unknown[]) => {
+            if (insertDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, insertDelayMs))
+            await insertGate
+            return call(target, fn, args)
+          }
+        }
+        return (...args: unknown[]) => call(target, fn, args)
+      },
+    })
+  const repositories = new Map<PropertyKey, object>()
   const wrapped = new Proxy(storage, {
     get(target, prop) {
-      if (prop === 'identity') return identity
       const value: unknown = Reflect.get(target, prop, target)
+      if (typeof value === 'object' && value !== null) {
+        if (!repositories.has(prop)) repositories.set(prop, repository(value))
+        return repositories.get(prop)
+      }
       if (typeof value !== 'function') return value
       if (prop === 'close') return value.bind(target)
-      if (prop === 'insertClicks') {
-        return async (...args: unknown[]) => {
-          if (insertDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, insertDelayMs))
-          await insertGate
-          return killed ? dead() : (value as (...a: unknown[]) => unknown).apply(target, args)
-        }
-      }
-      return (...args: unknown[]) => (killed ? dead() : (value as (...a: unknown[]) => unknown).apply(target, args))
+      return (...args: unknown[]) => call(target, value as (...a: unknown[]) => unknown, args)
     },
   })
   return {

@@ -32,7 +32,7 @@ export async function openReplayService(databaseUrl: string, options: LinkprintO
   const linkprint = await createLinkprint(config, { clock, ...options })
   const app = await buildApp(linkprint)
   await app.ready()
-  const owner: User = (await linkprint.storage.findUserByEmail('replay@localhost')) ?? (await linkprint.auth.createUser('replay@localhost', 'replay password', true))
+  const owner: User = (await linkprint.storage.users.findUserByEmail('replay@localhost')) ?? (await linkprint.auth.createUser('replay@localhost', 'replay password', true))
   const { key: adminKey } = await linkprint.auth.issueApiKey(owner.id, 'test')
   return {
     linkprint, app, clock, adminKey,
@@ -43,7 +43,7 @@ export async function openReplayService(databaseUrl: string, options: LinkprintO
     },
     async stats() {
       await linkprint.writer.flush()
-      return (await linkprint.storage.allLinkStats({})).map(statsJson).sort((a, b) => a.slug.localeCompare(b.slug))
+      return (await linkprint.storage.analytics.allLinkStats({})).map(statsJson).sort((a, b) => a.slug.localeCompare(b.slug))
     },
     async close() {
       await app.close()

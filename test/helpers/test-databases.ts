@@ -3,8 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { openStorage } from '../../src/storage/open-storage.js'
-import type { DialectName, Storage } from '../../src/storage/storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
+import type { Repositories } from '../../src/storage/repositories.js'
+import type { DialectName } from '../../src/storage/storage.js'
 
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 
@@ -69,16 +70,16 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
 /** A migrated storage on a database of its own, with one admin user to own links: what most storage suites start from. */
 export interface TestStorage {
   readonly db: TestDatabase
-  readonly storage: Storage
+  readonly storage: Repositories
   readonly userId: number
   close(): Promise<void>
 }
 
 export async function openTestStorage(dialect: DialectName, email = 'admin@example.com'): Promise<TestStorage> {
   const db = await createTestDatabase(dialect)
-  const storage = openStorage(db.url)
+  const storage = openRepositories(db.url)
   await storage.migrateUp()
-  const userId = (await storage.createUser({ email, passwordHash: 'x', isAdmin: true, createdAt: 1 })).id
+  const userId = (await storage.users.createUser({ email, passwordHash: 'x', isAdmin: true, createdAt: 1 })).id
   return {
     db, storage, userId,
     async close() {

@@ -63,12 +63,12 @@ for (const dialect of DIALECTS) {
       [{}, 'VALIDATION_FAILED'],
       [[], 'VALIDATION_FAILED'],
     ])('rejects %j with %s and writes nothing', async (body, code) => {
-      const before = (await svc.linkprint.storage.listLinks({ limit: 1000 })).length
+      const before = (await svc.linkprint.storage.links.listLinks({ limit: 1000 })).length
       const res = await post(body)
       expect(res.statusCode).toBeGreaterThanOrEqual(400)
       expect(res.statusCode).toBeLessThan(500)
       expect(res.json().error.code).toBe(code)
-      expect((await svc.linkprint.storage.listLinks({ limit: 1000 })).length).toBe(before)
+      expect((await svc.linkprint.storage.links.listLinks({ limit: 1000 })).length).toBe(before)
     })
 
     it.each([

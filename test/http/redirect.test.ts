@@ -56,7 +56,7 @@ for (const dialect of DIALECTS) {
       expect(rows).toHaveLength(4)
       expect(rows[0]).toMatchObject({ method: 'GET', bot: false, referrerHost: 'news.example.com', userAgent: CHROME })
       expect(exported.body).not.toContain('127.0.0.1')
-      const stored = await svc.linkprint.storage.clicksPage(rows[0].id ? (await svc.linkprint.storage.findLinkBySlug('counted'))!.id : 0, {}, 0, 10)
+      const stored = await svc.linkprint.storage.clicks.clicksPage(rows[0].id ? (await svc.linkprint.storage.links.findLinkBySlug('counted'))!.id : 0, {}, 0, 10)
       for (const row of stored) {
         expect(row.ip_hash).toMatch(/^[A-Za-z0-9_-]{22}$/)
         expect(JSON.stringify(row)).not.toContain('127.0.0.1')
@@ -70,8 +70,8 @@ for (const dialect of DIALECTS) {
       expect(String(res.headers['set-cookie'])).not.toContain('A'.repeat(22))
       await visit('forged', { cookie: forged })
       await stats('forged')
-      const stored = (await svc.linkprint.storage.findLinkBySlug('forged'))!
-      const rows = await svc.linkprint.storage.clicksPage(stored.id, {}, 0, 10)
+      const stored = (await svc.linkprint.storage.links.findLinkBySlug('forged'))!
+      const rows = await svc.linkprint.storage.clicks.clicksPage(stored.id, {}, 0, 10)
       expect(rows.map((r) => r.identity_source)).toEqual(['server_generated', 'server_generated'])
       expect(rows.map((r) => r.fingerprint_id)).not.toContain('A'.repeat(22))
       for (const row of rows) expect(JSON.parse(row.signals!).rejected).toContainEqual({ signal: 'device_fp', reason: 'invalid_signature' })
@@ -174,9 +174,9 @@ for (const dialect of DIALECTS) {
 
     it('the SQL view unified_click_analytics agrees with the stats API', async () => {
       await svc.linkprint.writer.flush()
-      const view = await svc.linkprint.storage.unifiedClickAnalytics()
+      const view = await svc.linkprint.storage.analytics.unifiedClickAnalytics()
       for (const row of view) {
-        const link = (await svc.linkprint.storage.allLinkStats({})).find((s) => s.linkId === row.linkId)!
+        const link = (await svc.linkprint.storage.analytics.allLinkStats({})).find((s) => s.linkId === row.linkId)!
         const api = await stats(link.slug)
         expect({ clicks: api.clicks, browser: api.browserUniqueClicks, device: api.deviceUniqueClicks, conf: api.avgConfidence }).toEqual({ clicks: row.totalClicks, browser: row.browserUniqueClicks, device: row.deviceUniqueClicks, conf: row.avgConfidence })
       }

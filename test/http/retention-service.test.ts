@@ -27,14 +27,14 @@ for (const dialect of DIALECTS) {
 
       const report = await svc.linkprint.retention.run()
       expect(report).toMatchObject({ clicks: 2, fingerprints: 2, correlations: 2, complete: true })
-      expect(await svc.linkprint.storage.countClicks()).toBe(1)
+      expect(await svc.linkprint.storage.clicks.countClicks()).toBe(1)
       // The limit still counts the deleted clicks: a fourth visit is refused.
-      expect((await svc.linkprint.storage.findLinkBySlug('kept'))!.clickCount).toBe(3)
+      expect((await svc.linkprint.storage.links.findLinkBySlug('kept'))!.clickCount).toBe(3)
       expect((await visit('203.0.113.4')).statusCode).toBe(410)
 
       const stats = (await svc.app.inject({ method: 'GET', url: '/api/links/kept/stats', headers: bearer(svc.adminKey) })).json()
       expect(stats).toMatchObject({ clicks: 1, deviceUniqueClicks: 1 })
-      const view = await svc.linkprint.storage.unifiedClickAnalytics()
+      const view = await svc.linkprint.storage.analytics.unifiedClickAnalytics()
       expect(view[0]).toMatchObject({ totalClicks: 1, deviceUniqueClicks: 1 })
 
       const metrics = (await svc.app.inject({ method: 'GET', url: '/metrics' })).body

@@ -40,7 +40,7 @@ for (const dialect of DIALECTS) {
       const first = await visit({ ...SDK })
       const cookie = String(first.headers['set-cookie']).split(';')[0]!
       await svc.linkprint.writer.flush()
-      const clicksBefore = await svc.linkprint.storage.countClicks()
+      const clicksBefore = await svc.linkprint.storage.clicks.countClicks()
       const stateBefore = svc.linkprint.identity.state.get(cookie.split('=')[1]!.split('.')[0]!)
       expect(stateBefore).toBeDefined()
       const snapshot = JSON.stringify(stateBefore)
@@ -75,7 +75,7 @@ for (const dialect of DIALECTS) {
 
       // Nothing was recorded and the engine's memory did not move.
       await svc.linkprint.writer.flush()
-      expect(await svc.linkprint.storage.countClicks()).toBe(clicksBefore)
+      expect(await svc.linkprint.storage.clicks.countClicks()).toBe(clicksBefore)
       expect(svc.linkprint.identity.state.get(body.identity.key)).toBeUndefined()
       expect(JSON.stringify(svc.linkprint.identity.state.get(cookie.split('=')[1]!.split('.')[0]!))).toBe(snapshot)
       expect(res.headers['set-cookie']).toBeUndefined()
@@ -91,7 +91,7 @@ for (const dialect of DIALECTS) {
       await visit({ ...SDK })
       await visit({ ...SDK })
       // A click the database tier located, as an older instance with GEOIP_DB stored it.
-      await svc.linkprint.storage.insertClicks([{ click: {
+      await svc.linkprint.storage.clicks.insertClicks([{ click: {
         link_id: 1, ts: Date.now(), ip_hash: 'h'.repeat(22), ip_prefix_hash: 'p'.repeat(22), user_agent: CHROME, referrer_host: null, method: 'GET', is_bot: 0, bot_reason: null,
         browser_id: 'b', device_id: 'd', confidence: 60, identity_source: 'server_generated', fingerprint_version: 1, fingerprint_id: null, legacy_id: 'l', session_hash: null, device_hash: null,
         sdk_device_hash: null, sdk_browser_hash: null, signals: JSON.stringify({ mode: 'balanced', geo: { country: 'IT', region: 'Sicily', city: 'Palermo', source: 'database', confidence: 80 } }), country: 'IT',

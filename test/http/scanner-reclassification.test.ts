@@ -75,7 +75,7 @@ for (const dialect of DIALECTS) {
       }
       // Written before the burst is known: the rows exist as human clicks.
       await svc.linkprint.writer.flush()
-      expect((await svc.linkprint.storage.findLinkBySlug(slug))!.clickCount).toBe(3)
+      expect((await svc.linkprint.storage.links.findLinkBySlug(slug))!.clickCount).toBe(3)
       // The fourth mailbox: the burst is recognised; the scanner still gets its redirect (bots are answered).
       expect((await fetchAt(T0 + 20 * SEC, slug, '40.94.29.40', EDGE_SCANNER, SCANNER_HEADERS)).statusCode).toBe(302)
       // Hours later, the recipients: the limit is theirs.
@@ -85,7 +85,7 @@ for (const dialect of DIALECTS) {
       }
       expect((await fetchAt(T0 + 7 * 3_600_000, slug, '151.20.4.9', SAFARI_MAC, PERSON_HEADERS)).statusCode).toBe(410)
       expect(await stats(slug)).toMatchObject({ clicks: 3, botClicks: 4, deviceUniqueClicks: 3 })
-      expect((await svc.linkprint.storage.findLinkBySlug(slug))!.clickCount).toBe(3)
+      expect((await svc.linkprint.storage.links.findLinkBySlug(slug))!.clickCount).toBe(3)
       const reasons = (await svc.app.inject({ method: 'GET', url: `/api/links/${slug}/analytics`, headers: bearer(svc.adminKey) })).json()
       expect(JSON.stringify(reasons)).toContain('scanner_burst')
     })
@@ -137,7 +137,7 @@ for (const dialect of DIALECTS) {
         expect(byId.get('anna2')).toMatchObject({ bot: false, deviceUnique: false })
         expect(byId.get('anna')!.deviceId).toBe(byId.get('anna2')!.deviceId)
         await linkprint.writer.flush()
-        const [stats] = await linkprint.storage.allLinkStats({})
+        const [stats] = await linkprint.storage.analytics.allLinkStats({})
         expect(stats).toMatchObject({ clicks: 2, botClicks: 5, deviceUniqueClicks: 1 })
       } finally {
         await app.close()

@@ -28,8 +28,8 @@ for (const dialect of DIALECTS) {
       svc.app.inject({ method, url: `/${slug}`, headers: { 'user-agent': FIREFOX, 'accept-language': 'it-IT,it;q=0.9', ...headers } })
     const rows = async (slug: string) => {
       await svc.linkprint.writer.flush()
-      const stored = (await svc.linkprint.storage.findLinkBySlug(slug))!
-      return svc.linkprint.storage.clicksPage(stored.id, {}, 0, 100)
+      const stored = (await svc.linkprint.storage.links.findLinkBySlug(slug))!
+      return svc.linkprint.storage.clicks.clicksPage(stored.id, {}, 0, 100)
     }
     const stats = async (slug: string) => {
       await svc.linkprint.writer.flush()
@@ -119,7 +119,7 @@ describe('SDK clicks under PRIVACY_MODE=balanced', () => {
     const res = await svc.app.inject({ url: '/balanced', headers: { 'user-agent': FIREFOX, 'accept-language': 'en', ...JSON_ACCEPT, ...SDK } })
     expect(res.json()).toEqual({ url: 'https://example.org/b', status: 302 })
     await svc.linkprint.writer.flush()
-    const [row] = await svc.linkprint.storage.clicksPage((await svc.linkprint.storage.findLinkBySlug('balanced'))!.id, {}, 0, 10)
+    const [row] = await svc.linkprint.storage.clicks.clicksPage((await svc.linkprint.storage.links.findLinkBySlug('balanced'))!.id, {}, 0, 10)
     expect(row).toMatchObject({ sdk_device_hash: null, identity_source: 'server_generated' })
     expect(JSON.parse(row!.signals!).rejected).toContainEqual({ signal: 'x-device-fingerprint', reason: 'privacy_balanced' })
   })

@@ -32,7 +32,7 @@ for (const dialect of DIALECTS) {
       const firefox = await visit(FIREFOX_MAC, '93.45.12.7', { device: mac, browser: 'f0000000000000000000000000000001' })
       const phone = await visit(IPHONE, '93.45.12.7', { device: 'd1000000000000000000000000000001', browser: 'e1000000000000000000000000000001' })
       await svc.linkprint.writer.flush()
-      expect((await svc.linkprint.storage.allLinkStats({}))[0]).toMatchObject({ clicks: 3, browserUniqueClicks: 3, deviceUniqueClicks: 2 })
+      expect((await svc.linkprint.storage.analytics.allLinkStats({}))[0]).toMatchObject({ clicks: 3, browserUniqueClicks: 3, deviceUniqueClicks: 2 })
 
       // The engine joined Chrome and Firefox into one device; a cookie still proves only its browser.
       const own = (await svc.app.inject({ method: 'GET', url: '/api/visitor/data', remoteAddress: '93.45.12.7', headers: { cookie: chrome } })).json() as Export
@@ -52,8 +52,8 @@ for (const dialect of DIALECTS) {
 
       const left = (await svc.app.inject({ method: 'GET', url: '/api/visitor/data', remoteAddress: '93.45.12.7', headers: { cookie: phone } })).json() as Export
       expect(left.clicks.map((c) => c.userAgent)).toEqual([IPHONE])
-      expect((await svc.linkprint.storage.allLinkStats({}))[0]).toMatchObject({ clicks: 1, browserUniqueClicks: 1, deviceUniqueClicks: 1 })
-      expect((await svc.linkprint.storage.findLinkBySlug('cluster'))!.clickCount).toBe(3)
+      expect((await svc.linkprint.storage.analytics.allLinkStats({}))[0]).toMatchObject({ clicks: 1, browserUniqueClicks: 1, deviceUniqueClicks: 1 })
+      expect((await svc.linkprint.storage.links.findLinkBySlug('cluster'))!.clickCount).toBe(3)
     })
 
     it('forgets an erased device at once: its signals link no later visit to it', async () => {

@@ -46,12 +46,12 @@ for (const dialect of DIALECTS) {
     }
     async function statsAgree() {
       await svc.linkprint.writer.flush()
-      const stats = await svc.linkprint.storage.allLinkStats({})
-      const view = await svc.linkprint.storage.unifiedClickAnalytics()
+      const stats = await svc.linkprint.storage.analytics.allLinkStats({})
+      const view = await svc.linkprint.storage.analytics.unifiedClickAnalytics()
       expect(view.map((v) => [v.linkId, v.totalClicks, v.browserUniqueClicks, v.deviceUniqueClicks, v.avgConfidence])).toEqual(stats.map((s) => [s.linkId, s.clicks, s.browserUniqueClicks, s.deviceUniqueClicks, s.avgConfidence]))
       return stats
     }
-    const clickCounts = async () => Promise.all(['v-one', 'v-two'].map(async (slug) => (await svc.linkprint.storage.findLinkBySlug(slug))!.clickCount))
+    const clickCounts = async () => Promise.all(['v-one', 'v-two'].map(async (slug) => (await svc.linkprint.storage.links.findLinkBySlug(slug))!.clickCount))
 
     it('exports only the visitor\'s own clicks, and deletes them and their identity rows, clearing the cookie', async () => {
       const alice = browser(CHROME, '203.0.113.10')
@@ -94,7 +94,7 @@ for (const dialect of DIALECTS) {
       const stats = await statsAgree()
       expect(stats.map((s) => [s.slug, s.clicks, s.deviceUniqueClicks])).toEqual([['v-one', 1, 1], ['v-two', 1, 1]])
       expect(await clickCounts()).toEqual(countsBefore)
-      expect(await svc.linkprint.storage.visitorContexts([aliceId])).toEqual([])
+      expect(await svc.linkprint.storage.visitors.visitorContexts([aliceId])).toEqual([])
 
       // The same cookie replayed after the deletion finds nothing.
       const replayed = await alice.data('GET')
@@ -150,7 +150,7 @@ for (const dialect of DIALECTS) {
 
     it('finds a visitor the engine\'s memory does not know: by storage\'s clusters, else by the cookie id alone', async () => {
       const { storage, clickEnvironment } = svc.linkprint
-      const linkId = (await storage.findLinkBySlug('v-one'))!.id
+      const linkId = (await storage.links.findLinkBySlug('v-one'))!.id
       const ts = now
       // Written by an earlier process (the engine here never saw them): a member and its root, and a deferred click with no rows.
       const placed = (key: string, root: string) => ({
@@ -163,7 +163,7 @@ for (const dialect of DIALECTS) {
       const root = clickEnvironment.deviceCookie.newId(ts)
       const member = clickEnvironment.deviceCookie.newId(ts)
       const deferred = clickEnvironment.deviceCookie.newId(ts)
-      await storage.insertClicks([placed(root, root), placed(member, root), clickRecord(linkId, ts, { fingerprint_id: deferred, identity_source: null })])
+      await storage.clicks.insertClicks([placed(root, root), placed(member, root), clickRecord(linkId, ts, { fingerprint_id: deferred, identity_source: null })])
       const ask = (id: string, method: 'GET' | 'DELETE' = 'GET') =>
         svc.app.inject({ method, url: '/api/visitor/data', remoteAddress: '192.0.2.60', headers: { cookie: `${DEVICE_COOKIE}=${clickEnvironment.deviceCookie.sign(id)}` } })
 

@@ -17,8 +17,8 @@ for (const dialect of DIALECTS) {
       const res = await svc.app.inject({ method: 'GET', url: '/h', remoteAddress, headers: { 'user-agent': CHROME, ...headers } })
       expect(res.statusCode).toBe(302)
       await svc.linkprint.writer.flush()
-      const link = (await svc.linkprint.storage.findLinkBySlug('h'))!
-      const rows = await svc.linkprint.storage.clicksPage(link.id, {}, 0, 10_000)
+      const link = (await svc.linkprint.storage.links.findLinkBySlug('h'))!
+      const rows = await svc.linkprint.storage.clicks.clicksPage(link.id, {}, 0, 10_000)
       const row = rows.at(-1)!
       return { row, signals: JSON.parse(row.signals ?? '{}') as { rejected?: Array<{ signal: string; reason: string }>; timezone: string | null; language: string | null } }
     }

@@ -118,8 +118,8 @@ for (const dialect of DIALECTS) {
 
     it('the view unified_click_analytics agrees with the stats API after merges', async () => {
       await svc.linkprint.writer.flush()
-      const view = await svc.linkprint.storage.unifiedClickAnalytics()
-      const all = await svc.linkprint.storage.allLinkStats({})
+      const view = await svc.linkprint.storage.analytics.unifiedClickAnalytics()
+      const all = await svc.linkprint.storage.analytics.allLinkStats({})
       for (const s of all) {
         const row = view.find((r) => r.linkId === s.linkId)!
         expect([row.totalClicks, row.browserUniqueClicks, row.deviceUniqueClicks, row.avgConfidence]).toEqual([s.clicks, s.browserUniqueClicks, s.deviceUniqueClicks, s.avgConfidence])

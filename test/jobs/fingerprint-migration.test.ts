@@ -1,7 +1,7 @@
 import { CookieJar } from 'tough-cookie'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MIGRATION_SETTING } from '../../src/jobs/fingerprint-migration.js'
-import { openStorage } from '../../src/storage/open-storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
 import { killableStorage } from '../helpers/killable-storage.js'
 import { clusterPartition, openReplayService, simulatedFiles, type ReplayService } from '../helpers/replay-service.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
@@ -29,7 +29,7 @@ for (const dialect of DIALECTS) {
       const svc = await openReplayService((await database()).url)
       try {
         await svc.run(files.all)
-        live = { stats: await svc.stats(), partition: await clusterPartition(svc.linkprint), clicks: await svc.linkprint.storage.countClicks() }
+        live = { stats: await svc.stats(), partition: await clusterPartition(svc.linkprint), clicks: await svc.linkprint.storage.clicks.countClicks() }
       } finally {
         await svc.close()
       }
@@ -52,7 +52,7 @@ for (const dialect of DIALECTS) {
         const legacy = await svc.stats()
         for (const s of legacy) expect(s.browserUniqueClicks).toBe(s.deviceUniqueClicks)
         expect(legacy).not.toEqual(live.stats)
-        const view = await svc.linkprint.storage.unifiedClickAnalytics()
+        const view = await svc.linkprint.storage.analytics.unifiedClickAnalytics()
         for (const s of legacy) expect(view.find((v) => v.totalClicks === s.clicks && v.deviceUniqueClicks === s.deviceUniqueClicks)).toBeDefined()
 
         const started = await post(svc, { action: 'migrate' })
@@ -80,7 +80,7 @@ for (const dialect of DIALECTS) {
       await seed.run(files.all)
       await seed.close()
 
-      const killable = killableStorage(openStorage(db.url))
+      const killable = killableStorage(openRepositories(db.url))
       const doomed = await openReplayService(db.url, { storage: killable.storage, migrationChunkSize: 100 })
       expect((await post(doomed, { action: 'rollback' })).statusCode).toBe(200)
       killable.holdWritesAfter(3)
@@ -107,7 +107,7 @@ for (const dialect of DIALECTS) {
 
     it('clicks that arrive while the job runs are resolved by it in order, including those still queued at the hand-over', async () => {
       const db = await database()
-      const killable = killableStorage(openStorage(db.url))
+      const killable = killableStorage(openRepositories(db.url))
       // Small click batches: the one batch the stalled disk holds takes 20 clicks, and the rest of
       // the second half stays queued until the hand-over however fast it is replayed (with one
       // batch of up to 2 000, a replay quicker than CLICK_FLUSH_MS put all of it in that batch).
@@ -117,7 +117,7 @@ for (const dialect of DIALECTS) {
         await svc.run(files.first, jars)
         await post(svc, { action: 'rollback' })
         // The job goes through the first half and is held on its last chunk of it.
-        killable.holdWritesAfter(Math.ceil((await svc.linkprint.storage.countClicks()) / 60) - 1)
+        killable.holdWritesAfter(Math.ceil((await svc.linkprint.storage.clicks.countClicks()) / 60) - 1)
         expect((await post(svc, { action: 'migrate' })).statusCode).toBe(202)
         await killable.parked()
         // The job is held mid-way; the second half arrives meanwhile and waits for it. The
@@ -192,7 +192,7 @@ for (const dialect of DIALECTS) {
         }
         // Nothing above started anything.
         expect(await status(svc)).toMatchObject({ algorithm: 'robust', job: { state: 'idle' } })
-        expect(await svc.linkprint.storage.getSetting(MIGRATION_SETTING)).toBeUndefined()
+        expect(await svc.linkprint.storage.settings.getSetting(MIGRATION_SETTING)).toBeUndefined()
 
         // One job at a time.
         await svc.run(files.first)

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { RetentionJob } from '../../src/privacy/retention-job.js'
-import type { ClickRecord, Storage } from '../../src/storage/storage.js'
+import type { Repositories } from '../../src/storage/repositories.js'
+import type { ClickRecord } from '../../src/storage/storage.js'
 import { clickRecord } from '../helpers/click-records.js'
 import { DIALECTS, openTestStorage, type TestStorage } from '../helpers/test-databases.js'
 
@@ -26,7 +27,7 @@ function contextClick(linkId: number, day: number, key: string, device: string, 
 for (const dialect of DIALECTS) {
   describe(`retention on ${dialect}`, () => {
     let fixture: TestStorage
-    let storage: Storage
+    let storage: Repositories
     let linkId: number
     let otherLinkId: number
     const clock = { now: () => NOW }
@@ -35,11 +36,11 @@ for (const dialect of DIALECTS) {
       fixture = await openTestStorage(dialect)
       storage = fixture.storage
       const userId = fixture.userId
-      const link = (slug: string) => storage.createLink({ slug, url: 'https://example.org/', userId, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: 100, redirectStatus: 302, tags: [] })
+      const link = (slug: string) => storage.links.createLink({ slug, url: 'https://example.org/', userId, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: 100, redirectStatus: 302, tags: [] })
       linkId = (await link('old')).id
       otherLinkId = (await link('mixed')).id
       // In time order, as the click writer stores them (ids grow with time).
-      await storage.insertClicks([
+      await storage.clicks.insertClicks([
         clickRecord(linkId, 1 * DAY, { is_bot: 1, bot_reason: 'ua', browser_id: null, device_id: null }), // an old bot
         contextClick(linkId, 5, 'R', 'R', true), // root of B's device: its clicks go, it stays while B lives
         contextClick(linkId, 10, 'A', 'A', true), // all old: goes
@@ -56,11 +57,11 @@ for (const dialect of DIALECTS) {
     afterEach(() => fixture.close())
 
     async function contexts() {
-      return (await storage.visitorContexts(['A', 'B', 'C', 'D', 'E', 'F', 'R'])).map((c) => `${c.key}:${c.deviceCluster}`)
+      return (await storage.visitors.visitorContexts(['A', 'B', 'C', 'D', 'E', 'F', 'R'])).map((c) => `${c.key}:${c.deviceCluster}`)
     }
 
     it('deletes the old clicks and the identity rows nobody needs, in batches, keeping click_count and the stats in step', async () => {
-      const countsBefore = [(await storage.findLinkBySlug('old'))!.clickCount, (await storage.findLinkBySlug('mixed'))!.clickCount]
+      const countsBefore = [(await storage.links.findLinkBySlug('old'))!.clickCount, (await storage.links.findLinkBySlug('mixed'))!.clickCount]
       expect(countsBefore).toEqual([4, 6])
       const deletions: Array<[string, number]> = []
       const job = new RetentionJob({ storage, clock, days: 30, batchSize: 2, onDeleted: (table, n) => deletions.push([table, n]) })
@@ -71,14 +72,14 @@ for (const dialect of DIALECTS) {
       expect(deletions.every(([, n]) => n <= 2)).toBe(true)
       expect(deletions.filter(([t]) => t === 'clicks').reduce((s, [, n]) => s + n, 0)).toBe(8)
 
-      expect(await storage.countClicks()).toBe(3)
-      expect((await storage.clicksPage(otherLinkId, {}, 0, 10)).map((c) => c.ts / DAY)).toEqual([80, 90, 95])
+      expect(await storage.clicks.countClicks()).toBe(3)
+      expect((await storage.clicks.clicksPage(otherLinkId, {}, 0, 10)).map((c) => c.ts / DAY)).toEqual([80, 90, 95])
       expect(await contexts()).toEqual(['B:R', 'E:E', 'F:F', 'R:R'])
-      expect([(await storage.findLinkBySlug('old'))!.clickCount, (await storage.findLinkBySlug('mixed'))!.clickCount]).toEqual(countsBefore)
+      expect([(await storage.links.findLinkBySlug('old'))!.clickCount, (await storage.links.findLinkBySlug('mixed'))!.clickCount]).toEqual(countsBefore)
 
-      const stats = await storage.allLinkStats({})
+      const stats = await storage.analytics.allLinkStats({})
       expect(stats.map((s) => [s.slug, s.clicks, s.deviceUniqueClicks, s.botClicks])).toEqual([['old', 0, 0, 0], ['mixed', 3, 3, 0]])
-      const view = await storage.unifiedClickAnalytics()
+      const view = await storage.analytics.unifiedClickAnalytics()
       expect(view.map((v) => [v.totalClicks, v.browserUniqueClicks, v.deviceUniqueClicks, v.avgConfidence])).toEqual(stats.map((s) => [s.clicks, s.browserUniqueClicks, s.deviceUniqueClicks, s.avgConfidence]))
 
       // A second run finds nothing more; later, once B has been quiet too, R goes after it.
@@ -92,7 +93,7 @@ for (const dialect of DIALECTS) {
       const job = new RetentionJob({ storage, clock, days: 30, batchSize: 2 })
       const dry = await job.run({ dryRun: true })
       expect(dry).toMatchObject({ dryRun: true, batches: 0, clicks: 8, fingerprints: 3, correlations: 3 })
-      expect(await storage.countClicks()).toBe(11)
+      expect(await storage.clicks.countClicks()).toBe(11)
       expect(await contexts()).toHaveLength(7)
       expect(job.lastReport).toBeNull()
       const real = await job.run()
@@ -100,17 +101,17 @@ for (const dialect of DIALECTS) {
     })
 
     it('finds old clicks whatever their ids (replayed history, two instances\' clocks)', async () => {
-      await storage.insertClicks([contextClick(linkId, 75, 'G', 'G', true), contextClick(linkId, 40, 'H', 'H', true), contextClick(linkId, 99, 'E', 'E', false)])
+      await storage.clicks.insertClicks([contextClick(linkId, 75, 'G', 'G', true), contextClick(linkId, 40, 'H', 'H', true), contextClick(linkId, 99, 'E', 'E', false)])
       const report = await new RetentionJob({ storage, clock, days: 30, batchSize: 3 }).run()
       expect(report).toMatchObject({ clicks: 9, fingerprints: 4, correlations: 4 })
       expect(await contexts()).toEqual(['B:R', 'E:E', 'F:F', 'R:R'])
-      expect((await storage.visitorContexts(['G', 'H'])).map((c) => c.key)).toEqual(['G'])
+      expect((await storage.visitors.visitorContexts(['G', 'H'])).map((c) => c.key)).toEqual(['G'])
     })
 
     it('reads again only the ranges of ids with something to delete, and still finds what comes due in them', async () => {
       let now = NOW
       let reads = 0
-      const counted = new Proxy(storage, {
+      const retention = new Proxy(storage.retention, {
         get(target, prop) {
           const value = Reflect.get(target, prop) as unknown
           if (typeof value !== 'function') return value
@@ -120,12 +121,12 @@ for (const dialect of DIALECTS) {
           }
         },
       })
-      const job = new RetentionJob({ storage: counted, clock: { now: () => now }, days: 30, batchSize: 2 })
+      const job = new RetentionJob({ storage: { retention, identity: storage.identity }, clock: { now: () => now }, days: 30, batchSize: 2 })
       expect((await job.run()).clicks).toBe(8)
       expect(reads).toBe(6) // ids 1–11 two at a time
       // Ids 1–8 are gone, 9–11 (days 80, 90, 95) kept. An hour later, ranges emptied or not due
       // are not read again; a click replayed into history takes a new id and is read.
-      await storage.insertClicks([contextClick(linkId, 12, 'H', 'H', false)])
+      await storage.clicks.insertClicks([contextClick(linkId, 12, 'H', 'H', false)])
       now += 3_600_000
       reads = 0
       expect((await job.run()).clicks).toBe(1)
@@ -136,7 +137,7 @@ for (const dialect of DIALECTS) {
       reads = 0
       expect((await job.run()).clicks).toBe(1)
       expect(reads).toBe(2)
-      expect((await storage.clicksPage(otherLinkId, {}, 0, 10)).map((c) => c.ts / DAY)).toEqual([90, 95])
+      expect((await storage.clicks.clicksPage(otherLinkId, {}, 0, 10)).map((c) => c.ts / DAY)).toEqual([90, 95])
     })
 
     it('does nothing when RETENTION_DAYS is unset', async () => {
@@ -145,7 +146,7 @@ for (const dialect of DIALECTS) {
       job.start()
       await job.stop()
       await expect(job.run()).rejects.toThrow('RETENTION_DAYS')
-      expect(await storage.countClicks()).toBe(11)
+      expect(await storage.clicks.countClicks()).toBe(11)
     })
 
     it('runs at start, then on its interval, and stops cleanly between batches', async () => {
@@ -154,15 +155,15 @@ for (const dialect of DIALECTS) {
       await job.stop()
       // Stopped before its first batch: the next run goes on from there.
       expect(job.lastReport).toMatchObject({ complete: false, clicks: 0 })
-      expect(await storage.countClicks()).toBe(11)
+      expect(await storage.clicks.countClicks()).toBe(11)
 
       const runs: number[] = []
       const scheduled = new RetentionJob({ storage, clock, days: 30, batchSize: 1, intervalMs: 20, onDeleted: (table, n) => table === 'clicks' && runs.push(n) })
       scheduled.start()
       await expect.poll(() => scheduled.lastReport?.complete, { timeout: 5_000 }).toBe(true)
-      expect(await storage.countClicks()).toBe(3)
-      await storage.insertClicks([clickRecord(linkId, 50 * DAY)])
-      await expect.poll(() => storage.countClicks(), { timeout: 5_000 }).toBe(3)
+      expect(await storage.clicks.countClicks()).toBe(3)
+      await storage.clicks.insertClicks([clickRecord(linkId, 50 * DAY)])
+      await expect.poll(() => storage.clicks.countClicks(), { timeout: 5_000 }).toBe(3)
       await scheduled.stop()
       expect(runs.reduce((s, n) => s + n, 0)).toBe(9)
     })

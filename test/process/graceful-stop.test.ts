@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { openStorage } from '../../src/storage/open-storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
 
@@ -35,9 +35,9 @@ async function fire(server: ServerProcess, slug: string, total: number, concurre
 }
 
 async function clicksIn(db: TestDatabase) {
-  const storage = openStorage(db.url)
+  const storage = openRepositories(db.url)
   try {
-    return await storage.countClicks()
+    return await storage.clicks.countClicks()
   } finally {
     await storage.close()
   }

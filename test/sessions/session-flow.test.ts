@@ -159,7 +159,7 @@ for (const backend of SESSION_BACKENDS) {
         const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url')
         const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
         const hmac = (hdr: object, key: string) => `${enc(hdr)}.${p}.${createHmac('sha256', key).update(`${enc(hdr)}.${p}`).digest('base64url')}`
-        const admin = await svc.linkprint.storage.findUserByEmail('admin@example.com')
+        const admin = await svc.linkprint.storage.users.findUserByEmail('admin@example.com')
         for (const forged of [
           `${enc({ alg: 'none', typ: 'JWT' })}.${p}.`,
           `${enc({ ...header, alg: 'none' })}.${p}.`,

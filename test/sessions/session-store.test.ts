@@ -6,8 +6,8 @@ import type { RateLimiter } from '../../src/sessions/rate-limiter.js'
 import { RedisRateLimiter } from '../../src/sessions/redis-rate-limiter.js'
 import { RedisSessionStore } from '../../src/sessions/redis-session-store.js'
 import type { NewSession, SessionStore } from '../../src/sessions/session-store.js'
-import { openStorage } from '../../src/storage/open-storage.js'
-import type { Storage } from '../../src/storage/storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
+import type { Repositories } from '../../src/storage/repositories.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
 import { openTestRedis, setupOrFailEach, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
 
@@ -30,10 +30,10 @@ const BACKENDS: Backend[] = [
     name: dialect,
     async open() {
       const db: TestDatabase = await createTestDatabase(dialect)
-      const storage: Storage = openStorage(db.url)
+      const storage: Repositories = openRepositories(db.url)
       await storage.migrateUp()
       // sessions.user_id references users: the database store needs a real user.
-      const user = await storage.createUser({ email: 'u@example.com', passwordHash: 'x', isAdmin: false, createdAt: 1 })
+      const user = await storage.users.createUser({ email: 'u@example.com', passwordHash: 'x', isAdmin: false, createdAt: 1 })
       const store = new DatabaseSessionStore(storage, { clock: { now: () => Date.now() }, sweepEveryMs: 0 })
       return {
         store, limiter: new MemoryRateLimiter(), userId: user.id,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ClickRecord, Storage } from '../../src/storage/storage.js'
+import type { Repositories } from '../../src/storage/repositories.js'
+import type { ClickRecord } from '../../src/storage/storage.js'
 import { clickRecord } from '../helpers/click-records.js'
-import { openStorage } from '../../src/storage/open-storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
 import { createTestDatabase, DIALECTS, openTestStorage, type TestStorage } from '../helpers/test-databases.js'
 
 const HOUR = 3_600_000
@@ -85,7 +86,7 @@ function history(linkIds: readonly number[], seed: number): ClickRecord[][] {
 for (const dialect of DIALECTS) {
   describe(`rollups on ${dialect}`, () => {
     let fixture: TestStorage
-    let storage: Storage
+    let storage: Repositories
     let userId: number
     let linkIds: number[]
     let all: ClickRecord[]
@@ -95,11 +96,11 @@ for (const dialect of DIALECTS) {
       ;({ storage, userId } = fixture)
       linkIds = []
       for (const slug of ['r-one', 'r-two', 'r-three']) {
-        linkIds.push((await storage.createLink({ slug, url: 'https://example.org/', userId, createdAt: T0, updatedAt: T0, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [] })).id)
+        linkIds.push((await storage.links.createLink({ slug, url: 'https://example.org/', userId, createdAt: T0, updatedAt: T0, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [] })).id)
       }
       const batches = history(linkIds, 7)
       all = batches.flat()
-      for (const batch of batches) await storage.insertClicks(batch)
+      for (const batch of batches) await storage.clicks.insertClicks(batch)
     }, 120_000)
     afterAll(() => fixture.close())
 
@@ -107,8 +108,8 @@ for (const dialect of DIALECTS) {
     async function recount(): Promise<Map<number, { clicks: number; browsers: number; devices: number; bots: number }>> {
       const out = new Map<number, { clicks: number; browsers: number; devices: number; bots: number }>()
       for (const linkId of linkIds) {
-        const clicks = await storage.clicksPage(linkId, {}, 0, 100_000)
-        const contexts = new Map((await storage.visitorContexts([...new Set(clicks.flatMap((c) => (c.fingerprint_id ? [c.fingerprint_id] : [])))])).map((c) => [c.key, c]))
+        const clicks = await storage.clicks.clicksPage(linkId, {}, 0, 100_000)
+        const contexts = new Map((await storage.visitors.visitorContexts([...new Set(clicks.flatMap((c) => (c.fingerprint_id ? [c.fingerprint_id] : [])))])).map((c) => [c.key, c]))
         const humans = clicks.filter((c) => c.is_bot === 0)
         out.set(linkId, {
           clicks: humans.length,
@@ -134,8 +135,8 @@ for (const dialect of DIALECTS) {
 
     /** The stats API (rollups), the view and the recount agree; the rollups kept click by click equal the ones rebuilt from the clicks. */
     async function expectConsistent() {
-      const stats = await storage.allLinkStats({})
-      const view = await storage.unifiedClickAnalytics()
+      const stats = await storage.analytics.allLinkStats({})
+      const view = await storage.analytics.unifiedClickAnalytics()
       const counted = await recount()
       for (const s of stats) {
         const v = view.find((r) => r.linkId === s.linkId)!
@@ -147,7 +148,7 @@ for (const dialect of DIALECTS) {
       expect(account.clicks).toBe(stats.reduce((n, s) => n + s.clicks, 0))
       expect(account.deviceUniqueClicks).toBe(stats.reduce((n, s) => n + s.deviceUniqueClicks, 0))
       const kept = await answers()
-      await storage.rebuildRollups()
+      await storage.analytics.rebuildRollups()
       expect(await answers()).toEqual(kept)
     }
 
@@ -156,7 +157,7 @@ for (const dialect of DIALECTS) {
       const reassignments = all.filter((r) => r.reassignments).length
       expect(merges).toBeGreaterThan(10)
       expect(reassignments).toBeGreaterThan(0)
-      const stats = await storage.allLinkStats({})
+      const stats = await storage.analytics.allLinkStats({})
       expect(stats.every((s) => s.clicks > s.deviceUniqueClicks && s.deviceUniqueClicks > 0)).toBe(true)
       await expectConsistent()
     }, 120_000)
@@ -164,7 +165,7 @@ for (const dialect of DIALECTS) {
     it('still agrees after human clicks are reclassified as bots', async () => {
       // The first click of a few clusters: their unique flag passes to the next click.
       const firsts = all.filter((r) => r.click.is_bot === 0).slice(0, 12)
-      const changed = await storage.reclassifyClicks(firsts.map((r) => ({ link_id: r.click.link_id, ts: r.click.ts, ip_hash: r.click.ip_hash, method: r.click.method, user_agent: r.click.user_agent, bot_reason: 'scanner_burst' })))
+      const changed = await storage.clicks.reclassifyClicks(firsts.map((r) => ({ link_id: r.click.link_id, ts: r.click.ts, ip_hash: r.click.ip_hash, method: r.click.method, user_agent: r.click.user_agent, bot_reason: 'scanner_burst' })))
       expect(changed).toBe(12)
       const reasons = await storage.analytics.breakdowns({ user: userId }, {})
       expect(reasons.botReasons.find((r) => r.value === 'scanner_burst')?.clicks).toBe(12)
@@ -173,11 +174,11 @@ for (const dialect of DIALECTS) {
 
     it('still agrees after retention and a visitor deletion', async () => {
       const before = (await storage.analytics.totals({ user: userId }, {})).clicks
-      const { deleted } = await storage.deleteExpiredClicks(T0 + 3 * HOUR + 5_000, 0, Number.MAX_SAFE_INTEGER)
+      const { deleted } = await storage.retention.deleteExpiredClicks(T0 + 3 * HOUR + 5_000, 0, Number.MAX_SAFE_INTEGER)
       expect(deleted).toBeGreaterThan(0)
       await expectConsistent()
-      const cluster = (await storage.deviceClusterOf('ctx3')) ?? 'ctx3'
-      const removed = await storage.deleteVisitorData(await storage.clusterContexts(cluster), 7)
+      const cluster = (await storage.visitors.deviceClusterOf('ctx3')) ?? 'ctx3'
+      const removed = await storage.visitors.deleteVisitorData(await storage.visitors.clusterContexts(cluster), 7)
       expect(removed.clicks).toBeGreaterThan(0)
       await expectConsistent()
       expect((await storage.analytics.totals({ user: userId }, {})).clicks).toBeLessThan(before)
@@ -186,7 +187,7 @@ for (const dialect of DIALECTS) {
     it('takes a deleted link out of the account', async () => {
       const gone = (await storage.analytics.totals({ links: [linkIds[0]!] }, {})).clicks
       const before = (await storage.analytics.totals({ user: userId }, {})).clicks
-      await storage.deleteLink(linkIds[0]!)
+      await storage.links.deleteLink(linkIds[0]!)
       linkIds = linkIds.slice(1)
       expect((await storage.analytics.totals({ user: userId }, {})).clicks).toBe(before - gone)
       await expectConsistent()
@@ -198,11 +199,11 @@ for (const dialect of DIALECTS) {
   describe(`migration 009 on ${dialect}`, () => {
     it('gives clicks stored before it their breakdowns: geo and language from their signals, browser from their context', async () => {
       const db = await createTestDatabase(dialect)
-      const s = openStorage(db.url)
+      const s = openRepositories(db.url)
       try {
         await s.migrateUp()
-        const user = await s.createUser({ email: 'm@example.com', passwordHash: 'x', isAdmin: false, createdAt: 1 })
-        const link = await s.createLink({ slug: 'older', url: 'https://example.org/', userId: user.id, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [] })
+        const user = await s.users.createUser({ email: 'm@example.com', passwordHash: 'x', isAdmin: false, createdAt: 1 })
+        const link = await s.links.createLink({ slug: 'older', url: 'https://example.org/', userId: user.id, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [] })
         const signals = (city: string, source: string) => JSON.stringify({ mode: 'balanced', language: 'it', geo: { country: 'IT', region: null, city, source, confidence: source === 'inference' ? 60 : 80 } })
         const fingerprint = (id: string, browser: string): ClickRecord['fingerprint'] => ({
           row: {
@@ -212,7 +213,7 @@ for (const dialect of DIALECTS) {
           correlation: { fingerprint_id: id, browser_cluster_id: id, device_cluster_id: 'dev', correlation_type: null, confidence_score: 60, updated_at: 1, edges: null },
         })
         const old = { country: 'IT', browser_name: null, os_name: null, device_type: null, city: null, language: null, geo_source: null, geo_confidence: null }
-        await s.insertClicks([
+        await s.clicks.insertClicks([
           { ...clickRecord(link.id, 1000, { ...old, fingerprint_id: 'a', signals: signals('Rome', 'database') }), fingerprint: fingerprint('a', 'Chrome') },
           { ...clickRecord(link.id, 2000, { ...old, fingerprint_id: 'b', signals: signals('Milan', 'inference') }), fingerprint: fingerprint('b', 'Firefox') },
           clickRecord(link.id, 3000, { ...old, fingerprint_id: 'a', signals: signals('Rome', 'database') }),
@@ -226,7 +227,7 @@ for (const dialect of DIALECTS) {
           { value: 'Milan', clicks: 1, browserUniqueClicks: 1, deviceUniqueClicks: 0, inferred: true, confidence: 60 },
         ])
         expect(b.languages).toEqual([{ value: 'it', clicks: 3, browserUniqueClicks: 2, deviceUniqueClicks: 1 }])
-        expect(await s.linkStats(link.id, {})).toMatchObject({ clicks: 3, browserUniqueClicks: 2, deviceUniqueClicks: 1 })
+        expect(await s.analytics.linkStats(link.id, {})).toMatchObject({ clicks: 3, browserUniqueClicks: 2, deviceUniqueClicks: 1 })
       } finally {
         await s.close()
         await db.drop()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ClickWriter } from '../../src/storage/click-writer.js'
-import type { ClickRecord, Storage } from '../../src/storage/storage.js'
+import type { ClickRecord } from '../../src/storage/storage.js'
 import { clickRecord } from '../helpers/click-records.js'
 
 const record = (ts: number): ClickRecord => clickRecord(1, ts)
@@ -11,7 +11,7 @@ describe('click writer pause', () => {
     let release: () => void = () => {}
     const slow = new Promise<void>((resolve) => (release = resolve))
     let first = true
-    const storage = {
+    const clicks = {
       async insertClicks(records: readonly ClickRecord[]) {
         if (first) {
           first = false
@@ -19,9 +19,11 @@ describe('click writer pause', () => {
         }
         written.push(...records.map((r) => r.click.ts))
       },
-      async reclassifyClicks() {},
-    } as unknown as Storage
-    const writer = new ClickWriter(storage, { maxQueue: 100, maxBatch: 2, flushMs: 1 })
+      async reclassifyClicks() {
+        return 0
+      },
+    }
+    const writer = new ClickWriter({ clicks }, { maxQueue: 100, maxBatch: 2, flushMs: 1 })
     writer.enqueue(record(1))
     writer.enqueue(record(2))
     // A batch is in flight; pause() waits for it to be stored.

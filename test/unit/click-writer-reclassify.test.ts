@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ClickWriter } from '../../src/storage/click-writer.js'
-import { openStorage } from '../../src/storage/open-storage.js'
-import type { ClickReclassification, ClickRecord, NewClick, Storage } from '../../src/storage/storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
+import type { Repositories } from '../../src/storage/repositories.js'
+import type { ClickReclassification, ClickRecord, NewClick } from '../../src/storage/storage.js'
 import { clickRecord } from '../helpers/click-records.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
 
@@ -10,12 +11,12 @@ function click(linkId: number, ts: number, over: Partial<NewClick> = {}): ClickR
 }
 const key = (r: ClickRecord): ClickReclassification => ({ link_id: r.click.link_id, ts: r.click.ts, ip_hash: r.click.ip_hash, method: r.click.method, user_agent: r.click.user_agent, bot_reason: 'scanner_burst' })
 
-/** Storage whose click inserts wait at a gate, as behind a slow disk: a batch stays in flight. */
-function gated(storage: Storage) {
+/** Clicks whose inserts wait at a gate, as behind a slow disk: a batch stays in flight. */
+function gated(storage: Repositories) {
   let open: () => void = () => {}
   let gate = Promise.resolve()
   const calls: string[] = []
-  const wrapped = new Proxy(storage, {
+  const clicks = new Proxy(storage.clicks, {
     get(target, prop) {
       if (prop === 'insertClicks') {
         return async (records: readonly ClickRecord[]) => {
@@ -34,13 +35,14 @@ function gated(storage: Storage) {
       return typeof value === 'function' ? value.bind(target) : value
     },
   })
+  const wrapped = { clicks }
   return { storage: wrapped, calls, hold: () => (gate = new Promise((r) => (open = r))), open: () => open() }
 }
 
 for (const dialect of DIALECTS) {
   describe(`click writer reclassification on ${dialect}`, () => {
     let db: TestDatabase
-    let storage: Storage
+    let storage: Repositories
     afterEach(async () => {
       await storage.close()
       await db.drop()
@@ -48,10 +50,10 @@ for (const dialect of DIALECTS) {
 
     async function setUp() {
       db = await createTestDatabase(dialect)
-      storage = openStorage(db.url)
+      storage = openRepositories(db.url)
       await storage.migrateUp()
-      const user = await storage.createUser({ email: 'w@example.com', passwordHash: 'x', isAdmin: true, createdAt: 1 })
-      const link = await storage.createLink({ slug: 'n', url: 'https://example.org/', userId: user.id, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [] })
+      const user = await storage.users.createUser({ email: 'w@example.com', passwordHash: 'x', isAdmin: true, createdAt: 1 })
+      const link = await storage.links.createLink({ slug: 'n', url: 'https://example.org/', userId: user.id, createdAt: 1, updatedAt: 1, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [] })
       const g = gated(storage)
       const writer = new ClickWriter(g.storage, { maxQueue: 100, maxBatch: 100, flushMs: 5 })
       return { link, g, writer }
@@ -68,8 +70,8 @@ for (const dialect of DIALECTS) {
       expect(writer.pendingHumanClicks(link.id)).toBe(1)
       await writer.close()
       expect(g.calls).toEqual(['insert 2'])
-      expect((await storage.linkStats(link.id, {}))!).toMatchObject({ clicks: 1, botClicks: 1 })
-      expect((await storage.findLinkBySlug('n'))!.clickCount).toBe(1)
+      expect((await storage.analytics.linkStats(link.id, {}))!).toMatchObject({ clicks: 1, botClicks: 1 })
+      expect((await storage.links.findLinkBySlug('n'))!.clickCount).toBe(1)
     })
 
     it('stores the change after the batch that writes the click, never before it', async () => {
@@ -85,8 +87,8 @@ for (const dialect of DIALECTS) {
       g.open()
       await writer.flush()
       expect(g.calls).toEqual(['insert 1', 'reclassify 1'])
-      expect((await storage.linkStats(link.id, {}))!).toMatchObject({ clicks: 0, botClicks: 1 })
-      expect((await storage.findLinkBySlug('n'))!.clickCount).toBe(0)
+      expect((await storage.analytics.linkStats(link.id, {}))!).toMatchObject({ clicks: 0, botClicks: 1 })
+      expect((await storage.links.findLinkBySlug('n'))!.clickCount).toBe(0)
       await writer.close()
     })
 
@@ -98,7 +100,7 @@ for (const dialect of DIALECTS) {
       writer.reclassify(key(a))
       await writer.close()
       expect(g.calls).toEqual(['insert 1', 'reclassify 1'])
-      expect((await storage.findLinkBySlug('n'))!.clickCount).toBe(0)
+      expect((await storage.links.findLinkBySlug('n'))!.clickCount).toBe(0)
     })
   })
 }

@@ -3,24 +3,32 @@ import { loadConfig } from '../../src/config/config.js'
 import { buildApp } from '../../src/http/app.js'
 import { createLinkprint, type Linkprint } from '../../src/linkprint.js'
 import { ClickWriter } from '../../src/storage/click-writer.js'
-import { openStorage } from '../../src/storage/open-storage.js'
-import type { ClickRecord, Storage } from '../../src/storage/storage.js'
+import { openRepositories } from '../../src/storage/open-repositories.js'
+import type { Repositories } from '../../src/storage/repositories.js'
+import type { ClickRecord } from '../../src/storage/storage.js'
 import { clickRecord } from '../helpers/click-records.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/test-databases.js'
 
 /** A real SQLite storage whose writes can be held back, as a slow disk or a locked database would. */
-function slowStorage(storage: Storage) {
+function slowStorage(storage: Repositories) {
   let release: () => void = () => {}
   let gate = Promise.resolve()
   const batches: number[] = []
   const insertClicks = async (records: readonly ClickRecord[]) => {
     await gate
     batches.push(records.length)
-    return storage.insertClicks(records)
+    return storage.clicks.insertClicks(records)
   }
-  const wrapped = new Proxy(storage, {
+  const clicks = new Proxy(storage.clicks, {
     get(target, prop) {
       if (prop === 'insertClicks') return insertClicks
+      const value: unknown = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  const wrapped = new Proxy(storage, {
+    get(target, prop) {
+      if (prop === 'clicks') return clicks
       const value: unknown = Reflect.get(target, prop, target)
       return typeof value === 'function' ? value.bind(target) : value
     },
@@ -45,7 +53,7 @@ describe('click writer', () => {
 
   it('answers redirects when the queue is full and counts every lost click', async () => {
     db = await createTestDatabase('sqlite')
-    const real = openStorage(db.url)
+    const real = openRepositories(db.url)
     const slow = slowStorage(real)
     linkprint = await createLinkprint(loadConfig({ DATABASE_URL: db.url, SECRET: 's'.repeat(20), CLICK_QUEUE_MAX: '5', CLICK_BATCH_MAX: '2' }), { storage: slow.storage })
     const admin = await linkprint.auth.createUser('a@example.com', 'password1', true)
@@ -61,13 +69,13 @@ describe('click writer', () => {
     expect(dropped).toBe(13)
     slow.release()
     await linkprint.writer.flush()
-    expect(await real.countClicks()).toBe(20 - dropped)
+    expect(await real.clicks.countClicks()).toBe(20 - dropped)
     await app.close()
   })
 
   it('writes in batches no larger than the limit, one transaction each', async () => {
     db = await createTestDatabase('sqlite')
-    const real = openStorage(db.url)
+    const real = openRepositories(db.url)
     await real.migrateUp()
     const slow = slowStorage(real)
     const writer = new ClickWriter(slow.storage, { maxQueue: 1000, maxBatch: 100, flushMs: 10 })

@@ -2,8 +2,7 @@ import { Readable } from 'node:stream'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import { AppError } from '../../errors.js'
-import type { Breakdowns } from '../../storage/rollups/rollup-analytics.js'
-import type { Bucket, ClickRow, LinkStats, TimeRange } from '../../storage/storage.js'
+import type { Breakdowns, Bucket, ClickRow, LinkStats, TimeRange } from '../../storage/storage.js'
 import { geoAttribution } from '../fingerprint-debug.js'
 import { parseTimeRange } from '../time-range.js'
 import { principalOf } from './authentication-plugin.js'
@@ -25,7 +24,7 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
 
   app.get('/api/links/:slug/stats', { schema: { params: SlugParams, querystring: StatsQuery } }, async (request) => {
     const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
-    const stats = await app.linkprint.storage.linkStats(link.id, parseTimeRange(request.query))
+    const stats = await app.linkprint.storage.analytics.linkStats(link.id, parseTimeRange(request.query))
     if (!stats) throw new AppError('LINK_NOT_FOUND')
     return statsJson(stats)
   })
@@ -39,8 +38,8 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
     const range: Required<TimeRange> = { from: parsed.from ?? Math.floor(link.createdAt / bucketMs) * bucketMs, to: parsed.to ?? clock.now() + 1 }
     if ((range.to - range.from) / bucketMs > MAX_BUCKETS) throw new AppError('INVALID_RANGE', `At most ${MAX_BUCKETS} ${interval}s per request`)
     const [series, stats, breakdowns] = await Promise.all([
-      storage.timeSeries(link.id, range, bucketMs),
-      storage.linkStats(link.id, range),
+      storage.analytics.timeSeries(link.id, range, bucketMs),
+      storage.analytics.linkStats(link.id, range),
       storage.analytics.breakdowns({ links: [link.id] }, range),
     ])
     return {
@@ -64,7 +63,7 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
     async function* lines() {
       if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`
       for (let after = 0; ; ) {
-        const page = await storage.clicksPage(link.id, range, after, EXPORT_PAGE)
+        const page = await storage.clicks.clicksPage(link.id, range, after, EXPORT_PAGE)
         for (const row of page) yield format === 'csv' ? csvLine(exportRow(row)) : `${JSON.stringify(exportRow(row))}\n`
         const last = page.at(-1)
         if (!last || page.length < EXPORT_PAGE) return

@@ -69,9 +69,9 @@ export async function linksPlugin(fastify: FastifyInstance) {
     const last = page.at(-1)
     const ids = page.map((l) => l.id)
     const [stats, owners] = await Promise.all([
-      request.query.include === 'stats' ? app.linkprint.storage.linkStatsOf(ids, {}) : undefined,
+      request.query.include === 'stats' ? app.linkprint.storage.analytics.linkStatsOf(ids, {}) : undefined,
       // links.list refused `all` to anyone but an admin.
-      all ? app.linkprint.storage.findUsersByIds(page.map((l) => l.userId)) : undefined,
+      all ? app.linkprint.storage.users.findUsersByIds(page.map((l) => l.userId)) : undefined,
     ])
     const statsById = new Map(stats?.map((s) => [s.linkId, s]))
     const ownerById = new Map(owners?.map((u) => [u.id, u]))

@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely'
 import type { GeoResult } from '../signals/geo/geo-result.js'
 import type { ClicksTable, Database, EnhancedFingerprintsTable } from './database.js'
 import type {
-  ClickForRecompute, ClusterMembership, IdentityOverview, IdentityStorage, RecentCluster, RecentFingerprint, RecomputedClick, StoredContext,
+  ClickForRecompute, ClusterMembership, IdentityOverview, RecentCluster, RecentFingerprint, RecomputedClick, StoredContext,
 } from './identity-storage.js'
 
 /** Clicks per UPDATE (9 parameters each; SQLite allows 32 766 a statement) and contexts per upsert (16 each). */
@@ -20,24 +20,36 @@ const CONTEXT_COLUMNS = sql`c.id AS click_id, c.ts, c.ip_hash, c.ip_prefix_hash,
   ef.id, ef.device_fingerprint, ef.browser_fingerprint, ef.session_fingerprint, ef.primary_fingerprint, ef.sdk_device_hash, ef.sdk_browser_hash,
   ef.browser_name, ef.os_name, ef.device_type, ef.confidence, ef.correlation_factors, ef.created_at, fc.correlation_type`
 
-/** The identity engine's storage over Kysely: one set of queries for SQLite and PostgreSQL. */
-export class KyselyIdentityStorage implements IdentityStorage {
+/**
+ * What the identity engine keeps in storage beyond the click rows: reloading its working
+ * state after a restart (identity-state-loader.ts), the fingerprint migration job
+ * (fingerprint-migration.ts) and the debug API. Both dialects serve it through the same
+ * Kysely queries.
+ */
+export class IdentityRepository {
   readonly #db: Kysely<Database>
 
   constructor(db: Kysely<Database>) {
     this.#db = db
   }
 
+  /** The highest click id, 0 when there is none. */
   async lastClickId(): Promise<number> {
     const row = await this.#db.selectFrom('clicks').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst()
     return row?.id === null || row?.id === undefined ? 0 : Number(row.id)
   }
 
+  /** The time of the last click at or before `upToId`; null when there is none. */
   async lastClickTs(upToId: number): Promise<number | null> {
     const row = await this.#db.selectFrom('clicks').select('ts').where('id', '<=', upToId).orderBy('id', 'desc').limit(1).executeTakeFirst()
     return row ? Number(row.ts) : null
   }
 
+  /**
+   * The smallest click id from which every click is at least as recent as `ts`, searched
+   * up to `upToId` (clicks are written in the order they happened, so ids grow with time).
+   * `upToId + 1` when none is.
+   */
   async firstClickIdFrom(ts: number, upToId: number): Promise<number> {
     // Smallest `mid` whose first click at or after it is recent enough: log2(clicks) primary-key lookups, no index on ts needed.
     let lo = 0
@@ -51,6 +63,7 @@ export class KyselyIdentityStorage implements IdentityStorage {
     return lo
   }
 
+  /** Merged storage contexts (not their own root at some level), in key order after `afterKey`. */
   async memberships(afterKey: string, limit: number): Promise<ClusterMembership[]> {
     const { rows } = await sql<{ fingerprint_id: string; browser_cluster_id: string; device_cluster_id: string; browser_first: number | null; device_first: number | null }>`
       SELECT fc.fingerprint_id, fc.browser_cluster_id, fc.device_cluster_id, eb.created_at AS browser_first, ed.created_at AS device_first
@@ -71,6 +84,7 @@ export class KyselyIdentityStorage implements IdentityStorage {
     }))
   }
 
+  /** The merge evidence stored with each context (fingerprint_correlations.edges), in key order after `afterKey`. */
   async edges(afterKey: string, limit: number) {
     const rows = await this.#db
       .selectFrom('fingerprint_correlations')
@@ -83,6 +97,10 @@ export class KyselyIdentityStorage implements IdentityStorage {
     return rows.map((r) => ({ key: r.fingerprint_id, edges: parseEdges(r.edges ?? null) }))
   }
 
+  /**
+   * The `limit` storage contexts whose last resolved human click has an id in
+   * [fromId, beforeId), each as at that click, least recent first.
+   */
   async latestContexts(fromId: number, beforeId: number, limit: number): Promise<StoredContext[]> {
     const { rows } = await sql<ContextRow>`
       SELECT ${CONTEXT_COLUMNS}
@@ -101,6 +119,7 @@ export class KyselyIdentityStorage implements IdentityStorage {
     return rows.map(toContext)
   }
 
+  /** Every resolved human click with id in (afterId, upToId], in id order, as its context stood then. */
   async contextSightings(afterId: number, upToId: number, limit: number): Promise<StoredContext[]> {
     const { rows } = await sql<ContextRow>`
       SELECT ${CONTEXT_COLUMNS}
@@ -114,6 +133,11 @@ export class KyselyIdentityStorage implements IdentityStorage {
     return rows.map(toContext)
   }
 
+  /**
+   * For every resolved human click with id in [fromId, upToId], each combination once:
+   * its link, its browser and device as they stood at the click (null when it was stored
+   * under the legacy algorithm) and its clusters now.
+   */
   async clickedClusters(fromId: number, upToId: number) {
     // The click's own ids are its clusters as they stood then, unless it was stored under the legacy algorithm (then they are its legacy id).
     const { rows } = await sql<{ link_id: number; browser_then: string | null; device_then: string | null; browser_cluster_id: string; device_cluster_id: string }>`
@@ -127,6 +151,7 @@ export class KyselyIdentityStorage implements IdentityStorage {
     return rows.map((r) => ({ linkId: Number(r.link_id), browserThen: r.browser_then, deviceThen: r.device_then, browserRoot: r.browser_cluster_id, deviceRoot: r.device_cluster_id }))
   }
 
+  /** Clicks after `afterId` in id order (bots included: the job counts them as processed). */
   async clicksForRecompute(afterId: number, limit: number): Promise<ClickForRecompute[]> {
     const rows = await this.#db
       .selectFrom('clicks')
@@ -138,6 +163,11 @@ export class KyselyIdentityStorage implements IdentityStorage {
     return rows.map((r) => ({ ...r, id: Number(r.id), link_id: Number(r.link_id), ts: Number(r.ts), is_bot: Number(r.is_bot) }))
   }
 
+  /**
+   * One transaction: the clicks' identity columns, their fingerprint rows and cluster
+   * moves (in the click writer's order: rows first, then moves), and the job's progress
+   * setting, so a chunk and the record of it being done commit together.
+   */
   async writeRecomputed(clicks: readonly RecomputedClick[], progress: { key: string; value: string }): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       // One statement per slice of clicks: UPDATE … FROM (VALUES …), which both databases
@@ -180,6 +210,7 @@ export class KyselyIdentityStorage implements IdentityStorage {
     })
   }
 
+  /** One transaction: empties enhanced_fingerprints and fingerprint_correlations and stores the progress setting. */
   async resetIdentity(progress: { key: string; value: string }): Promise<void> {
     await this.#db.transaction().execute(async (trx) => {
       await trx.deleteFrom('fingerprint_correlations').execute()
@@ -292,6 +323,7 @@ export class KyselyIdentityStorage implements IdentityStorage {
     }))
   }
 
+  /** The `signals` JSON of the latest human clicks (the debug API samples geo tiers from it). */
   async recentSignals(limit: number): Promise<string[]> {
     const rows = await this.#db.selectFrom('clicks').select('signals').where('is_bot', '=', 0).where('signals', 'is not', null).orderBy('id', 'desc').limit(limit).execute()
     return rows.map((r) => r.signals!)

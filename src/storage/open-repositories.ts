@@ -1,9 +1,8 @@
 import { AppError } from '../errors.js'
-import { KyselyStorage } from './kysely-storage.js'
 import type { LinkprintDialect } from './linkprint-dialect.js'
 import { createPostgresDialect } from './postgres/postgres-dialect.js'
+import { Repositories } from './repositories.js'
 import { createSqliteDialect } from './sqlite/sqlite-dialect.js'
-import type { Storage } from './storage.js'
 
 /** `sqlite:<path>` (or `sqlite::memory:`) and `postgres://…`/`postgresql://…`, as DESIGN.md names them. */
 export function dialectFromUrl(url: string): LinkprintDialect {
@@ -16,6 +15,7 @@ export function dialectFromUrl(url: string): LinkprintDialect {
   throw new AppError('VALIDATION_FAILED', `DATABASE_URL must start with sqlite: or postgres://, got "${url.replace(/\/\/[^@]*@/, '//***@')}"`)
 }
 
-export function openStorage(url: string): Storage {
-  return new KyselyStorage(dialectFromUrl(url))
+/** The repositories over the database at `url` (DATABASE_URL); run migrateUp() before use. */
+export function openRepositories(url: string): Repositories {
+  return new Repositories(dialectFromUrl(url))
 }
