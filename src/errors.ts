@@ -40,6 +40,9 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'The body must be JSON' },
   RATE_LIMITED: { status: 429, message: 'Too many requests' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is shutting down or not ready' },
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database cannot be reached or cannot write now; retry later' },
+  REDIS_UNAVAILABLE: { status: 503, message: 'The session store (Redis) cannot be reached now; retry later' },
+  SERVER_BUSY: { status: 503, message: 'Too many password checks are running; retry shortly' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side' },
 } as const satisfies Record<string, { status: number; message: string }>
 

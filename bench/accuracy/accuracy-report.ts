@@ -1,13 +1,15 @@
 import { barChartSvg } from './bar-chart-svg.js'
 import type { Score } from './score.js'
 import { formatRow, HEADER } from './score.js'
-import type { SimulationMeta } from './simulate.js'
+import type { RedirectMode, SimulationMeta } from './simulate.js'
 import { targets } from './targets.js'
 import { ceilingRows, type Explanation } from './explain.js'
 
 export interface RunResult {
   profile: string
   sdkShare: number
+  /** `bridge` for REDIRECT_MODE=bridge runs (traffic-setting.ts); absent for direct mode */
+  redirectMode?: RedirectMode
   meta: SimulationMeta
   /** linkprint's score, or why it could not be run */
   linkprint: Score | { error: string }
@@ -16,19 +18,27 @@ export interface RunResult {
   ceilings?: Explanation['ceilings']
 }
 
-const COLORS = { withSdk: '#2b6cb0', plain: '#dd8833' }
+const COLORS = { withSdk: '#2b6cb0', plain: '#dd8833', bridge: '#2f855a' }
 
-/** The chart of one profile: device-count error and device F1 for every method, SDK 0.8 beside SDK 0. */
+const isBridge = (r: RunResult) => r.redirectMode === 'bridge'
+
+/** How a run is named in tables: `SDK share 0.8`, `SDK share 0`, `bridge`. */
+export function settingLabel(r: RunResult): string {
+  return isBridge(r) ? 'bridge' : `SDK share ${r.sdkShare}`
+}
+
+/** The chart of one profile: device-count error and device F1 for every method, SDK 0.8 beside SDK 0 and the bridge. */
 export function profileChart(profile: string, runs: readonly RunResult[]): string {
-  const withSdk = runs.find((r) => r.sdkShare >= 0.5)
-  const plain = runs.find((r) => r.sdkShare < 0.5)
+  const withSdk = runs.find((r) => !isBridge(r) && r.sdkShare >= 0.5)
+  const plain = runs.find((r) => !isBridge(r) && r.sdkShare < 0.5)
+  const bridge = runs.find(isBridge)
   const methods = ['linkprint', ...(runs[0]?.baselines.map((b) => b.method) ?? [])]
   const pick = (r: RunResult | undefined, m: string): Score | undefined => {
     if (!r) return undefined
     if (m === 'linkprint') return 'error' in r.linkprint ? undefined : r.linkprint
     return r.baselines.find((b) => b.method === m)
   }
-  const rowsFor = (f: (s: Score) => number) => methods.map((m) => ({ label: m, values: [withSdk, plain].map((r) => { const s = pick(r, m); return s ? f(s) : null }) }))
+  const rowsFor = (f: (s: Score) => number) => methods.map((m) => ({ label: m, values: [withSdk, plain, ...(bridge ? [bridge] : [])].map((r) => { const s = pick(r, m); return s ? f(s) : null }) }))
   const countRows = rowsFor((s) => Math.abs(s.deviceCount.total))
   const worst = Math.max(0.1, ...countRows.flatMap((r) => r.values.filter((v): v is number => v !== null)))
   // A multiple of 0.2, so that the four grid steps are round percentages.
@@ -38,6 +48,7 @@ export function profileChart(profile: string, runs: readonly RunResult[]): strin
     series: [
       { name: `SDK share ${withSdk?.sdkShare ?? 0.8}`, color: COLORS.withSdk },
       { name: `SDK share ${plain?.sdkShare ?? 0} (plain redirects)`, color: COLORS.plain },
+      ...(bridge ? [{ name: 'bridge (signals on first contact)', color: COLORS.bridge }] : []),
     ],
     panels: [
       {
@@ -85,8 +96,21 @@ export function kindRows(r: RunResult): string[][] {
 
 export function targetLine(r: RunResult): string {
   if ('error' in r.linkprint) return 'targets: — (linkprint not available)'
-  const t = targets(r.linkprint, r.sdkShare)
+  const trustTheHash = r.baselines.find((b) => b.method === 'sdk-hash+cookie')
+  const t = targets(r.linkprint, r.sdkShare, r.redirectMode ?? 'direct', trustTheHash)
   return `targets: ${t.map((x) => `${x.pass ? 'PASS' : 'FAIL'} ${x.name} (${x.actual})`).join('; ')}`
+}
+
+/** linkprint in direct mode (plain, SDK 0.8) beside the bridge, per profile, with the trust-the-device-hash baseline of the bridge run. */
+function summarySection(results: readonly RunResult[]): string {
+  const profiles = [...new Set(results.map((r) => r.profile))]
+  const direct = (p: string, sdk: boolean) => results.find((r) => r.profile === p && !isBridge(r) && r.sdkShare >= 0.5 === sdk)
+  const bridge = (p: string) => results.find((r) => r.profile === p && isBridge(r))
+  if (!profiles.some(bridge)) return ''
+  const cell = (s: Score | undefined) => (s ? `${(s.deviceCount.mape * 100).toFixed(1)}% / ${s.deviceCount.total >= 0 ? '+' : ''}${(s.deviceCount.total * 100).toFixed(1)}% / ${s.device.f1.toFixed(3)}` : '—')
+  const ours = (r: RunResult | undefined) => (r && !('error' in r.linkprint) ? r.linkprint : undefined)
+  const rows = profiles.map((p) => [p, cell(ours(direct(p, false))), cell(ours(direct(p, true))), cell(ours(bridge(p))), cell(bridge(p)?.baselines.find((b) => b.method === 'sdk-hash+cookie'))])
+  return ['## Direct mode and the bridge', '', 'linkprint\'s device-count MAPE / total error / device F1:', '', markdownTable([['profile', 'direct, plain redirects', 'direct, SDK share 0.8', 'bridge', 'bridge, trusting the device hash'], ...rows]), ''].join('\n')
 }
 
 function metaLine(m: SimulationMeta): string {
@@ -105,14 +129,15 @@ export function accuracyReport(results: readonly RunResult[], opts: { seed: stri
   lines.push('## How to run')
   lines.push('')
   lines.push('```sh')
-  lines.push('npm run bench:accuracy                 # all profiles × SDK share {0.8, 0}; rewrites this page and its charts')
+  lines.push('npm run bench:accuracy                 # all profiles × {SDK share 0.8, SDK share 0, bridge}; rewrites this page and its charts')
   lines.push('npm run bench:accuracy -- --quick      # smaller worlds, a few seconds; prints only')
   lines.push('npx tsx bench/accuracy/simulate.ts --profile office --seed 7 --sdk-share 0.8 --people 500 --days 28 --out bench/out/x')
+  lines.push('npx tsx bench/accuracy/simulate.ts --profile office --seed 7 --sdk-share 0 --redirect-mode bridge --out bench/out/y')
   lines.push('npx tsx bench/accuracy/score.ts --events bench/out/x/events.ndjson --truth bench/out/x/truth.ndjson --decisions decisions.ndjson')
   lines.push('npx tsx bench/accuracy/bot-variants.ts --profiles mixed,office,mobile,household --shares 0,0.8 --docs docs/bot-worlds.md   # bot detection in every bot world')
   lines.push('```')
   lines.push('')
-  lines.push('Other flags of `run.ts`: `--seed N`, `--profiles a,b`, `--shares 0.8,0`, `--bots WORLD`, `--no-linkprint`, `--no-build`, `--out DIR`, `--docs FILE`. linkprint runs as `node bin/linkprint.js replay <events> --decisions <out>` on a fresh SQLite file (`DATABASE_URL=sqlite:<tmp>`), after `tsc -p tsconfig.build.json`.')
+  lines.push('Other flags of `run.ts`: `--seed N`, `--profiles a,b`, `--shares 0.8,0,bridge`, `--bots WORLD`, `--no-linkprint`, `--no-build`, `--out DIR`, `--docs FILE`. linkprint runs as `node bin/linkprint.js replay <events> --decisions <out>` on a fresh SQLite file (`DATABASE_URL=sqlite:<tmp>`), after `tsc -p tsconfig.build.json`.')
   lines.push('')
   lines.push('## What is measured')
   lines.push('')
@@ -124,8 +149,11 @@ export function accuracyReport(results: readonly RunResult[], opts: { seed: stri
   lines.push('')
   lines.push('On **all clicks**: **bot P/R**, precision and recall of the bot flag. Baselines are computed from the same events: cookie-only (one id per cookie jar), SDK hash with cookie fallback, Dub (sha256(ip-ua) per link, 1 h), Plausible (daily-salted hash of ip+ua), Umami (monthly-salted), the seed\'s naive device hash (ip + timezone + language + OS) and IP-only. Baselines flag bots with `isbot` on the user agent, as the peers do.')
   lines.push('')
-  lines.push('Targets (issue #4), on every profile: SDK share 0.8 — device-count error ≤ 3 %, device F1 ≥ 0.95, browser F1 ≥ 0.95; SDK share 0 — device-count error ≤ 6 %, device F1 ≥ 0.90; bots — recall ≥ 0.95 at precision ≥ 0.99.')
+  lines.push('**Direct and bridge.** With `REDIRECT_MODE=direct` a click carries the SDK\'s signals only where the SDK ran on the customer\'s own pages (the SDK share; 0 is plain redirects, every ordinary click on a link in mail, chat or social apps). With `REDIRECT_MODE=bridge` the first click of every new browser context (no cookie yet: a new browser or in-app view, a private window, cleared or purged cookies) gets the bridge page, whose script sends the same signals with the click; requests with DNT or GPC get the plain redirect, and so do installs whose blocker stops fingerprinting scripts (as with the SDK); returning browsers click plain. The bridge runs here have no SDK elsewhere (SDK share 0).')
   lines.push('')
+  lines.push('Targets (issue #4), on every profile: SDK share 0.8 — device-count error ≤ 3 %, device F1 ≥ 0.95, browser F1 ≥ 0.95; SDK share 0 — device-count error ≤ 6 %, device F1 ≥ 0.90; bots — recall ≥ 0.95 at precision ≥ 0.99. With the bridge (issue #11): device-count MAPE ≤ 4 % and device F1 ≥ 0.95 on mixed, office and household, never worse than trusting the device hash (the sdk-hash+cookie baseline), bots as above.')
+  lines.push('')
+  lines.push(summarySection(results))
   const withCeilings = results.filter((r) => r.ceilings && !('error' in r.linkprint))
   if (withCeilings.length > 0) {
     lines.push('## Where the ceiling lies')
@@ -135,8 +163,8 @@ export function accuracyReport(results: readonly RunResult[], opts: { seed: stri
     const pick = (r: RunResult, k: string) => r.ceilings?.[k]
     const cell = (x: { countTotal: number; f1: number } | undefined) => (x ? `${x.countTotal >= 0 ? '+' : ''}${(x.countTotal * 100).toFixed(1)}% / ${x.f1.toFixed(3)}` : '—')
     lines.push(markdownTable([
-      ['profile, SDK share', 'linkprint', 'every jar of an install', 'singled-out evidence', 'any shared evidence'],
-      ...withCeilings.map((r) => [`${r.profile}, ${r.sdkShare}`, cell(pick(r, 'linkprint')), cell(pick(r, 'every jar of an install joined')), cell(pick(r, 'evidence that singles the device out')), cell(pick(r, 'any shared address, network or SDK hash'))]),
+      ['profile, setting', 'linkprint', 'every jar of an install', 'singled-out evidence', 'any shared evidence'],
+      ...withCeilings.map((r) => [`${r.profile}, ${isBridge(r) ? 'bridge' : r.sdkShare}`, cell(pick(r, 'linkprint')), cell(pick(r, 'every jar of an install joined')), cell(pick(r, 'evidence that singles the device out')), cell(pick(r, 'any shared address, network or SDK hash'))]),
     ]))
     lines.push('')
     lines.push('What stands in the way: contexts that share nothing with the rest of their device (another browser or an in-app view used only on other networks; on the evergreen links, visits weeks apart); DNT and Global Privacy Control sessions, which are never linked by the privacy rule (a new visitor every UTC day); and look-alikes — most new storage contexts on an address are another person\'s device of the same kind (family members\' phones of one OS, colleagues\' identical laptops), so address evidence, even when only one device of that kind was seen there, is right 30–80 % of the time; the SDK\'s device hash names a kind of device (most devices share theirs), and identical units share the browser hash too.')
@@ -149,7 +177,7 @@ export function accuracyReport(results: readonly RunResult[], opts: { seed: stri
     lines.push(`![${p}](${opts.chartDir}/${p}.svg)`)
     lines.push('')
     for (const r of runs) {
-      lines.push(`### ${p}, SDK share ${r.sdkShare}`)
+      lines.push(`### ${p}, ${settingLabel(r)}`)
       lines.push('')
       lines.push(metaLine(r.meta))
       lines.push('')

@@ -2,7 +2,7 @@
  * Where linkprint loses device recall and precision, per profile, and what the best
  * linker restricted to the events could reach:
  *
- *   npm run bench:explain -- [--profiles mixed,office] [--shares 0.8,0] [--seed 42] [--people N] [--days N] [--json FILE] [--brief] [--check] [--without rule,rule]
+ *   npm run bench:explain -- [--profiles mixed,office] [--shares 0.8,0,bridge] [--seed 42] [--people N] [--days N] [--json FILE] [--brief] [--check] [--without rule,rule]
  *
  * It simulates the profile (as run.ts does), runs the click pipeline in this process
  * (in-process-replay.ts: linkprint replay's steps and engine, with every union traced)
@@ -42,7 +42,8 @@ import { runInProcess, type TracedClick } from './in-process-replay.js'
 import type { ProfileName } from './profiles.js'
 import { profiles } from './profiles.js'
 import { score, textTable } from './score.js'
-import { simulate } from './simulate.js'
+import { simulate, type RedirectMode } from './simulate.js'
+import { trafficSettings } from './traffic-setting.js'
 import type { ClickLine, Decision, TruthLine } from './types.js'
 
 const HOUR = 3_600_000
@@ -99,6 +100,8 @@ function dtBucket(dt: number): string {
 export interface Explanation {
   profile: string
   sdkShare: number
+  /** present for bridge runs */
+  redirectMode?: RedirectMode
   score: { device: ReturnType<typeof bCubed>; browser: ReturnType<typeof bCubed>; countTotal: number }
   missed: Record<string, Record<string, { pieces: number; clicks: number }>>
   unions: Record<string, { n: number; right: number }>
@@ -112,7 +115,7 @@ export interface Explanation {
   candidates: Record<string, { fired: number; right: number; newRight: number }>
 }
 
-export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[], decisions: readonly Decision[], traced: ReadonlyMap<string, TracedClick>, linkKinds: ReadonlyMap<string, string>): Omit<Explanation, 'profile' | 'sdkShare'> {
+export function explain(clicks: readonly ClickLine[], truth: readonly TruthLine[], decisions: readonly Decision[], traced: ReadonlyMap<string, TracedClick>, linkKinds: ReadonlyMap<string, string>): Omit<Explanation, 'profile' | 'sdkShare' | 'redirectMode'> {
   const truthById = new Map(truth.map((t) => [t.id, t] as const))
   const decById = new Map(decisions.map((d) => [d.id, d] as const))
   const rows: Row[] = []
@@ -444,7 +447,7 @@ export function formatExplanation(e: Explanation): string {
   const out: string[] = []
   const f3 = (x: number) => x.toFixed(3)
   const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`
-  out.push(`\n=== ${e.profile}, SDK share ${e.sdkShare}: device P/R/F1 ${f3(e.score.device.precision)}/${f3(e.score.device.recall)}/${f3(e.score.device.f1)}, browser F1 ${f3(e.score.browser.f1)}, count ${pct(e.score.countTotal)}`)
+  out.push(`\n=== ${e.profile}, ${e.redirectMode === 'bridge' ? 'bridge' : `SDK share ${e.sdkShare}`}: device P/R/F1 ${f3(e.score.device.precision)}/${f3(e.score.device.recall)}/${f3(e.score.device.f1)}, browser F1 ${f3(e.score.browser.f1)}, count ${pct(e.score.countTotal)}`)
   out.push('\n-- missed joins (pieces / clicks): what kind of context, and the best evidence the events hold')
   const evs = [...new Set(Object.values(e.missed).flatMap((m) => Object.keys(m)))].sort()
   const kinds = Object.keys(e.missed).sort()
@@ -484,7 +487,7 @@ if (isMain) {
   const { values } = parseArgs({
     options: {
       profiles: { type: 'string', default: 'mixed,office,mobile,household' },
-      shares: { type: 'string', default: '0.8,0' },
+      shares: { type: 'string', default: '0.8,0,bridge' },
       seed: { type: 'string', default: '42' },
       people: { type: 'string' },
       days: { type: 'string' },
@@ -497,14 +500,15 @@ if (isMain) {
   const all: Explanation[] = []
   for (const profile of values.profiles!.split(',') as ProfileName[]) {
     if (!(profile in profiles)) throw new Error(`unknown profile ${profile}`)
-    for (const sdkShare of values.shares!.split(',').map(Number)) {
-      const sim = simulate({ profile, seed: values.seed!, sdkShare, ...(values.people ? { people: Number(values.people) } : {}), ...(values.days ? { days: Number(values.days) } : {}) })
+    for (const setting of trafficSettings(values.shares!)) {
+      const { sdkShare, redirectMode } = setting
+      const sim = simulate({ profile, seed: values.seed!, sdkShare, redirectMode, ...(values.people ? { people: Number(values.people) } : {}), ...(values.days ? { days: Number(values.days) } : {}) })
       const without = new Set((values.without ?? '').split(',').filter(Boolean))
       const run = await runInProcess(sim.links, sim.clicks, without.size ? { rules: CORRELATION_RULES.filter((r) => !without.has(r.name)) } : {})
       const linkKinds = new Map(sim.meta.links.map((l) => [l.slug, l.kind] as const))
-      const e: Explanation = { profile, sdkShare, ...explain(sim.clicks, sim.truth, run.decisions, run.traced, linkKinds) }
+      const e: Explanation = { profile, sdkShare, ...(redirectMode === 'bridge' ? { redirectMode } : {}), ...explain(sim.clicks, sim.truth, run.decisions, run.traced, linkKinds) }
       all.push(e)
-      if (values.brief) console.log(`${profile} ${sdkShare}: count ${pct1(e.score.countTotal)}, device ${e.score.device.precision.toFixed(3)}/${e.score.device.recall.toFixed(3)}/${e.score.device.f1.toFixed(3)}, browser F1 ${e.score.browser.f1.toFixed(3)}`)
+      if (values.brief) console.log(`${profile} ${setting.label}: count ${pct1(e.score.countTotal)}, device ${e.score.device.precision.toFixed(3)}/${e.score.device.recall.toFixed(3)}/${e.score.device.f1.toFixed(3)}, browser F1 ${e.score.browser.f1.toFixed(3)}`)
       else console.log(formatExplanation(e))
       if (values.check) {
         const s = score('linkprint (in process)', sim.clicks, sim.truth, run.decisions, { linkKinds })

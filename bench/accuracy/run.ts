@@ -11,6 +11,7 @@ import { score, scoreBaselines, textTable } from './score.js'
 import { simulate, writeSimulation } from './simulate.js'
 import { ceilingRows, ceilingsOf } from './explain.js'
 import type { Decision } from './types.js'
+import { trafficSettings } from './traffic-setting.js'
 
 /**
  * `npm run bench:accuracy`: for each profile and SDK share, simulate, replay
@@ -19,7 +20,8 @@ import type { Decision } from './types.js'
  *
  * Flags: --quick (smaller populations, shorter windows; docs are not
  * rewritten unless --docs is given), --seed N, --profiles a,b,
- * --shares 0.8,0, --bots WORLD (a bot world of bot-world.ts; docs are not rewritten
+ * --shares 0.8,0,bridge (SDK shares in direct mode, and `bridge`: REDIRECT_MODE=bridge
+ * with no SDK elsewhere, traffic-setting.ts), --bots WORLD (a bot world of bot-world.ts; docs are not rewritten
  * unless --docs is given), --no-linkprint, --no-build, --out DIR, --docs FILE.
  */
 const args = process.argv.slice(2)
@@ -31,7 +33,7 @@ const opt = (name: string): string | undefined => {
 const quick = flag('quick')
 const seed = opt('seed') ?? '42'
 const profileNames = (opt('profiles') ?? 'mixed,office,mobile,household').split(',') as ProfileName[]
-const shares = (opt('shares') ?? '0.8,0').split(',').map(Number)
+const settings = trafficSettings(opt('shares') ?? '0.8,0,bridge')
 const outDir = resolve(opt('out') ?? 'bench/out')
 const bots = opt('bots')
 const docsPath = opt('docs') ?? (quick || bots ? undefined : 'docs/accuracy.md')
@@ -52,12 +54,12 @@ if (!flag('no-linkprint') && !flag('no-build')) {
 const results: RunResult[] = []
 for (const profileName of profileNames) {
   const profile = profiles[profileName]
-  for (const sdkShare of shares) {
+  for (const { sdkShare, redirectMode, label } of settings) {
     const people = quick ? Math.round(profile.defaults.people * 0.35) : profile.defaults.people
     const days = quick ? 14 : profile.defaults.days
     const t0 = Date.now()
-    const sim = simulate({ profile: profileName, seed, sdkShare, people, days, ...(bots ? { bots } : {}) })
-    const dir = join(outDir, `${profileName}-sdk${sdkShare}${bots ? `-${bots}` : ''}`)
+    const sim = simulate({ profile: profileName, seed, sdkShare, redirectMode, people, days, ...(bots ? { bots } : {}) })
+    const dir = join(outDir, `${profileName}-${redirectMode === 'bridge' ? 'bridge' : `sdk${sdkShare}`}${bots ? `-${bots}` : ''}`)
     const files = writeSimulation(sim, dir)
     const decisionsPath = join(dir, 'decisions.linkprint.ndjson')
     const linkKinds = new Map(sim.meta.links.map((l) => [l.slug, l.kind] as const))
@@ -71,11 +73,11 @@ for (const profileName of profileNames) {
       linkprint = outcome.ok ? score('linkprint', sim.clicks, sim.truth, decisions, { linkKinds }) : { error: `replay failed: ${outcome.reason}` }
       if (outcome.ok) ceilings = ceilingsOf(sim.clicks, sim.truth, decisions, linkKinds)
     }
-    const result: RunResult = { profile: profileName, sdkShare, meta: sim.meta, linkprint, baselines: scoreBaselines(sim.clicks, sim.truth, { linkKinds }), ...(ceilings ? { ceilings } : {}) }
+    const result: RunResult = { profile: profileName, sdkShare, ...(redirectMode === 'bridge' ? { redirectMode } : {}), meta: sim.meta, linkprint, baselines: scoreBaselines(sim.clicks, sim.truth, { linkKinds }), ...(ceilings ? { ceilings } : {}) }
     results.push(result)
     // Full scores (per link kind, calibration buckets) for whoever digs deeper.
     writeFileSync(join(dir, 'scores.json'), JSON.stringify({ linkprint: result.linkprint, baselines: result.baselines }, null, 2) + '\n')
-    console.log(`\n== ${profileName}, SDK share ${sdkShare}: ${sim.meta.counts.clicks} clicks (${sim.meta.counts.human} human, ${sim.meta.counts.bot} bot), ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+    console.log(`\n== ${profileName}, ${label === 'bridge' ? 'bridge' : `SDK share ${sdkShare}`}: ${sim.meta.counts.clicks} clicks (${sim.meta.counts.human} human, ${sim.meta.counts.bot} bot), ${((Date.now() - t0) / 1000).toFixed(1)} s`)
     const rows = runRows(result)
     if ('error' in linkprint) rows[1] = ['linkprint', `not available (${linkprint.error})`]
     console.log(textTable(rows))

@@ -61,8 +61,8 @@ export interface SdkContext {
  *   one screen size in one country hashes alike;
  * - the browser hash is src/sdk/browser/browser-signals.ts on top of those:
  *   the user agent (so it changes with every update), the language list,
- *   plugins, a canvas drawing and the WebGL renderer. The canvas and WebGL
- *   readouts are where a device's uniqueness shows (fonts, GPU and driver:
+ *   plugins and a canvas drawing (no WebGL since version 2). The canvas
+ *   readout is where a device's uniqueness shows (fonts, GPU and driver:
  *   `fpEntropy`, with Gómez-Boix et al.'s rates for full fingerprints, see
  *   UNIQUE_SHARE); without it two units of one model, OS version and
  *   settings hash alike. Firefox and Safari private windows randomise canvas
@@ -123,8 +123,6 @@ export class SdkSignals {
     const major = install.family === 'safari' || install.family === 'sfsvc' || install.family === 'wkwebview' || install.family === 'crios' || install.family === 'fxios'
       ? this.releases.appleVersion(device, t).split('.')[0]
       : ''
-    // WebGL: Chromium reports ANGLE's unmasked renderer, Firefox a sanitised one, WebKit "Apple GPU".
-    const webgl = install.webkit ? 'Apple GPU' : chromium ? device.gpu : `gecko:${device.gpu.split(/[,(]/)[1] ?? device.gpu}`
     const browserSignals: Array<string | number> = [
       deviceHash,
       ctx.userAgent,
@@ -133,7 +131,6 @@ export class SdkSignals {
       phoneLike ? '' : chromium ? 'pdf:chromium' : engine === 'gecko' ? 'pdf:firefox' : 'pdf:webkit',
       // The canvas drawing: engine, OS rendering, GPU and driver, fonts — the device's own entropy.
       `canvas:${engine}:${device.os}:${device.gpu}:${device.fpEntropy ?? ''}`,
-      webgl,
       phoneLike ? 'coarse' : 'fine',
     ]
     if (install.extEntropy && !(ctx.private && chromium)) browserSignals.push(install.extEntropy)

@@ -33,6 +33,15 @@ export interface SimulateOptions {
   seed: number | string
   /** share of human clicks on which the SDK ran (0 = plain redirects) */
   sdkShare: number
+  /**
+   * linkprint's REDIRECT_MODE. `bridge`: the first click of every new browser context (no
+   * cookie yet: a new browser or in-app view, a private window, cleared or purged cookies)
+   * gets the bridge page, whose script sends the SDK's signals with the click, unless the
+   * request carries DNT or GPC (they always get the plain redirect) or the install's blocker
+   * stops fingerprinting scripts; returning browsers click plain. Added to the SDK share's
+   * clicks. `direct` (the default): only the SDK share carries signals.
+   */
+  redirectMode?: RedirectMode
   people?: number
   days?: number
   /** ISO date of the window's start (UTC midnight); a Monday by default */
@@ -41,10 +50,14 @@ export interface SimulateOptions {
   bots?: string | BotWorld
 }
 
+export type RedirectMode = 'direct' | 'bridge'
+
 export interface SimulationMeta {
   profile: ProfileName
   seed: string
   sdkShare: number
+  /** present when not `direct` */
+  redirectMode?: RedirectMode
   people: number
   days: number
   start: string
@@ -120,6 +133,9 @@ export function simulate(opts: SimulateOptions): Simulation {
   // the SDK share changes nothing else in the traffic.
   const rng = root.fork('clicks')
   const sdkRng = root.fork('sdk')
+  const bridge = opts.redirectMode === 'bridge'
+  /** Cookie jars that have clicked: the bridge is served to a jar's first click only (it holds the cookie afterwards). */
+  const jarsSeen = new Set<string>()
   const personById = new Map(pop.persons.map((p) => [p.id, p] as const))
   const officeById = new Map(pop.offices.map((o) => [o.id, o] as const))
 
@@ -249,7 +265,11 @@ export function simulate(opts: SimulateOptions): Simulation {
     const referer = refererFor(intent.via, device, rng)
     if (referer) ctx.referer = referer
     const headers = browsers.headers(install, device, intent.t, ctx)
-    const sdkRan = !install.sdkBlocked && sdkRng.chance(opts.sdkShare)
+    const newContext = !jarsSeen.has(jar.jar)
+    jarsSeen.add(jar.jar)
+    const bridged = bridge && newContext && !install.sdkBlocked && headers['dnt'] !== '1' && headers['sec-gpc'] !== '1'
+    // The SDK coin is drawn whatever the mode, so that the bridge changes nothing else in the traffic.
+    const sdkRan = (!install.sdkBlocked && sdkRng.chance(opts.sdkShare)) || bridged
     if (sdkRan) Object.assign(headers, sdk.headers(install, device, intent.t, { storageKey: jar.jar, private: res.private, tz: shownTz(device, w), userAgent: headers['user-agent'] ?? '' }))
     humanDrafts.push({
       t: intent.t,
@@ -282,7 +302,7 @@ export function simulate(opts: SimulateOptions): Simulation {
     truth.push({ id, ...d.truth })
   })
   const linkLines: LinkLine[] = links.links.map((l) => ({ type: 'link', slug: l.slug, url: l.url }))
-  const meta = metaOf({ profile: profile.name, seed, sdkShare: opts.sdkShare, people, days, start, pop, links, clicks, truth })
+  const meta = { ...metaOf({ profile: profile.name, seed, sdkShare: opts.sdkShare, people, days, start, pop, links, clicks, truth }), ...(bridge ? { redirectMode: 'bridge' as const } : {}) }
   return { links: linkLines, clicks, truth, meta: world.name === DEFAULT_WORLD.name ? meta : { ...meta, bots: world.name } }
 }
 
@@ -454,7 +474,7 @@ function parseArgs(argv: string[]): Record<string, string | boolean> {
   return out
 }
 
-const USAGE = `usage: tsx bench/accuracy/simulate.ts [--profile mixed|office|mobile|household] [--seed N] [--sdk-share 0..1] [--people N] [--days N] [--bots WORLD] [--out DIR]`
+const USAGE = `usage: tsx bench/accuracy/simulate.ts [--profile mixed|office|mobile|household] [--seed N] [--sdk-share 0..1] [--redirect-mode direct|bridge] [--people N] [--days N] [--bots WORLD] [--out DIR]`
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const args = parseArgs(process.argv.slice(2))
@@ -476,11 +496,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
     profile,
     seed: String(args.seed ?? 1),
     sdkShare,
+    ...(args['redirect-mode'] === 'bridge' ? { redirectMode: 'bridge' as const } : {}),
     ...(args.people ? { people: Number(args.people) } : {}),
     ...(args.days ? { days: Number(args.days) } : {}),
     ...(typeof args.bots === 'string' ? { bots: args.bots } : {}),
   })
-  const out = String(args.out ?? `bench/out/${profile}-sdk${sdkShare}`)
+  const out = String(args.out ?? `bench/out/${profile}-${args['redirect-mode'] === 'bridge' ? 'bridge' : `sdk${sdkShare}`}`)
   const files = writeSimulation(sim, out)
   console.log(`${sim.meta.counts.clicks} clicks (${sim.meta.counts.human} human, ${sim.meta.counts.bot} bot) → ${files.events}, ${files.truth}`)
 }

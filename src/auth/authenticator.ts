@@ -6,6 +6,7 @@ import type { KeysRepository } from '../storage/keys-repository.js'
 import type { ApiKey, User } from '../storage/storage.js'
 import type { UsersRepository } from '../storage/users-repository.js'
 import { generateApiKey, hashApiKey, looksLikeApiKey } from './api-key.js'
+import { HashSlots } from './hash-slots.js'
 import { hashPassword, verifyPassword } from './password.js'
 import { hashSessionId } from './session-id.js'
 
@@ -40,21 +41,24 @@ export class Authenticator {
   readonly #sessions: SessionCore<User>
   // A constant-time answer for unknown emails: without it, timing tells which emails have accounts.
   #dummyHash: Promise<string> | undefined
+  readonly #hashes: HashSlots
 
-  constructor(options: { storage: AuthenticatorStorage; clock: Clock; sessions: SessionCore<User> }) {
+  constructor(options: { storage: AuthenticatorStorage; clock: Clock; sessions: SessionCore<User>; hashSlots?: HashSlots }) {
+    this.#hashes = options.hashSlots ?? new HashSlots()
     this.#storage = options.storage
     this.#clock = options.clock
     this.#sessions = options.sessions
   }
 
-  /** Failed attempts are limited per network (429 RATE_LIMITED); the session is bound to the request's device fingerprint when sent. */
+  /** Attempts are limited per network and per account (429 RATE_LIMITED), and password checks at once (503 SERVER_BUSY); the session is bound to the request's device fingerprint when sent. */
   async login(email: string, password: string, request: PlainRequest = NO_REQUEST): Promise<{ token: string; sessionId: string; expiresIn: number; sessionExpiresAt: number; user: User }> {
     const user = await this.#sessions.guardLogin(request, async () => {
       const found = await this.#storage.users.findUserByEmail(email.trim().toLowerCase())
       this.#dummyHash ??= hashPassword('not a real password')
-      const ok = await verifyPassword(password, found?.passwordHash ?? (await this.#dummyHash))
+      const dummy = await this.#dummyHash
+      const ok = await this.#hashes.run(() => verifyPassword(password, found?.passwordHash ?? dummy))
       return found && ok ? found : undefined
-    })
+    }, email)
     const { token, sessionId, expiresIn, session } = await this.#sessions.start(user.id, request)
     return { token, sessionId, expiresIn, sessionExpiresAt: session.expiresAt, user }
   }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { bootstrapAdmin } from '../auth/bootstrap-admin.js'
 import { loadConfig } from '../config/config.js'
 import { buildApp } from '../http/app.js'
-import { createLinkprint } from '../linkprint.js'
+import { createLinkprint, type LinkprintLog } from '../linkprint.js'
 import type { Command } from './main.js'
 
 /**
@@ -12,8 +12,11 @@ import type { Command } from './main.js'
 export const serveCommand: Command = async (args, io) => {
   parseArgs({ args: args, options: { json: { type: 'boolean' } }, allowPositionals: true })
   const config = loadConfig(io.env)
-  let log: { error(obj: unknown, msg: string): void } | undefined
-  const linkprint = await createLinkprint(config, { onError: (error) => log?.error({ err: error }, 'background work failed (click writes, retention, migration or Redis)') })
+  let log: LinkprintLog | undefined
+  // The app (and its logger) comes after the services; until then lines go to stderr.
+  const early = (details: object, message: string) => io.err(`${message} ${JSON.stringify(details)}`)
+  const logTo: LinkprintLog = { info: (d, m) => (log ? log.info(d, m) : early(d, m)), warn: (d, m) => (log ? log.warn(d, m) : early(d, m)), error: (d, m) => (log ? log.error(d, m) : early(d, m)) }
+  const linkprint = await createLinkprint(config, { log: logTo, onError: (error) => logTo.error({ err: error }, 'background work failed (retention, migration or Redis)') })
   await bootstrapAdmin(linkprint, io.out)
   const app = await buildApp(linkprint, { logger: { level: config.logLevel } })
   log = app.log

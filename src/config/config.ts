@@ -18,8 +18,10 @@ export interface Config {
   readonly accessTokenSecret: string | undefined
   /** Former access-token secrets whose tokens still verify (keep for one token lifetime, 15 minutes). */
   readonly accessTokenPreviousSecrets: readonly string[]
-  /** Undefined: a random secret is created once and kept in the database's settings. */
+  /** Undefined: read from secretFile (config/secret-source.ts), never from the database. */
   readonly secret: string | undefined
+  /** SECRET_FILE: a file holding the secret, mode 0600; beside the SQLite database by default. */
+  readonly secretFile: string | undefined
   readonly trustProxy: string | undefined
   readonly geoipDb: string | undefined
   readonly geoCacheDuration: number
@@ -37,6 +39,16 @@ export interface Config {
   readonly linkCacheMax: number
   readonly linkCacheTtlMs: number
   readonly logLevel: string
+  /** Longest a whole request (headers and body) may take; a trickled body is cut off after it (408). */
+  readonly requestTimeoutMs: number
+  /** Longest the request headers may take to arrive. */
+  readonly headersTimeoutMs: number
+  /** How long an idle keep-alive connection stays open; a reverse proxy's idle timeout must be shorter. */
+  readonly keepAliveTimeoutMs: number
+  /** A socket with no traffic at all for this long is closed. */
+  readonly connectionTimeoutMs: number
+  /** Most open connections per client address (trusted proxies exempt); 0: no limit. */
+  readonly connectionsPerAddress: number
 }
 
 const HOUR = 3_600_000
@@ -65,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessTokenSecret: optional(env.ACCESS_TOKEN_SECRET),
     accessTokenPreviousSecrets: (optional(env.ACCESS_TOKEN_PREVIOUS_SECRETS) ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''),
     secret: optional(env.SECRET),
+    secretFile: optional(env.SECRET_FILE),
     trustProxy: optional(env.TRUST_PROXY),
     geoipDb: optional(env.GEOIP_DB),
     geoCacheDuration: int(env, 'GEO_CACHE_DURATION', 24 * HOUR, 0),
@@ -82,6 +95,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkCacheMax: int(env, 'LINK_CACHE_MAX', 100_000, 1),
     linkCacheTtlMs: int(env, 'LINK_CACHE_TTL_MS', 60_000, 0),
     logLevel: env.LOG_LEVEL ?? 'info',
+    requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 30_000, 1_000),
+    headersTimeoutMs: int(env, 'HEADERS_TIMEOUT_MS', 10_000, 1_000),
+    keepAliveTimeoutMs: int(env, 'KEEP_ALIVE_TIMEOUT_MS', 72_000, 1_000),
+    connectionTimeoutMs: int(env, 'CONNECTION_TIMEOUT_MS', 120_000, 1_000),
+    connectionsPerAddress: int(env, 'CONNECTIONS_PER_ADDRESS', 256, 0),
   }
 }
 

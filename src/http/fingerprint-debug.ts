@@ -19,12 +19,16 @@ const NO_LINK: Link = {
   expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [], clickCount: 0,
 }
 
+/** What the debug API and the monitor read of the running service. */
+export const DEBUG_PARTS = ['clickEnvironment', 'identity', 'config', 'fingerprinting', 'geoDatabase', 'storage', 'fingerprintMigration', 'identityLoad'] as const
+export type DebugParts = Pick<Linkprint, (typeof DEBUG_PARTS)[number]>
+
 /** The credit DB-IP's licence asks for wherever its answers are shown. */
-export function geoAttribution(linkprint: Linkprint): string {
+export function geoAttribution(linkprint: Pick<Linkprint, 'geoDatabase'>): string {
   return linkprint.geoDatabase?.info.attribution ?? DBIP_ATTRIBUTION
 }
 
-function geoJson(linkprint: Linkprint, geo: GeoResult | null) {
+function geoJson(linkprint: Pick<Linkprint, 'geoDatabase'>, geo: GeoResult | null) {
   if (!geo) return null
   return {
     country: geo.country, region: geo.region, city: geo.city,
@@ -39,7 +43,7 @@ function geoJson(linkprint: Linkprint, geo: GeoResult | null) {
  * environment that counts nothing. No click is recorded, no cluster changes, no link's
  * count moves; the cookie the pipeline would set is not sent.
  */
-export function explainRequest(linkprint: Linkprint, input: ClickInput, link: Link | null) {
+export function explainRequest(linkprint: Pick<Linkprint, 'clickEnvironment' | 'identity' | 'config' | 'fingerprinting' | 'geoDatabase'>, input: ClickInput, link: Link | null) {
   const live = linkprint.clickEnvironment
   const env: ClickEnvironment = {
     ipHasher: live.ipHasher,
@@ -122,7 +126,7 @@ function ipFamily(ip: string): 'IPv4' | 'IPv6' | null {
 }
 
 /** `action=stats`: where identities come from, what each algorithm counts, which versions made the rows, the geo tiers of recent clicks. */
-export async function debugStats(linkprint: Linkprint) {
+export async function debugStats(linkprint: Pick<Linkprint, 'storage' | 'fingerprintMigration' | 'geoDatabase' | 'identityLoad'>) {
   const [overview, signals] = await Promise.all([linkprint.storage.identity.overview(), linkprint.storage.identity.recentSignals(1_000)])
   const tiers = new Map<string, number>()
   for (const json of signals) {
@@ -151,10 +155,10 @@ export async function debugStats(linkprint: Linkprint) {
   }
 }
 
-export async function debugRecent(linkprint: Linkprint, limit: number) {
+export async function debugRecent(linkprint: Pick<Linkprint, 'storage'>, limit: number) {
   return { action: 'recent' as const, fingerprints: await linkprint.storage.identity.recentFingerprints(limit) }
 }
 
-export async function debugCorrelations(linkprint: Linkprint, limit: number) {
+export async function debugCorrelations(linkprint: Pick<Linkprint, 'storage'>, limit: number) {
   return { action: 'correlations' as const, clusters: await linkprint.storage.identity.recentClusters(limit, 50) }
 }

@@ -17,7 +17,7 @@ export function linkJson(link: Link, baseUrl: string, clicks = link.clickCount) 
   }
 }
 
-/** PUBLIC_URL when set; otherwise the scheme and host the request came in on. */
-export function baseUrlOf(request: FastifyRequest): string {
-  return request.server.linkprint.config.publicUrl ?? `${request.protocol}://${request.host}`
+/** A request's base URL: PUBLIC_URL when set; otherwise the scheme and host the request came in on. */
+export function baseUrlFrom(publicUrl: string | undefined): (request: FastifyRequest) => string {
+  return (request) => publicUrl ?? `${request.protocol}://${request.host}`
 }

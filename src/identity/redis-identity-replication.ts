@@ -24,6 +24,8 @@ export interface RedisIdentityReplicationOptions {
   /** Stream entries Redis keeps (about 10 000 batches: minutes of traffic for a replica that falls behind). */
   readonly maxLength?: number
   readonly onError?: (error: unknown) => void
+  /** A connection (re)connected: the end of an outage onError reported. */
+  readonly onConnected?: () => void
 }
 
 /**
@@ -80,6 +82,7 @@ export class RedisIdentityReplication {
   static async open(options: RedisIdentityReplicationOptions): Promise<RedisIdentityReplication> {
     const writer = new Redis(options.redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 2 })
     writer.on('error', (error: unknown) => options.onError?.(error))
+    writer.on('ready', () => options.onConnected?.())
     try {
       await writer.connect()
       const stream = `${options.prefix}identity:ops`

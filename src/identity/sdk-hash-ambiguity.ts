@@ -13,6 +13,8 @@ export interface SdkHashUse {
   readonly prefixes: string[]
   /** Networks (prefix hashes) on which new contexts with the hash were first seen, up to MAX_BIRTH_NETWORKS. */
   readonly births: string[]
+  /** The kind of device the first context showed (OS, type, language, specific model once named): another kind is another device. */
+  kind: DeviceKind | null
   /** Decided by the rule: the hash is carried by several devices. Once set, it stays. */
   ambiguous: boolean
 }
@@ -47,6 +49,34 @@ const MAX_NEW_CONTEXTS_AT_ONCE = 4
 const MAX_BIRTH_NETWORKS = 3
 const RECENT_KEPT = 8
 
+interface DeviceKind {
+  readonly os: string | null
+  readonly type: string
+  language: string | null
+  model: string | null
+}
+
+/**
+ * Whether the context can be the device the hash's earlier contexts are (as compatibleDevice
+ * judges a candidate): the same OS and type; no two OS languages or specific models. What
+ * one context left open (an in-app view names the model, a browser does not) the next fills in.
+ */
+function sameKind(use: SdkHashUse, e: FingerprintEntity): boolean {
+  const k = use.kind
+  const language = e.language ?? null
+  const model = e.model ?? null
+  if (k === null) {
+    use.kind = { os: e.osName, type: e.deviceType, language, model }
+    return true
+  }
+  if (k.os !== e.osName || k.type !== e.deviceType) return false
+  if (language !== null && k.language !== null && language !== k.language) return false
+  if (model !== null && k.model !== null && model !== k.model) return false
+  k.language ??= language
+  k.model ??= model
+  return true
+}
+
 /**
  * Two storage contexts showing the same SDK hash from different networks within
  * SIMULTANEITY_MS are taken as two devices, and the hash (a popular model with default
@@ -60,10 +90,15 @@ export const SDK_HASH_AMBIGUITY: SdkHashRule = {
   name: 'sdk_hash_ambiguity',
 
   start() {
-    return { keys: new Set(), recent: [], prefixes: [], births: [], ambiguous: false }
+    return { keys: new Set(), recent: [], prefixes: [], births: [], kind: null, ambiguous: false }
   },
 
   judge(use, entity) {
+    // Kinds of device that cannot be one device (another OS or type, OS language or specific model) carry it: several devices.
+    if (!sameKind(use, entity)) {
+      use.ambiguous = true
+      return
+    }
     // A context is born to the hash where it first shows it (usually its first click; later when the SDK ran late).
     if (!use.keys.has(entity.key) && !use.births.includes(entity.prefixHash)) {
       use.births.push(entity.prefixHash)

@@ -4,6 +4,7 @@ import type { LinksRepository } from '../storage/links-repository.js'
 import type { Link, LinkPatch, RedirectStatus } from '../storage/storage.js'
 import type { User } from '../storage/storage.js'
 import { LruCache } from '../signals/lru-cache.js'
+import { isDatabaseUnavailable } from '../storage/database-unavailable.js'
 import { assertValidSlug, randomSlug } from './slug.js'
 import { normaliseTargetUrl } from './target-url.js'
 
@@ -19,6 +20,8 @@ export interface LinkInput {
 export type LinkUpdate = Partial<Omit<LinkInput, 'slug'>>
 
 export const MAX_TAGS = 20
+/** While the database is down, how often a stale cached link is checked again. */
+const STALE_RETRY_MS = 1_000
 export const TAG_PATTERN = /^[\p{L}\p{N} _.:\/-]{1,40}$/u
 
 /** The links repository, every part of it: the service is its one user over HTTP. */
@@ -36,7 +39,8 @@ export class LinkService {
    * Misses are cached too (null), so a scan of random slugs cannot turn into one query
    * each; the TTL bounds how stale a link may be after another instance changed it.
    */
-  readonly #cache: LruCache<string, Link | null>
+  readonly #cache: LruCache<string, { readonly link: Link | null; readonly loadedAt: number }>
+  readonly #ttlMs: number
   readonly #clock: Clock
   readonly #ownHosts: () => readonly string[]
   /** Human clicks seen since each cached link was read from the database. */
@@ -58,7 +62,9 @@ export class LinkService {
     this.#storage = options.storage
     this.#clock = options.clock
     // Staleness is a wall-clock matter even in replay, where the service clock runs on the events' own time.
-    this.#cache = new LruCache({ max: options.cacheMax, ttl: options.cacheTtlMs, now: Date.now })
+    // Entries outlive their TTL here (lookup checks it) so a database outage can still be answered from them.
+    this.#cache = new LruCache({ max: options.cacheMax })
+    this.#ttlMs = options.cacheTtlMs
     this.#ownHosts = options.ownHosts
     this.#pendingClicks = options.pendingClicks
     this.#onChanged = options.onChanged
@@ -72,13 +78,23 @@ export class LinkService {
   /** Synchronous on a cache hit: the redirect's common case never awaits. */
   lookup(slug: string): Link | null | Promise<Link | null> {
     const cached = this.#cache.get(slug)
-    if (cached !== undefined) return cached
-    return this.#storage.links.findLinkBySlug(slug).then((link) => {
-      const found = link ?? null
-      if (found) this.#clicksSinceLoad.set(found.id, this.#pendingClicks(found.id))
-      this.#cache.set(slug, found)
-      return found
-    })
+    if (cached !== undefined && (this.#ttlMs === 0 || Date.now() - cached.loadedAt < this.#ttlMs)) return cached.link
+    return this.#storage.links.findLinkBySlug(slug).then(
+      (link) => {
+        const found = link ?? null
+        if (found) this.#clicksSinceLoad.set(found.id, this.#pendingClicks(found.id))
+        this.#cache.set(slug, { link: found, loadedAt: Date.now() })
+        return found
+      },
+      (error: unknown) => {
+        // The database is down: a link known before keeps redirecting (its clicks queue);
+        // the next lookup asks the database again. An unknown slug gets the error (503).
+        if (!cached?.link || !isDatabaseUnavailable(error)) throw error
+        // Asked again in a second, not on every redirect: each ask may wait for a connection timeout.
+        this.#cache.set(slug, { link: cached.link, loadedAt: Date.now() - this.#ttlMs + STALE_RETRY_MS })
+        return cached.link
+      },
+    )
   }
 
   /** Human clicks on a cached link (lookup's) so far, counting those not written yet. */

@@ -7,6 +7,8 @@ export interface RedisLinkInvalidationOptions {
   /** Drops the slug from this instance's link cache. */
   readonly evict: (slug: string) => void
   readonly onError?: (error: unknown) => void
+  /** A connection (re)connected: the end of an outage onError reported. */
+  readonly onConnected?: () => void
 }
 
 /**
@@ -33,6 +35,7 @@ export class RedisLinkInvalidation {
     const channel = `${options.prefix}links:changed`
     const publisher = new Redis(options.redisUrl, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 2 })
     publisher.on('error', (error: unknown) => options.onError?.(error))
+    publisher.on('ready', () => options.onConnected?.())
     // A connection in subscriber mode can do nothing else.
     const subscriber = publisher.duplicate()
     subscriber.on('error', (error: unknown) => options.onError?.(error))

@@ -45,6 +45,8 @@ export function createMetrics(options: {
     return t
   }
   const collect = () => { for (const t of tallies) t.flush() }
+  let openConnections: () => number = () => 0
+  new Gauge({ name: 'linkprint_connections_open', help: 'Client connections open now', registers: [registry], collect() { this.set(openConnections()) } })
   const redirects = new Counter({ name: 'linkprint_redirects_total', help: 'Answers of GET/HEAD /:slug by outcome', labelNames: ['outcome'] as const, registers: [registry], collect })
   const identitySources = new Counter({ name: 'linkprint_identity_source_total', help: 'Identities resolved, by seed 000 tier (source) and where (path: api, redirect)', labelNames: ['source', 'path'] as const, registers: [registry], collect })
   // Children made up front: every series is exported from the start (at 0), and the hot path increments without a label lookup.
@@ -79,6 +81,9 @@ export function createMetrics(options: {
       collect() { const at = options.retentionLastRun?.() ?? null; this.set(at === null ? 0 : at / 1000) },
     }),
     visitorErasures: new Counter({ name: 'linkprint_visitor_erasures_total', help: 'Per-visitor deletions, by who asked (visitor, admin)', labelNames: ['by'] as const, registers: [registry] }),
+    connectionsRefused: new Counter({ name: 'linkprint_connections_refused_total', help: 'Connections closed at once: their address held CONNECTIONS_PER_ADDRESS already', registers: [registry] }),
+    /** Points the open-connections gauge at the server's count (http/connection-limits.ts). */
+    openConnections: (count: () => number) => { openConnections = count },
     queueDepth: new Gauge({ name: 'linkprint_click_queue_depth', help: 'Clicks waiting to be written', registers: [registry], collect() { this.set(options.queueDepth()) } }),
     // Counted by the replication itself; read when scraped. Lost changes mean instances may disagree until a restart.
     replicationApplied: new Counter({

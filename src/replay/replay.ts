@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline'
 import type { FastifyInstance } from 'fastify'
 import { CookieJar } from 'tough-cookie'
 import { AppError } from '../errors.js'
+import { CLICK_CHANNEL, RECLASSIFY_CHANNEL, subscribe } from '../events/click-channels.js'
 import type { Linkprint } from '../linkprint.js'
 import type { User } from '../storage/storage.js'
 import type { ReplayClock } from './replay-clock.js'
@@ -68,15 +69,15 @@ export async function replay(options: {
   let last: Pending | null = null
   // Clicks the scanner detector may still reclassify, by its handle: the final flag is written, not the first.
   const bySeq = new Map<number, Pending>()
-  linkprint.onClick = (outcome) => {
+  const stopClicks = subscribe(CLICK_CHANNEL, linkprint.clickEnvironment, ({ outcome }) => {
     const ctx = outcome.context
     last = {
       id: '', key: ctx.identity?.key ?? null, legacyId: ctx.legacyId, confidence: ctx.identity?.confidence ?? null,
       browserUnique: ctx.identity?.browserUnique ?? false, deviceUnique: ctx.identity?.deviceUnique ?? false, bot: outcome.bot,
       botId: `bot:${ctx.ipHash}`, seq: ctx.scanner?.seq ?? null,
     }
-  }
-  linkprint.onReclassify = (clicks) => {
+  })
+  const stopReclassifications = subscribe(RECLASSIFY_CHANNEL, linkprint.clickEnvironment, ({ clicks }) => {
     for (const c of clicks) {
       const p = bySeq.get(c.seq)
       if (!p) continue
@@ -87,7 +88,7 @@ export async function replay(options: {
       p.browserUnique = false
       p.deviceUnique = false
     }
-  }
+  })
 
   const pendingLinks: Array<{ slug: string; url: string; line: number }> = []
   const createLinks = async () => {
@@ -134,8 +135,8 @@ export async function replay(options: {
     }
   }
   await createLinks()
-  linkprint.onClick = undefined
-  linkprint.onReclassify = undefined
+  stopClicks()
+  stopReclassifications()
   await linkprint.writer.flush()
 
   // Ids are written only now, after every merge the file caused: the final canonical clusters.

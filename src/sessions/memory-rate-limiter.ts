@@ -31,6 +31,15 @@ export class MemoryRateLimiter implements RateLimiter {
     return !w || w.resetAt <= now ? { count: 0, resetAt: now } : { count: w.count, resetAt: w.resetAt }
   }
 
+  async undo(key: string, now: number): Promise<void> {
+    const w = this.#windows.get(key)
+    if (w && w.resetAt > now && w.count > 0) w.count--
+  }
+
+  async clear(key: string): Promise<void> {
+    this.#windows.delete(key)
+  }
+
   #sweep(now: number): void {
     for (const [key, w] of this.#windows) if (w.resetAt <= now) this.#windows.delete(key)
     // Down to 90 %, not to the limit: sweeping a full map for every new key is O(maxKeys)

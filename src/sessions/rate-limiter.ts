@@ -13,6 +13,10 @@ export interface RateLimiter {
   hit(key: string, windowMs: number, now: number): Promise<RateWindow>
   /** The current count without adding a hit. */
   peek(key: string, now: number): Promise<RateWindow>
+  /** Takes one hit back (an attempt reserved and then found fine, or never made); the window keeps its end. */
+  undo(key: string, now: number): Promise<void>
+  /** Forgets the key (a correct password ends an account's run of failures). */
+  clear(key: string): Promise<void>
 }
 
 export interface RateLimit {

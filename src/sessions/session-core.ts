@@ -11,6 +11,7 @@ import type { PlainRequest } from './plain-request.js'
 import type { RateLimit, RateLimiter } from './rate-limiter.js'
 import { isAlive, type NewSession, type SessionStore, type StoredSession } from './session-store.js'
 import type { SourceMonitor } from './source-monitor.js'
+import { isRedisUnavailable } from './redis-unavailable.js'
 import { VisitorIdentifier, type PrivacyChoice, type VisitorIdentity } from './visitor-identifier.js'
 
 /** What a user must have for the core; applications' user objects carry more. */
@@ -55,8 +56,12 @@ export interface SessionLimits {
   readonly recoverPerSession: RateLimit
   /** Recovery attempts per network, /24 or /64 (guessing session ids). */
   readonly recoverPerNetwork: RateLimit
-  /** Failed logins per network (guessing passwords). */
+  /** Login attempts per network (guessing passwords); reserved before the hash, a correct one given back. */
   readonly loginFailuresPerNetwork: RateLimit
+  /** Failed logins per account, from any network (one account guessed from many). */
+  readonly loginFailuresPerAccount: RateLimit
+  /** Failures of an account after which each next attempt waits 1 s, doubling, up to 15 minutes. */
+  readonly loginBackoffAfter: number
   /** New anonymous sessions per network (filling the store). Over it, requests go on without one. */
   readonly anonymousPerNetwork: RateLimit
   /** Token refreshes per network, every attempt counted (probing with stolen or forged tokens). */
@@ -140,6 +145,8 @@ export const DEFAULT_LIMITS: SessionLimits = {
   recoverPerSession: { limit: 5, windowMs: 15 * MINUTE },
   recoverPerNetwork: { limit: 20, windowMs: 15 * MINUTE },
   loginFailuresPerNetwork: { limit: 20, windowMs: 15 * MINUTE },
+  loginFailuresPerAccount: { limit: 10, windowMs: 15 * MINUTE },
+  loginBackoffAfter: 5,
   anonymousPerNetwork: { limit: 600, windowMs: 10 * MINUTE },
   refreshPerNetwork: { limit: 60, windowMs: 15 * MINUTE },
   refreshPerUser: { limit: 30, windowMs: 15 * MINUTE },
@@ -149,6 +156,9 @@ const SESSION_ID = /^[A-Za-z0-9_-]{43}$/
 const MAX_AUTHORIZATION = 4096
 const BEARER = /^Bearer ([\x21-\x7e]+)$/
 const MAX_FAMILY = 32
+const MAX_LOGIN_WAIT_MS = 15 * MINUTE
+/** How long a session seen alive may be trusted while the store cannot be asked (REDIS_UNAVAILABLE otherwise). */
+const STALE_OK_MS = 60_000
 /** The log of a core nobody gave one; the Fastify plugin replaces it with the app's. */
 export const SILENT_LOG: SessionLog = { info() {}, warn() {} }
 
@@ -168,6 +178,8 @@ export class SessionCore<U extends SessionUser = SessionUser> {
   log: SessionLog
   readonly #networkOf: (ip: string) => string
   readonly #live: LruCache<string, StoredSession>
+  /** Sessions read alive from the store in the last minute: what a token is checked against while the store (Redis) is unreachable. */
+  readonly #lastKnown: LruCache<string, StoredSession>
   readonly #users: LruCache<number, U>
   readonly #minConfidence: number
 
@@ -181,6 +193,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     const now = () => options.clock.now()
     const recheck = options.recheckMs ?? 5_000
     this.#live = new LruCache({ max: 100_000, ttl: recheck, now })
+    this.#lastKnown = new LruCache({ max: 100_000, ttl: STALE_OK_MS, now })
     this.#users = new LruCache({ max: 10_000, ttl: recheck, now })
     this.identifier = new VisitorIdentifier({ deviceCookie: options.deviceCookie, privacy: options.privacy ?? defaultPrivacy, networkOf: this.#networkOf, now })
   }
@@ -201,7 +214,8 @@ export class SessionCore<U extends SessionUser = SessionUser> {
       session = await this.#anonymousSession(request, id.fingerprint, headers)
     } catch (error) {
       // Tracking is best effort: a store outage must not take anonymous pages down with it.
-      this.log.warn({ err: error }, 'anonymous session tracking failed')
+      // A Redis outage is logged once by the connection's watcher, not here once per request.
+      if (!isRedisUnavailable(error)) this.log.warn({ err: error }, 'anonymous session tracking failed')
     }
     return { identity: id.identity, session, user: null, via: null, headers }
   }
@@ -297,7 +311,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
       deviceHash: session.deviceHash, deviceCluster: session.deviceCluster && (this.#o.devices?.current(session.deviceCluster) ?? session.deviceCluster),
     }
     if (!(await this.#o.store.rotate(idHash, next, now))) return fail('SESSION_INVALID', 'concurrent_rotation')
-    this.#live.delete(idHash)
+    this.#forget(idHash)
     this.#live.set(nextHash, { ...next, revokedAt: null, rotatedTo: null })
     const { token, expiresIn } = await this.#o.tokens.sign({ userId: session.userId, sessionIdHash: nextHash }, next.expiresAt)
     this.#o.onRecovery?.('recovered')
@@ -374,7 +388,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
       deviceHash: session.deviceHash, deviceCluster: session.deviceCluster,
     }
     if (!(await this.#o.store.rotate(idHash, next, now))) return fail('SESSION_INVALID', 'concurrent_rotation')
-    this.#live.delete(idHash)
+    this.#forget(idHash)
     this.#live.set(nextHash, { ...next, revokedAt: null, rotatedTo: null })
     const { token, expiresIn } = await this.#o.tokens.sign({ userId: claims.userId, sessionIdHash: nextHash }, next.expiresAt)
     this.log.info({ event: 'token_refreshed', session: idHash.slice(0, 12), next: nextHash.slice(0, 12) }, 'token refreshed')
@@ -384,23 +398,58 @@ export class SessionCore<U extends SessionUser = SessionUser> {
 
   /** Logout: the session and every token bound to it stop working (at once on this instance). */
   async end(idHash: string): Promise<boolean> {
-    this.#live.delete(idHash)
+    this.#forget(idHash)
     return this.#o.store.revoke(idHash, this.#o.clock.now())
   }
 
   /**
-   * Runs a password check under the per-network failure limit: `verify` resolves to the
-   * user id, or undefined for wrong credentials (counted, then INVALID_CREDENTIALS).
+   * Runs a password check under the login limits: `verify` resolves to the user, or
+   * undefined for wrong credentials (INVALID_CREDENTIALS). The attempt is reserved before
+   * the hash, atomically, so parallel guesses cannot all pass a check made before any of
+   * them failed: per network (20 a window, every attempt; a correct one is given back) and,
+   * with `account` (the email as typed), per account (10 failures a window, and from the
+   * 5th a growing wait, 1 s doubling, before the next is even checked). A correct password
+   * clears the account's run.
    */
-  async guardLogin<T>(request: PlainRequest, verify: () => Promise<T | undefined>): Promise<T> {
+  async guardLogin<T>(request: PlainRequest, verify: () => Promise<T | undefined>, account?: string): Promise<T> {
     const now = this.#o.clock.now()
-    const key = `login:net:${this.#networkOf(request.ip)}`
-    const { limit } = this.#limits.loginFailuresPerNetwork
-    const window = await this.#o.limiter.peek(key, now)
-    if (window.count >= limit) throw rateLimited(window.resetAt, now)
-    const result = await verify()
-    if (result !== undefined) return result
-    await this.#o.limiter.hit(key, this.#limits.loginFailuresPerNetwork.windowMs, now)
+    const net = `login:net:${this.#networkOf(request.ip)}`
+    const id = account === undefined ? null : createHmac('sha256', this.#o.bindingKey).update(`acct:${account.trim().toLowerCase()}`).digest('base64url').slice(0, 22)
+    if (id !== null) {
+      const lock = await this.#o.limiter.peek(`login:wait:${id}`, now)
+      if (lock.count > 0) throw rateLimited(lock.resetAt, now)
+    }
+    const perNetwork = this.#limits.loginFailuresPerNetwork
+    const byNetwork = await this.#o.limiter.hit(net, perNetwork.windowMs, now)
+    if (byNetwork.count > perNetwork.limit) throw rateLimited(byNetwork.resetAt, now)
+    let failures = 0
+    if (id !== null) {
+      const perAccount = this.#limits.loginFailuresPerAccount
+      const byAccount = await this.#o.limiter.hit(`login:acct:${id}`, perAccount.windowMs, now)
+      failures = byAccount.count
+      if (failures > perAccount.limit) {
+        await this.#o.limiter.undo(net, now)
+        throw rateLimited(byAccount.resetAt, now)
+      }
+    }
+    let result: T | undefined
+    try {
+      result = await verify()
+    } catch (error) {
+      // Not checked (SERVER_BUSY, a store down): the attempt is given back.
+      await this.#o.limiter.undo(net, now).catch(() => {})
+      if (id !== null) await this.#o.limiter.undo(`login:acct:${id}`, now).catch(() => {})
+      throw error
+    }
+    if (result !== undefined) {
+      await this.#o.limiter.undo(net, now)
+      if (id !== null) await this.#o.limiter.clear(`login:acct:${id}`)
+      return result
+    }
+    const after = this.#limits.loginBackoffAfter
+    if (id !== null && failures >= after) {
+      await this.#o.limiter.hit(`login:wait:${id}`, Math.min(MAX_LOGIN_WAIT_MS, 1_000 * 2 ** (failures - after)), now)
+    }
     throw new AppError('INVALID_CREDENTIALS')
   }
 
@@ -441,13 +490,28 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     const cached = this.#live.get(idHash)
     if (cached) {
       if (cached.expiresAt > now) return cached
-      this.#live.delete(idHash)
+      this.#forget(idHash)
       return undefined
     }
-    const found = await this.#o.store.find(idHash)
+    let found: StoredSession | undefined
+    try {
+      found = await this.#o.store.find(idHash)
+    } catch (error) {
+      // Redis away: a session this instance saw alive within the minute stays usable; its
+      // revocation could not be stored anyway. Any other is 503 REDIS_UNAVAILABLE.
+      const known = this.#lastKnown.get(idHash)
+      if (known && known.expiresAt > now && isRedisUnavailable(error)) return known
+      throw error
+    }
     if (!isAlive(found, now)) return undefined
     this.#live.set(idHash, found)
+    this.#lastKnown.set(idHash, found)
     return found
+  }
+
+  #forget(idHash: string): void {
+    this.#live.delete(idHash)
+    this.#lastKnown.delete(idHash)
   }
 
   async #user(userId: number): Promise<U | undefined> {
@@ -462,7 +526,7 @@ export class SessionCore<U extends SessionUser = SessionUser> {
     let next: string | null = first
     for (let i = 0; next !== null && i < MAX_FAMILY; i++) {
       const session: StoredSession | undefined = await this.#o.store.find(next)
-      this.#live.delete(next)
+      this.#forget(next)
       await this.#o.store.revoke(next, now)
       next = session?.rotatedTo ?? null
     }

@@ -8,9 +8,32 @@ export interface ClickWriterOptions {
   readonly maxBatch: number
   /** Longest a click waits before its batch is written: what a kill -9 may lose. */
   readonly flushMs: number
+  /** Longest wait between two attempts at a failed batch (5 s); the first waits 2 × flushMs, then it doubles. */
+  readonly maxBackoffMs?: number
+  /** After close(), how long a failing database is retried before the queued clicks are given up, counted (10 s). */
+  readonly closeGiveUpMs?: number
   readonly onFlushed?: (count: number, ms: number) => void
   readonly onDropped?: (reason: 'queue_full' | 'write_failed', count: number) => void
-  readonly onError?: (error: unknown) => void
+  /** Once per change, never once per attempt or per click: an outage is two log lines, not thousands. */
+  readonly onStateChange?: (change: ClickWriterChange) => void
+}
+
+export type ClickWriterChange =
+  | { readonly state: 'failing'; readonly error: unknown }
+  | { readonly state: 'writing'; readonly failedMs: number; readonly attempts: number }
+  | { readonly state: 'dropping' }
+  | { readonly state: 'not_dropping'; readonly dropped: number }
+
+/** What health checks read (http/plugins/health-plugin.ts). */
+export interface ClickWriterHealth {
+  /** When the batch being retried first failed; null while writes succeed. */
+  readonly failingSince: number | null
+  readonly lastError: string | null
+  /** When the batch in flight was sent; null when none is (a stalled connection shows here). */
+  readonly writingSince: number | null
+  /** Clicks dropped since the queue last had room; 0 when it has. */
+  readonly dropping: number
+  readonly queued: number
 }
 
 /** What the writer writes through: a batch of click records, and clicks found to be bots. */
@@ -20,8 +43,10 @@ export interface ClickWriterStorage {
 
 /**
  * Group commit: the redirect only appends to an array; a timer writes everything queued
- * in one transaction per batch. A failed batch is retried once (a transient lock or
- * connection blip), then dropped and counted rather than blocking every later click.
+ * in one transaction per batch. A failed batch stays in flight and is retried with a
+ * growing backoff until the database takes it (the transaction rolled back, so a retry
+ * writes it once); clicks keep queueing behind it up to maxQueue, and only past that are
+ * dropped, counted. Recovery needs nobody: the next attempt that succeeds drains the queue.
  */
 export class ClickWriter {
   #queue: ClickRecord[] = []
@@ -32,6 +57,11 @@ export class ClickWriter {
   #timer: NodeJS.Timeout | null = null
   #held: { released: Promise<void>; release: () => void } | null = null
   #closed = false
+  #closedAt = 0
+  #failingSince: number | null = null
+  #lastError: string | null = null
+  #writingSince: number | null = null
+  #dropping = 0
   readonly #storage: ClickWriterStorage
   readonly #options: ClickWriterOptions
 
@@ -44,11 +74,20 @@ export class ClickWriter {
     return this.#queue.length
   }
 
+  get health(): ClickWriterHealth {
+    return { failingSince: this.#failingSince, lastError: this.#lastError, writingSince: this.#writingSince, dropping: this.#dropping, queued: this.#queue.length }
+  }
+
   /** False when the click was dropped (queue full or writer closed). */
   enqueue(record: ClickRecord): boolean {
     if (this.#closed || this.#queue.length >= this.#options.maxQueue) {
       this.#options.onDropped?.('queue_full', 1)
+      if (this.#dropping++ === 0) this.#options.onStateChange?.({ state: 'dropping' })
       return false
+    }
+    if (this.#dropping > 0) {
+      this.#options.onStateChange?.({ state: 'not_dropping', dropped: this.#dropping })
+      this.#dropping = 0
     }
     this.#queue.push(record)
     if (this.#queue.length >= this.#options.maxBatch) this.#kick()
@@ -134,6 +173,7 @@ export class ClickWriter {
   /** Stops taking clicks and writes what is queued. */
   async close(): Promise<void> {
     this.#closed = true
+    this.#closedAt = performance.now()
     await this.flush()
   }
 
@@ -165,6 +205,7 @@ export class ClickWriter {
   async #write(batch: ClickRecord[], reclassify: ClickReclassification[]): Promise<void> {
     const started = performance.now()
     for (let attempt = 1; ; attempt++) {
+      this.#writingSince = Date.now()
       try {
         if (batch.length > 0) {
           await this.#storage.clicks.insertClicks(batch)
@@ -172,13 +213,27 @@ export class ClickWriter {
           batch = []
         }
         if (reclassify.length > 0) await this.#storage.clicks.reclassifyClicks(reclassify)
+        this.#writingSince = null
+        if (this.#failingSince !== null) {
+          this.#options.onStateChange?.({ state: 'writing', failedMs: Date.now() - this.#failingSince, attempts: attempt })
+          this.#failingSince = null
+          this.#lastError = null
+        }
         return
       } catch (error) {
-        this.#options.onError?.(error)
-        if (attempt >= 2) {
+        this.#writingSince = null
+        this.#lastError = error instanceof Error ? error.message : String(error)
+        if (this.#failingSince === null) {
+          this.#failingSince = Date.now()
+          this.#options.onStateChange?.({ state: 'failing', error })
+        }
+        // Stopping on a database that stays down: give the clicks up, counted, rather than never exit.
+        if (this.#closed && performance.now() - this.#closedAt >= (this.#options.closeGiveUpMs ?? 10_000)) {
           if (batch.length > 0) this.#options.onDropped?.('write_failed', batch.length)
           return
         }
+        const backoff = Math.min(this.#options.maxBackoffMs ?? 5_000, this.#options.flushMs * 2 ** Math.min(attempt, 16))
+        await new Promise((resolve) => setTimeout(resolve, backoff))
       }
     }
   }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { identitySignals } from '../../src/decisions/click-pipeline.js'
 import { identitySignalsOfStoredClick, type StoredClick } from '../../src/decisions/stored-click-signals.js'
 import { DEVICE_COOKIE } from '../../src/identity/device-cookie.js'
+import { CLICK_CHANNEL, subscribe } from '../../src/events/click-channels.js'
 import type { IdentitySignals } from '../../src/identity/identity-signals.js'
 import { DIALECTS } from '../helpers/test-databases.js'
 import { bearer, startTestService, type TestService } from '../helpers/test-service.js'
@@ -20,17 +21,21 @@ for (const dialect of DIALECTS) {
   describe(`signals a recomputation reads back, on ${dialect}`, () => {
     let svc: TestService
     const seen: Array<{ signals: IdentitySignals; geo: IdentitySignals['geo'] }> = []
+    let unsubscribe = () => {}
     beforeAll(async () => {
       svc = await startTestService(dialect, { PRIVACY_MODE: 'full', GEOIP_DB: 'off', TRUST_PROXY: '127.0.0.1' })
       await svc.app.inject({ method: 'POST', url: '/api/links', headers: bearer(svc.adminKey), payload: { url: 'https://example.org/', slug: 'sig' } })
-      svc.linkprint.onClick = (outcome) => {
+      unsubscribe = subscribe(CLICK_CHANNEL, svc.linkprint.clickEnvironment, ({ outcome }) => {
         const ctx = outcome.context
         if (!ctx.identity) return
         const decided = (ctx.identity as { geo?: IdentitySignals['geo'] }).geo
         seen.push({ signals: identitySignals(ctx), geo: decided === undefined ? ctx.geo : decided })
-      }
+      })
     })
-    afterAll(() => svc.close())
+    afterAll(() => {
+      unsubscribe()
+      return svc.close()
+    })
 
     it('rebuilds exactly what the live pipeline gave the engine, for every kind of click', async () => {
       const visit = (headers: Record<string, string>, ip = '203.0.113.7') =>

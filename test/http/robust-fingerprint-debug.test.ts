@@ -7,7 +7,8 @@ import { bearer, startTestService, type TestService } from '../helpers/test-serv
 const CHROME = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'
 const FIREFOX = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:132.0) Gecko/20100101 Firefox/132.0'
 const ROUTE = '/api/debug/robust-fingerprint'
-const SDK = { 'x-device-fingerprint': 'a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6', 'x-browser-fingerprint': 'f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5', 'x-timezone': 'Europe/Rome' }
+/** A version-2 SDK device hash (sdk-hash-format.ts). */
+const SDK = { 'x-device-fingerprint': 'v2_a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6a1b2c3d4e5f', 'x-browser-fingerprint': 'f0e1d2c3b4a5f6e7d8c9b0a1f2e3d4c5', 'x-timezone': 'Europe/Rome' }
 
 for (const dialect of DIALECTS) {
   describe(`debug API on ${dialect}`, () => {
@@ -65,7 +66,7 @@ for (const dialect of DIALECTS) {
       expect(component('language')).toMatchObject({ source: 'accept-language', value: { language: 'it', region: 'IT' } })
       expect(component('timezone')).toMatchObject({ source: 'x-timezone', value: 'Europe/Rome' })
       expect(component('geo')).toMatchObject({ source: 'edge', value: { country: 'IT', city: 'Palermo', source: 'edge', tier: 1, confidence: 95 } })
-      expect(component('sdkDevice')).toMatchObject({ value: SDK['x-device-fingerprint'] })
+      expect(component('sdkDevice')).toMatchObject({ value: SDK['x-device-fingerprint'], version: 2 })
       expect(component('sdkBrowser')).toMatchObject({ value: null })
       expect(component('cookie')).toMatchObject({ value: 'none: a new one would be set' })
       expect(body.rejected).toEqual(expect.arrayContaining([{ signal: 'x-browser-fingerprint', reason: 'malformed' }, { signal: DEVICE_COOKIE, reason: 'invalid_signature' }]))

@@ -57,3 +57,42 @@ describe('a state with another rule', () => {
     expect(state.find('device', 'b')).toBe('b')
   })
 })
+
+describe('what the hash is learnt from', () => {
+  const phone = (key: string, ts: number, prefixHash: string, over: Partial<FingerprintEntity> = {}) =>
+    entityOf(key, ts, { prefixHash, sdkDevice: 'h', osName: 'Android', deviceType: 'mobile', language: 'it', ...over })
+
+  it('a phone seen on its home network and, later, in an in-app view on its mobile network stays one device', () => {
+    const use = SDK_HASH_AMBIGUITY.start()
+    SDK_HASH_AMBIGUITY.judge(use, phone('chrome', 0, 'home-wifi'))
+    SDK_HASH_AMBIGUITY.judge(use, phone('instagram', DAY, 'carrier', { model: 'SM-A155F' }))
+    SDK_HASH_AMBIGUITY.judge(use, phone('chrome', 2 * DAY, 'home-wifi'))
+    expect(use.ambiguous).toBe(false)
+  })
+
+  it('another kind of device with the hash (another OS language or model) is another device', () => {
+    const use = SDK_HASH_AMBIGUITY.start()
+    SDK_HASH_AMBIGUITY.judge(use, phone('a', 0, 'home', { model: 'SM-A155F' }))
+    SDK_HASH_AMBIGUITY.judge(use, phone('b', 3 * DAY, 'home', { model: 'SM-S921B' }))
+    expect(use.ambiguous).toBe(true)
+    const languages = SDK_HASH_AMBIGUITY.start()
+    SDK_HASH_AMBIGUITY.judge(languages, phone('a', 0, 'home'))
+    SDK_HASH_AMBIGUITY.judge(languages, phone('b', 3 * DAY, 'home', { language: 'de' }))
+    expect(languages.ambiguous).toBe(true)
+  })
+
+  it('an office fleet of one image, four new contexts behind one address within minutes, is several devices', () => {
+    const use = SDK_HASH_AMBIGUITY.start()
+    for (let i = 0; i < 4; i++) SDK_HASH_AMBIGUITY.judge(use, entityOf(`laptop-${i}`, i * 60_000, { prefixHash: 'office', sdkDevice: 'h' }))
+    expect(use.ambiguous).toBe(true)
+  })
+
+  it('phones of one model with default settings, whose new contexts appear in three homes, are a kind of device', () => {
+    const use = SDK_HASH_AMBIGUITY.start()
+    SDK_HASH_AMBIGUITY.judge(use, phone('anna', 0, 'anna-home'))
+    SDK_HASH_AMBIGUITY.judge(use, phone('bruno', 3 * DAY, 'bruno-home'))
+    expect(use.ambiguous).toBe(false)
+    SDK_HASH_AMBIGUITY.judge(use, phone('carla', 6 * DAY, 'carla-home'))
+    expect(use.ambiguous).toBe(true)
+  })
+})

@@ -331,13 +331,29 @@ for (const backend of SESSION_BACKENDS) {
     })
 
     describe('login and API keys', () => {
-      it('limits failed logins per network', async () => {
+      it('limits login attempts per network, reserved before the hash: 40 parallel guesses get 20 checks', { timeout: 90_000 }, async () => {
         const ip = freshIp()
-        for (let i = 0; i < 20; i++) expect(codeOf(await login({}, ip, { ...USER, password: `wrong ${i}` }))).toEqual([401, 'INVALID_CREDENTIALS'])
-        const limited = await login({}, ip, USER)
-        expect(codeOf(limited)).toEqual([429, 'RATE_LIMITED'])
-        expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
+        // 40 accounts, so only the network's limit (20) applies; all at once, as an attacker sends them.
+        const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => login({}, ip, { email: `guess-${i}@example.com`, password: 'wrong' })))
+        const codes = answers.map((a) => codeOf(a)[1])
+        expect(codes.filter((c) => c === 'INVALID_CREDENTIALS')).toHaveLength(20)
+        // The rest refused unchecked: over the limit, or (the hash slots full) busy.
+        expect(codes.filter((c) => c !== 'INVALID_CREDENTIALS').every((c) => c === 'RATE_LIMITED' || c === 'SERVER_BUSY')).toBe(true)
+        expect(answers.every((a) => a.statusCode === 401 || Number(a.headers['retry-after']) > 0)).toBe(true)
+        expect(codeOf(await login({}, ip, USER))).toEqual([429, 'RATE_LIMITED'])
         expect((await login({}, freshIp(), USER)).statusCode).toBe(200)
+      })
+
+      it('limits failures per account from any network, with a growing wait from the fifth; the right password clears them', { timeout: 90_000 }, async () => {
+        const who = { email: `slow-${fp()}@example.com`, password: 'the right one!' }
+        await svc.linkprint.auth.createUser(who.email, who.password, false)
+        for (let i = 0; i < 4; i++) expect(codeOf(await login({}, freshIp(), { ...who, password: `wrong ${i}` }))).toEqual([401, 'INVALID_CREDENTIALS'])
+        expect((await login({}, freshIp(), who)).statusCode).toBe(200)
+        for (let i = 0; i < 5; i++) expect(codeOf(await login({}, freshIp(), { ...who, password: `wrong ${i}` }))).toEqual([401, 'INVALID_CREDENTIALS'])
+        // The fifth failure in a row: the next attempt, from anywhere, the right password included, waits unchecked.
+        const waiting = await login({}, freshIp(), who)
+        expect(codeOf(waiting)).toEqual([429, 'RATE_LIMITED'])
+        expect(Number(waiting.headers['retry-after'])).toBeGreaterThan(0)
       })
 
       it('creates (shown once), lists, uses and revokes API keys, stored hashed', async () => {

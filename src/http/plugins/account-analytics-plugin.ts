@@ -1,7 +1,9 @@
 import { Readable } from 'node:stream'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
 import { AppError } from '../../errors.js'
+import type { Linkprint } from '../../linkprint.js'
 import type { RollupScope } from '../../storage/rollups/rollup-queries.js'
 import { geoAttribution } from '../fingerprint-debug.js'
 import { parseTimeRange } from '../time-range.js'
@@ -32,7 +34,9 @@ const LIVE_REFRESH_MS = 5_000
  * link): the link analytics' totals, series and breakdowns, its top links, and the last
  * half hour by minute as server-sent events.
  */
-export async function accountAnalyticsPlugin(fastify: FastifyInstance) {
+export type AccountAnalyticsPluginOptions = Pick<Linkprint, 'storage' | 'clock' | 'geoDatabase'>
+
+export const accountAnalyticsPlugin = fp(async function accountAnalytics(fastify: FastifyInstance, services: AccountAnalyticsPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('preHandler', app.requireUser)
   const live = new Set<Readable>()
@@ -48,7 +52,7 @@ export async function accountAnalyticsPlugin(fastify: FastifyInstance) {
   }
 
   app.get('/api/analytics', { schema: { querystring: AccountQuery } }, async (request) => {
-    const { storage, clock } = app.linkprint
+    const { storage, clock } = services
     const scope = scopeOf(request, request.query.all)
     const interval = request.query.interval ?? 'day'
     const bucketMs = INTERVAL_MS[interval]
@@ -72,12 +76,12 @@ export async function accountAnalyticsPlugin(fastify: FastifyInstance) {
       series: filledSeries(series, range, bucketMs),
       ...breakdownsJson(breakdowns),
       topLinks: topLinks.map(statsJson),
-      geoAttribution: geoAttribution(app.linkprint),
+      geoAttribution: geoAttribution(services),
     }
   })
 
   app.get('/api/analytics/live', { schema: { querystring: LiveQuery } }, async (request, reply) => {
-    const { storage, clock } = app.linkprint
+    const { storage, clock } = services
     const scope = scopeOf(request, request.query.all)
     const window = async () => {
       const now = clock.now()
@@ -111,4 +115,4 @@ export async function accountAnalyticsPlugin(fastify: FastifyInstance) {
       .header('x-accel-buffering', 'no')
       .send(stream)
   })
-}
+}, { name: 'linkprint-account-analytics', dependencies: ['linkprint-errors', 'linkprint-authentication'], encapsulate: true })

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 import { AppError } from '../../errors.js'
 import type { Breakdowns, Bucket, ClickRow, LinkStats, TimeRange } from '../../storage/storage.js'
 import { geoAttribution } from '../fingerprint-debug.js'
@@ -17,21 +19,23 @@ const INTERVAL_MS = { hour: 3_600_000, day: 86_400_000 } as const
 const MAX_BUCKETS = 5_000
 const EXPORT_PAGE = 1_000
 
+export type AnalyticsPluginOptions = Pick<Linkprint, 'links' | 'storage' | 'clock' | 'geoDatabase'>
+
 /** Stats (DESIGN.md shape), time series with breakdowns, and click exports of one link. */
-export async function analyticsPlugin(fastify: FastifyInstance) {
+export const analyticsPlugin = fp(async function analytics(fastify: FastifyInstance, services: AnalyticsPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('preHandler', app.requireUser)
 
   app.get('/api/links/:slug/stats', { schema: { params: SlugParams, querystring: StatsQuery } }, async (request) => {
-    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
-    const stats = await app.linkprint.storage.analytics.linkStats(link.id, parseTimeRange(request.query))
+    const link = await services.links.get(principalOf(request).user, request.params.slug)
+    const stats = await services.storage.analytics.linkStats(link.id, parseTimeRange(request.query))
     if (!stats) throw new AppError('LINK_NOT_FOUND')
     return statsJson(stats)
   })
 
   app.get('/api/links/:slug/analytics', { schema: { params: SlugParams, querystring: AnalyticsQuery } }, async (request) => {
-    const { storage, clock } = app.linkprint
-    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
+    const { storage, clock } = services
+    const link = await services.links.get(principalOf(request).user, request.params.slug)
     const interval = request.query.interval ?? 'day'
     const bucketMs = INTERVAL_MS[interval]
     const parsed = parseTimeRange(request.query)
@@ -51,15 +55,15 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
       series: filledSeries(series, range, bucketMs),
       ...breakdownsJson(breakdowns),
       // CC BY 4.0: the credit goes wherever the database's results appear.
-      geoAttribution: geoAttribution(app.linkprint),
+      geoAttribution: geoAttribution(services),
     }
   })
 
   app.get('/api/links/:slug/clicks', { schema: { params: SlugParams, querystring: ExportQuery } }, async (request, reply) => {
-    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
+    const link = await services.links.get(principalOf(request).user, request.params.slug)
     const range = parseTimeRange(request.query)
     const format = request.query.format ?? 'ndjson'
-    const storage = app.linkprint.storage
+    const storage = services.storage
     async function* lines() {
       if (format === 'csv') yield `${EXPORT_COLUMNS.join(',')}\n`
       for (let after = 0; ; ) {
@@ -75,7 +79,7 @@ export async function analyticsPlugin(fastify: FastifyInstance) {
       .header('content-disposition', `attachment; filename="${link.slug}-clicks.${format}"`)
       .send(Readable.from(lines()))
   })
-}
+}, { name: 'linkprint-analytics', dependencies: ['linkprint-errors', 'linkprint-authentication'], encapsulate: true })
 
 /** Every bucket of the range, empty ones included, so a chart needs no gap handling. */
 export function filledSeries(series: readonly Bucket[], range: Required<TimeRange>, bucketMs: number) {

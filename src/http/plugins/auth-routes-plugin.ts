@@ -1,5 +1,7 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 import { sendError } from '../../sessions/send-error.js'
 import { principalOf } from './authentication-plugin.js'
 
@@ -10,18 +12,20 @@ const LoginBody = Type.Object(
 const KeyBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]*$' }) }, { additionalProperties: false })
 const KeyParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }) })
 
+export type AuthRoutesPluginOptions = Pick<Linkprint, 'auth'>
+
 /**
  * Login, logout, who am I, and API keys. Recovery (`POST /api/auth/recover`) and renewal
  * (`POST /api/auth/refresh`) are mounted by the sessions plugin (src/sessions/sessions-plugin.ts).
  */
-export async function authRoutesPlugin(fastify: FastifyInstance) {
+export const authRoutesPlugin = fp(async function authRoutes(fastify: FastifyInstance, services: AuthRoutesPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
   // Login authenticates by itself: the sessions hook must neither open an anonymous session
   // for it nor reject it for a stale token the client still sends.
   app.post('/api/auth/login', { schema: { body: LoginBody }, config: { sessions: false } }, async (request, reply) => {
     try {
-      const { token, sessionId, expiresIn, sessionExpiresAt } = await app.linkprint.auth.login(request.body.email, request.body.password, app.sessions.plain(request))
+      const { token, sessionId, expiresIn, sessionExpiresAt } = await services.auth.login(request.body.email, request.body.password, app.sessions.plain(request))
       // sessionExpiresAt: the absolute end that renewals (POST /api/auth/refresh) cannot pass.
       return reply.header('cache-control', 'no-store').send({ token, sessionId, expiresIn, sessionExpiresAt: new Date(sessionExpiresAt).toISOString() })
     } catch (error) {
@@ -32,7 +36,7 @@ export async function authRoutesPlugin(fastify: FastifyInstance) {
 
   app.post('/api/auth/logout', { preHandler: app.requireUser }, async (request, reply) => {
     const sessionId = request.headers['x-session-id']
-    await app.linkprint.auth.logout(principalOf(request), typeof sessionId === 'string' ? sessionId : undefined)
+    await services.auth.logout(principalOf(request), typeof sessionId === 'string' ? sessionId : undefined)
     return reply.code(204).send()
   })
 
@@ -57,12 +61,12 @@ export async function authRoutesPlugin(fastify: FastifyInstance) {
 
   /** The key is in this answer only: it is stored as its SHA-256 and cannot be shown again. */
   app.post('/api/auth/keys', { preHandler: app.requireUser, schema: { body: KeyBody } }, async (request, reply) => {
-    const { key, id, prefix, createdAt } = await app.linkprint.auth.issueApiKey(principalOf(request).user.id, request.body.name)
+    const { key, id, prefix, createdAt } = await services.auth.issueApiKey(principalOf(request).user.id, request.body.name)
     return reply.code(201).header('cache-control', 'no-store').send({ id, name: request.body.name, prefix, key, createdAt: new Date(createdAt).toISOString() })
   })
 
   app.get('/api/auth/keys', { preHandler: app.requireUser }, async (request) => {
-    const keys = await app.linkprint.auth.listApiKeys(principalOf(request).user.id)
+    const keys = await services.auth.listApiKeys(principalOf(request).user.id)
     return {
       keys: keys.map((k) => ({
         id: k.id, name: k.name, prefix: k.prefix, createdAt: new Date(k.createdAt).toISOString(), revokedAt: k.revokedAt === null ? null : new Date(k.revokedAt).toISOString(),
@@ -71,7 +75,7 @@ export async function authRoutesPlugin(fastify: FastifyInstance) {
   })
 
   app.delete('/api/auth/keys/:id', { preHandler: app.requireUser, schema: { params: KeyParams } }, async (request, reply) => {
-    await app.linkprint.auth.revokeApiKey(principalOf(request).user.id, request.params.id)
+    await services.auth.revokeApiKey(principalOf(request).user.id, request.params.id)
     return reply.code(204).send()
   })
-}
+}, { name: 'linkprint-auth-routes', dependencies: ['linkprint-errors', 'linkprint-authentication', 'linkprint-sessions'], encapsulate: true })

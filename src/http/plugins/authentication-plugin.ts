@@ -2,13 +2,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Principal } from '../../auth/authenticator.js'
 import { AppError } from '../../errors.js'
+import type { Linkprint } from '../../linkprint.js'
+
+export type AuthenticationPluginOptions = Pick<Linkprint, 'auth'>
 
 /** Fills request.principal from `Authorization: Bearer <JWT or API key>` on the routes that ask for it. */
-export const authenticationPlugin = fp(async function authentication(app: FastifyInstance) {
+export const authenticationPlugin = fp(async function authentication(app: FastifyInstance, services: AuthenticationPluginOptions) {
   app.decorateRequest('principal', null)
   app.decorate('requireUser', async function requireUser(request: FastifyRequest) {
     // The sessions hook (visitor-sessions-plugin.ts) has usually authenticated the request already.
-    const principal = request.principal ?? (await app.linkprint.auth.authenticate(request.headers.authorization))
+    const principal = request.principal ?? (await services.auth.authenticate(request.headers.authorization))
     if (!principal) throw new AppError('UNAUTHORIZED')
     request.principal = principal
   })
@@ -16,7 +19,7 @@ export const authenticationPlugin = fp(async function authentication(app: Fastif
     await app.requireUser(request)
     if (!request.principal?.user.isAdmin) throw new AppError('FORBIDDEN')
   })
-})
+}, { name: 'linkprint-authentication' })
 
 declare module 'fastify' {
   interface FastifyInstance {

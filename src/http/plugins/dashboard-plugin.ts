@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 import { AppError } from '../../errors.js'
 import { DASHBOARD_ASSETS_PREFIX, DASHBOARD_PATH, DASHBOARD_SCRIPT_PATH, loadDashboardAssets } from '../dashboard-page.js'
 import { geoAttribution } from '../fingerprint-debug.js'
 import { sendPage } from '../page-security.js'
+
+export type DashboardPluginOptions = Pick<Linkprint, 'geoDatabase'>
 
 /**
  * `/dashboard`: a static page and one script that signs in and works through the JSON API
@@ -15,8 +19,8 @@ import { sendPage } from '../page-security.js'
  * The assets live under their own prefix, where anything unknown is a JSON 404 — a script
  * or stylesheet request has no use for the HTML not-found page.
  */
-export async function dashboardPlugin(app: FastifyInstance) {
-  const assets = await loadDashboardAssets(geoAttribution(app.linkprint))
+export const dashboardPlugin = fp(async function dashboard(app: FastifyInstance, services: DashboardPluginOptions) {
+  const assets = await loadDashboardAssets(geoAttribution(services))
 
   // The router's ignoreTrailingSlash makes this `/dashboard/` too.
   app.get(DASHBOARD_PATH, async (_request, reply) =>
@@ -30,4 +34,4 @@ export async function dashboardPlugin(app: FastifyInstance) {
   app.get(`${DASHBOARD_ASSETS_PREFIX}*`, async () => {
     throw new AppError('ROUTE_NOT_FOUND', 'No such dashboard file')
   })
-}
+}, { name: 'linkprint-dashboard', dependencies: ['linkprint-errors'], encapsulate: true })

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, errorBody, type ErrorCode } from '../../errors.js'
+import { isRedisUnavailable } from '../../sessions/redis-unavailable.js'
+import { isDatabaseUnavailable } from '../../storage/database-unavailable.js'
 import { RouteMethods } from '../route-methods.js'
 import { validationMessage, validationProblems } from '../validation-message.js'
 
@@ -18,7 +20,15 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 /** Every error leaves as `{error: {code, message}}`; only a real fault is a 500, and it is logged. */
 export const errorHandlingPlugin = fp(async function errorHandling(app: FastifyInstance) {
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
-    if (error instanceof AppError) return reply.code(error.status).send(errorBody(error.code, error.message, error.details))
+    if (error instanceof AppError) {
+      const retryAfter = (error.details as { retryAfter?: unknown } | undefined)?.retryAfter
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter))
+      return reply.code(error.status).send(errorBody(error.code, error.message, error.details))
+    }
+    // A dependency that is down: 503 and when to come back. Not logged per request: the
+    // click writer and the Redis connections log their own changes of state, once each.
+    const dependency = unavailableDependency(error)
+    if (dependency) return reply.code(503).header('retry-after', String(RETRY_AFTER_SECONDS)).header('cache-control', 'no-store').send(errorBody(dependency))
     const mapped = (error.code && FASTIFY_CODES[error.code]) || (error instanceof SyntaxError ? 'INVALID_JSON' : undefined)
     if (mapped) {
       const details = error.validation && validationProblems(error.validation)
@@ -46,7 +56,15 @@ export const errorHandlingPlugin = fp(async function errorHandling(app: FastifyI
     if (request.url.startsWith('/api/')) return reply.code(404).send(errorBody('ROUTE_NOT_FOUND'))
     return reply.code(404).type('text/html; charset=utf-8').send(page('Not found', 'There is no link here.'))
   })
-})
+}, { name: 'linkprint-errors' })
+
+const RETRY_AFTER_SECONDS = 5
+
+export function unavailableDependency(error: unknown): 'DATABASE_UNAVAILABLE' | 'REDIS_UNAVAILABLE' | null {
+  if (isDatabaseUnavailable(error)) return 'DATABASE_UNAVAILABLE'
+  if (isRedisUnavailable(error)) return 'REDIS_UNAVAILABLE'
+  return null
+}
 
 function statusOf(code: ErrorCode): number {
   return new AppError(code).status

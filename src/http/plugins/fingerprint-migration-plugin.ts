@@ -1,9 +1,13 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 import type { MigrationStatus } from '../../jobs/fingerprint-migration.js'
 import { FINGERPRINT_VERSION } from '../../identity/fingerprints.js'
 
 const MigrateBody = Type.Object({ action: Type.Union([Type.Literal('migrate'), Type.Literal('rollback')]) }, { additionalProperties: false })
+
+export type FingerprintMigrationPluginOptions = Pick<Linkprint, 'fingerprintMigration'>
 
 /**
  * Seed 002's `GET|POST /api/admin/migrate-fingerprinting` (admin only): GET reports the
@@ -12,9 +16,9 @@ const MigrateBody = Type.Object({ action: Type.Union([Type.Literal('migrate'), T
  * the legacy numbers again (200). The job itself is jobs/fingerprint-migration.ts;
  * this plugin resumes an interrupted one when the server is ready.
  */
-export async function fingerprintMigrationPlugin(fastify: FastifyInstance) {
+export const fingerprintMigrationPlugin = fp(async function fingerprintMigration(fastify: FastifyInstance, services: FingerprintMigrationPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  const migration = app.linkprint.fingerprintMigration
+  const migration = services.fingerprintMigration
   // Credentials before the body: a stranger's body is not even parsed.
   app.addHook('onRequest', app.requireAdmin)
   app.addHook('onReady', async () => migration.resume())
@@ -26,7 +30,7 @@ export async function fingerprintMigrationPlugin(fastify: FastifyInstance) {
     if (request.body.action === 'rollback') return statusJson(await migration.rollback())
     return reply.code(202).send(statusJson(await migration.migrate()))
   })
-}
+}, { name: 'linkprint-fingerprint-migration', dependencies: ['linkprint-errors', 'linkprint-authentication'], encapsulate: true })
 
 export function statusJson(status: MigrationStatus) {
   const { job } = status

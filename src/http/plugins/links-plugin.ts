@@ -1,8 +1,10 @@
 import { Type, type Static, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 import { AppError } from '../../errors.js'
 import type { LinkInput } from '../../links/link-service.js'
-import { baseUrlOf, linkJson } from '../link-json.js'
+import { baseUrlFrom, linkJson } from '../link-json.js'
 import { statsJson } from './analytics-plugin.js'
 import { principalOf } from './authentication-plugin.js'
 
@@ -35,13 +37,16 @@ const ListQuery = Type.Object(
   { additionalProperties: false },
 )
 
+export type LinksPluginOptions = Pick<Linkprint, 'links' | 'storage' | 'writer' | 'config'>
+
 /** The link API of DESIGN.md: create, list, read, update, delete; users see their own links, admins all. */
-export async function linksPlugin(fastify: FastifyInstance) {
+export const linksPlugin = fp(async function links(fastify: FastifyInstance, services: LinksPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const baseUrlOf = baseUrlFrom(services.config.publicUrl)
   app.addHook('preHandler', app.requireUser)
 
   app.post('/api/links', { schema: { body: CreateBody } }, async (request, reply) => {
-    const link = await app.linkprint.links.create(principalOf(request).user, toInput(request.body), request.host)
+    const link = await services.links.create(principalOf(request).user, toInput(request.body), request.host)
     return reply.code(201).header('location', `/api/links/${link.slug}`).send(linkJson(link, baseUrlOf(request)))
   })
 
@@ -58,7 +63,7 @@ export async function linksPlugin(fastify: FastifyInstance) {
     // Surrounding spaces are the box's, not the search's; an emptied box means no search.
     const search = request.query.q?.trim() || undefined
     const all = request.query.all === true
-    const links = await app.linkprint.links.list(user, {
+    const links = await services.links.list(user, {
       limit: limit + 1,
       ...(beforeId !== undefined && { beforeId }),
       ...(request.query.tag !== undefined && { tag: request.query.tag }),
@@ -69,15 +74,15 @@ export async function linksPlugin(fastify: FastifyInstance) {
     const last = page.at(-1)
     const ids = page.map((l) => l.id)
     const [stats, owners] = await Promise.all([
-      request.query.include === 'stats' ? app.linkprint.storage.analytics.linkStatsOf(ids, {}) : undefined,
+      request.query.include === 'stats' ? services.storage.analytics.linkStatsOf(ids, {}) : undefined,
       // links.list refused `all` to anyone but an admin.
-      all ? app.linkprint.storage.users.findUsersByIds(page.map((l) => l.userId)) : undefined,
+      all ? services.storage.users.findUsersByIds(page.map((l) => l.userId)) : undefined,
     ])
     const statsById = new Map(stats?.map((s) => [s.linkId, s]))
     const ownerById = new Map(owners?.map((u) => [u.id, u]))
     return {
       links: page.map((l) => {
-        const json: Record<string, unknown> = linkJson(l, baseUrlOf(request), app.linkprint.links.storedClickCount(l))
+        const json: Record<string, unknown> = linkJson(l, baseUrlOf(request), services.links.storedClickCount(l))
         const linkStats = statsById.get(l.id)
         if (stats) json.stats = linkStats ? statsJson(linkStats) : null
         const owner = ownerById.get(l.userId)
@@ -89,21 +94,21 @@ export async function linksPlugin(fastify: FastifyInstance) {
   })
 
   app.get('/api/links/:slug', { schema: { params: SlugParams } }, async (request) => {
-    const link = await app.linkprint.links.get(principalOf(request).user, request.params.slug)
-    return linkJson(link, baseUrlOf(request), app.linkprint.links.storedClickCount(link))
+    const link = await services.links.get(principalOf(request).user, request.params.slug)
+    return linkJson(link, baseUrlOf(request), services.links.storedClickCount(link))
   })
 
   app.patch('/api/links/:slug', { schema: { params: SlugParams, body: UpdateBody } }, async (request) => {
-    const link = await app.linkprint.links.update(principalOf(request).user, request.params.slug, toInput(request.body), request.host)
-    return linkJson(link, baseUrlOf(request), app.linkprint.links.storedClickCount(link))
+    const link = await services.links.update(principalOf(request).user, request.params.slug, toInput(request.body), request.host)
+    return linkJson(link, baseUrlOf(request), services.links.storedClickCount(link))
   })
 
   app.delete('/api/links/:slug', { schema: { params: SlugParams } }, async (request, reply) => {
-    const link = await app.linkprint.links.delete(principalOf(request).user, request.params.slug)
-    app.linkprint.writer.forgetLink(link.id)
+    const link = await services.links.delete(principalOf(request).user, request.params.slug)
+    services.writer.forgetLink(link.id)
     return reply.code(204).send()
   })
-}
+}, { name: 'linkprint-links', dependencies: ['linkprint-errors', 'linkprint-authentication'], encapsulate: true })
 
 function toInput(body: Partial<Static<typeof CreateBody>>): LinkInput {
   const input: Partial<LinkInput> = {}

@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 import { runClickPipeline } from '../../decisions/click-pipeline.js'
 import { errorBody } from '../../errors.js'
+import { publishClick } from '../../events/click-channels.js'
 import { SLUG_PATTERN } from '../../links/slug.js'
 import type { Link } from '../../storage/storage.js'
 import { page } from './error-handling-plugin.js'
@@ -8,6 +11,8 @@ import { page } from './error-handling-plugin.js'
 const NOT_FOUND_PAGE = page('Not found', 'There is no link here.')
 const EXPIRED_PAGE = page('This link has expired', 'The link you followed is no longer available.')
 const EXHAUSTED_PAGE = page('This link is no longer available', 'The link you followed has reached its limit.')
+
+export type RedirectPluginOptions = Pick<Linkprint, 'links' | 'writer' | 'metrics' | 'clickEnvironment' | 'clock' | 'config' | 'reclassify'>
 
 /**
  * GET|HEAD /:slug — the hot path. A cached link is answered without awaiting anything;
@@ -23,9 +28,9 @@ const EXHAUSTED_PAGE = page('This link is no longer available', 'The link you fo
  * answer, nor add the SDK headers (they need a preflight nobody answers); what it can
  * send without them (`Accept` is safelisted) a plain <img> could send already.
  */
-export async function redirectPlugin(app: FastifyInstance) {
-  const { links, writer, metrics, clickEnvironment, clock } = app.linkprint
-  const secure = app.linkprint.config.publicUrl?.startsWith('https:') ?? false
+export const redirectPlugin = fp(async function redirect(app: FastifyInstance, services: RedirectPluginOptions) {
+  const { links, writer, metrics, clickEnvironment, clock } = services
+  const secure = services.config.publicUrl?.startsWith('https:') ?? false
 
   function answer(request: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply, link: Link | null) {
     const json = request.headers.accept === 'application/json' && request.method === 'GET'
@@ -40,7 +45,7 @@ export async function redirectPlugin(app: FastifyInstance) {
       clickEnvironment,
     )
     // Earlier clicks this request revealed as scanners (a burst recognised, a time-of-click check confirmed).
-    app.linkprint.reclassify(outcome.reclassified)
+    services.reclassify(outcome.reclassified)
     if (outcome.dropped) {
       const expired = outcome.dropped === 'link_expired'
       ;(expired ? metrics.redirects.expired : metrics.redirects.exhausted).inc()
@@ -50,7 +55,7 @@ export async function redirectPlugin(app: FastifyInstance) {
     writer.enqueue(outcome.record)
     const identity = outcome.context.identity
     if (identity) metrics.identitySources.redirect[identity.source].inc()
-    app.linkprint.onClick?.(outcome)
+    publishClick(clickEnvironment, outcome)
     ;(outcome.bot ? metrics.redirects.bot : metrics.redirects.redirect).inc()
     if (outcome.setCookie) reply.header('set-cookie', outcome.setCookie)
     if (json) return reply.code(200).header('cache-control', 'no-store').send({ url: outcome.location, status: outcome.status })
@@ -64,4 +69,4 @@ export async function redirectPlugin(app: FastifyInstance) {
     if (found === null || !(found instanceof Promise)) return answer(request, reply, found)
     return found.then((link) => answer(request, reply, link))
   })
-}
+}, { name: 'linkprint-redirect', dependencies: ['linkprint-errors'], encapsulate: true })

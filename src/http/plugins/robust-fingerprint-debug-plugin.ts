@@ -1,6 +1,8 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
-import { debugCorrelations, debugRecent, debugStats, explainRequest } from '../fingerprint-debug.js'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
+import { debugCorrelations, debugRecent, debugStats, explainRequest, type DebugParts } from '../fingerprint-debug.js'
 import { principalOf } from './authentication-plugin.js'
 
 const DebugQuery = Type.Object(
@@ -14,17 +16,19 @@ const DebugQuery = Type.Object(
   { additionalProperties: false },
 )
 
+export type RobustFingerprintDebugPluginOptions = DebugParts & Pick<Linkprint, 'links' | 'clock'>
+
 /**
  * Seed 002's `GET /api/debug/robust-fingerprint?action=test|stats|recent|correlations`
  * (admin only; fingerprint-debug.ts builds the answers). `test` explains the request
  * itself and records nothing.
  */
-export async function robustFingerprintDebugPlugin(fastify: FastifyInstance) {
+export const robustFingerprintDebugPlugin = fp(async function robustFingerprintDebug(fastify: FastifyInstance, services: RobustFingerprintDebugPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   app.addHook('onRequest', app.requireAdmin)
 
   app.get('/api/debug/robust-fingerprint', { schema: { querystring: DebugQuery } }, async (request, reply) => {
-    const lp = app.linkprint
+    const lp = services
     const { action, limit, slug } = request.query
     reply.header('cache-control', 'no-store')
     switch (action) {
@@ -41,4 +45,4 @@ export async function robustFingerprintDebugPlugin(fastify: FastifyInstance) {
         return debugCorrelations(lp, limit ?? 20)
     }
   })
-}
+}, { name: 'linkprint-robust-fingerprint-debug', dependencies: ['linkprint-errors', 'linkprint-authentication'], encapsulate: true })

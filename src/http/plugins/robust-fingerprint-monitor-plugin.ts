@@ -1,9 +1,13 @@
 import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 import { AppError } from '../../errors.js'
-import { debugCorrelations, debugRecent, debugStats, geoAttribution } from '../fingerprint-debug.js'
+import { debugCorrelations, debugRecent, debugStats, geoAttribution, type DebugParts } from '../fingerprint-debug.js'
 import { sendPage } from '../page-security.js'
 import { MONITOR_CSP, MONITOR_PATH, MONITOR_SCRIPT, MONITOR_SCRIPT_PATH, monitorPage, refusalPage } from '../monitor-page.js'
 import { statusJson } from './fingerprint-migration-plugin.js'
+
+export type RobustFingerprintMonitorPluginOptions = DebugParts & Pick<Linkprint, 'clock'>
 
 /**
  * Seed 002's `/admin/robust-fingerprint-monitor`: one server-rendered page (no build
@@ -17,7 +21,7 @@ import { statusJson } from './fingerprint-migration-plugin.js'
  * a URL or a cookie. Every value is escaped; the CSP allows one hashed stylesheet and
  * this origin's script, nothing inline.
  */
-export async function robustFingerprintMonitorPlugin(app: FastifyInstance) {
+export const robustFingerprintMonitorPlugin = fp(async function robustFingerprintMonitor(app: FastifyInstance, services: RobustFingerprintMonitorPluginOptions) {
   app.get(MONITOR_PATH, async (request, reply) => {
     try {
       await app.requireAdmin(request)
@@ -25,7 +29,7 @@ export async function robustFingerprintMonitorPlugin(app: FastifyInstance) {
       if (error instanceof AppError && (error.status === 401 || error.status === 403)) return sendPage(reply, error.status, MONITOR_CSP, refusalPage(error.status))
       throw error
     }
-    const lp = app.linkprint
+    const lp = services
     const [stats, recent, correlations] = await Promise.all([debugStats(lp), debugRecent(lp, 25), debugCorrelations(lp, 10)])
     const html = monitorPage({
       generatedAt: lp.clock.now(),
@@ -41,4 +45,4 @@ export async function robustFingerprintMonitorPlugin(app: FastifyInstance) {
   app.get(MONITOR_SCRIPT_PATH, async (_request, reply) =>
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff').send(MONITOR_SCRIPT),
   )
-}
+}, { name: 'linkprint-robust-fingerprint-monitor', dependencies: ['linkprint-errors', 'linkprint-authentication'], encapsulate: true })

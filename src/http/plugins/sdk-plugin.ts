@@ -1,5 +1,6 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import fp from 'fastify-plugin'
 import { browserScripts, type BrowserScript } from '../../sdk/browser-scripts.js'
 
 export const SDK_PATH = '/sdk/linkprint.js'
@@ -35,10 +36,10 @@ export function sendScript(request: { query: { v?: string }; headers: { 'if-none
  * is public and credential-free, so any origin may read it. `cross-origin-resource-policy:
  * cross-origin` lets sites that isolate themselves (COEP) embed it too.
  */
-export async function sdkPlugin(fastify: FastifyInstance) {
+export const sdkPlugin = fp(async function sdk(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const { sdk } = await browserScripts()
   app.get(SDK_PATH, { schema: { querystring: ScriptQuery } }, async (request, reply) =>
     sendScript(request, reply.header('cross-origin-resource-policy', 'cross-origin').header('access-control-allow-origin', '*'), sdk),
   )
-}
+}, { name: 'linkprint-sdk', dependencies: ['linkprint-errors'], encapsulate: true })

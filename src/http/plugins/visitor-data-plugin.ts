@@ -1,5 +1,7 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 import { AppError } from '../../errors.js'
 import { DEVICE_COOKIE, readCookie } from '../../identity/device-cookie.js'
 import type { Visitor } from '../../privacy/visitor-data.js'
@@ -17,6 +19,8 @@ const NoQuery = Type.Object({}, { additionalProperties: false })
  */
 export const VISITOR_DATA_LIMIT: RateLimit = { limit: 10, windowMs: 10 * 60_000 }
 
+export type VisitorDataPluginOptions = Pick<Linkprint, 'clock' | 'clickEnvironment' | 'rateLimiter' | 'visitorData' | 'config' | 'metrics'>
+
 /**
  * The visitor's own `GET|DELETE /api/visitor/data` (DESIGN.md, Privacy): the data of the
  * browser the signed `device_fp` cookie identifies (the export names its device cluster,
@@ -25,11 +29,11 @@ export const VISITOR_DATA_LIMIT: RateLimit = { limit: 10, windowMs: 10 * 60_000 
  * not open anyone's data. The sessions hook is left out (`sessions: false`): asking for
  * one's data must not open an anonymous session or be handed a fresh cookie.
  */
-export async function visitorDataPlugin(fastify: FastifyInstance) {
+export const visitorDataPlugin = fp(async function visitorData(fastify: FastifyInstance, services: VisitorDataPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
   async function visitorOf(request: FastifyRequest): Promise<Visitor> {
-    const lp = app.linkprint
+    const lp = services
     const now = lp.clock.now()
     const peer = request.socket.remoteAddress ?? ''
     const ip = resolveClientIp(peer, request.headers, lp.clickEnvironment.trustedProxies).ip || peer
@@ -55,15 +59,15 @@ export async function visitorDataPlugin(fastify: FastifyInstance) {
 
   app.get('/api/visitor/data', { config: { sessions: false }, schema: { querystring: ExportQuery } }, async (request, reply) => {
     const visitor = await visitorOf(request)
-    return sendVisitorExport(reply, app.linkprint.visitorData, visitor, request.query.format ?? 'json')
+    return sendVisitorExport(reply, services.visitorData, visitor, request.query.format ?? 'json')
   })
 
   app.delete('/api/visitor/data', { config: { sessions: false }, schema: { querystring: NoQuery } }, async (request, reply) => {
-    const lp = app.linkprint
+    const lp = services
     const visitor = await visitorOf(request)
     const deleted = await lp.visitorData.erase(visitor)
     lp.metrics.visitorErasures.labels('visitor').inc()
     const secure = lp.config.publicUrl?.startsWith('https:') || request.protocol === 'https'
     return reply.header('cache-control', 'no-store').header('set-cookie', lp.clickEnvironment.deviceCookie.clearHeader(secure)).send(erasureJson(visitor, deleted))
   })
-}
+}, { name: 'linkprint-visitor-data', dependencies: ['linkprint-errors'], encapsulate: true })

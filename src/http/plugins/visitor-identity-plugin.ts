@@ -1,11 +1,15 @@
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Linkprint } from '../../linkprint.js'
 import { AppError } from '../../errors.js'
 import { DEVICE_COOKIE, readCookie } from '../../identity/device-cookie.js'
 
 const NoQuery = Type.Object({}, { additionalProperties: false })
 
 export const VISITOR_IDENTITY_PATH = '/api/visitor/identity'
+
+export type VisitorIdentityPluginOptions = Pick<Linkprint, 'config' | 'clickEnvironment' | 'identity'>
 
 /**
  * `GET /api/visitor/identity`: what the server makes of the caller's own browser, for the
@@ -25,11 +29,11 @@ export const VISITOR_IDENTITY_PATH = '/api/visitor/identity'
  *
  * A memory lookup and one HMAC check: no rate limit beyond the sessions hook's own.
  */
-export async function visitorIdentityPlugin(fastify: FastifyInstance) {
+export const visitorIdentityPlugin = fp(async function visitorIdentity(fastify: FastifyInstance, services: VisitorIdentityPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
 
   app.get(VISITOR_IDENTITY_PATH, { schema: { querystring: NoQuery } }, async (request, reply) => {
-    const lp = app.linkprint
+    const lp = services
     const h = request.headers
     const privacyMode = h['sec-gpc'] === '1' || h.dnt === '1' ? 'strict' : lp.config.privacyMode
     const raw = readCookie(typeof h.cookie === 'string' ? h.cookie : undefined, DEVICE_COOKIE)
@@ -66,4 +70,4 @@ export async function visitorIdentityPlugin(fastify: FastifyInstance) {
       } : null,
     }
   })
-}
+}, { name: 'linkprint-visitor-identity', dependencies: ['linkprint-errors', 'linkprint-sessions'], encapsulate: true })

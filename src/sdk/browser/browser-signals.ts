@@ -1,20 +1,20 @@
 import type { Components } from './device-components.js'
 import { sha256Base64url } from './sha256.js'
-import { webglInfo } from './webgl-info.js'
 
 /**
  * Signals of this browser install: what differs between Chrome and Firefox on one machine
  * (seed 004's browser fingerprint). Chromium's incognito window draws as its normal one;
  * Firefox randomises canvas readouts per session, so each of its private windows (and,
- * from 151, each restart) hashes anew: docs/device-signals.md. Canvas and
- * WebGL output depend on the engine's renderer and the GPU driver it talks to; the user
- * agent and plugin list on the browser and its version. Nothing that exists only in
- * secure contexts (Chromium's `navigator.deviceMemory`): one browser must hash alike on
- * https and on plain http in a LAN.
+ * measured here, each launch of a fresh profile) hashes anew: docs/device-signals.md.
+ * The canvas depends on the engine's renderer and the GPU driver; the user agent and
+ * plugin list on the browser and its version. No WebGL since version 2: its context alone
+ * blocked the page 10–300 ms in headless Chromium here, past the bridge's budget, and the
+ * canvas already carries the GPU's rendering. Nothing that exists only in secure contexts
+ * (Chromium's `navigator.deviceMemory`): one browser must hash alike on https and on
+ * plain http in a LAN.
  */
 export async function browserSignals(): Promise<Components> {
   const nav = navigator
-  const gl = webglInfo()
   return {
     userAgent: nav.userAgent,
     vendor: nav.vendor ?? null,
@@ -22,8 +22,6 @@ export async function browserSignals(): Promise<Components> {
     plugins: Array.from(nav.plugins ?? [], (p) => p.name).join(','),
     pdfViewer: typeof nav.pdfViewerEnabled === 'boolean' ? nav.pdfViewerEnabled : null,
     canvas: await canvasHash(),
-    webglVendor: gl.vendor,
-    webglRenderer: gl.renderer,
     pointer: media('(pointer: coarse)') ? 'coarse' : media('(pointer: fine)') ? 'fine' : 'none',
     hover: media('(any-hover: hover)'),
   }
