@@ -158,7 +158,7 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     const bucketTitles = await page.$$eval('#chart svg rect.hover title', (ts) => ts.map((t) => t.textContent ?? ''))
     expect(bucketTitles.some((t) => t.includes('2 clicks') && t.includes('1 device uniques'))).toBe(true)
     expect(await page.$$eval('[data-breakdown] h3', (hs) => hs.map((h) => h.textContent))).toEqual(['Countries', 'Cities', 'Browsers', 'Operating systems', 'Device types', 'Languages', 'Referrers', 'How visitors were recognised', 'Bot clicks by reason'])
-    expect(await page.$$eval('[data-breakdown="browsers"] tbody td', (tds) => tds.slice(0, 4).map((t) => t.textContent))).toEqual(['Chrome', '2', '1', '1'])
+    expect(await page.$$eval('[data-breakdown="browsers"] tbody td', (tds) => tds.slice(0, 4).map((t) => t.textContent))).toEqual(['Chromium', '2', '1', '1'])
     // Where countries appear, so does the geo database's credit (CC BY 4.0).
     expect(await page.isVisible('#geo-credit')).toBe(true)
     expect(await text(page, '#link-meta')).toContain('Click limit100 clicks')
