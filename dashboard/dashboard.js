@@ -254,10 +254,13 @@
     range: undefined,
     /** Bumped on every navigation and sign-out, so an answer that arrives late is dropped. */
     generation: 0,
+    /** The live panel's stream while the overview is shown. */
+    live: null,
   }
 
-  const VIEWS = ['signin-view', 'links-view', 'link-view']
+  const VIEWS = ['signin-view', 'links-view', 'link-view', 'overview-view']
   function show(view) {
+    if (view !== 'overview-view') stopLive()
     for (const id of VIEWS) $(id).hidden = id !== view
     $('account').hidden = view === 'signin-view'
   }
@@ -278,8 +281,10 @@
     state.cursors = [undefined]
     state.page = 0
     state.generation++
-    for (const id of ['links-body', 'link-meta', 'chart', 'breakdowns', 'who', 'link-title', 'chart-caption', 'export-status', 'page-no']) $(id).replaceChildren()
-    for (const id of ['s-clicks', 's-browser', 's-device', 's-bots', 's-confidence']) $(id).textContent = '–'
+    stopLive()
+    for (const id of ['links-body', 'link-meta', 'chart', 'breakdowns', 'who', 'link-title', 'chart-caption', 'export-status', 'page-no', 'ov-chart', 'ov-caption', 'ov-top', 'ov-breakdowns', 'live', 'live-status']) $(id).replaceChildren()
+    for (const id of ['s-clicks', 's-browser', 's-device', 's-bots', 's-confidence', 'ov-clicks', 'ov-browser', 'ov-device', 'ov-bots']) $(id).textContent = '–'
+    $('ov-all-label').hidden = true
     $('geo-credit').hidden = true
     $('admin-badge').hidden = true
     $('filter-all-label').hidden = true
@@ -317,6 +322,12 @@
       // The monitor reads this tab's sign-in token itself: opened from here, it needs no other.
       $('monitor-nav').hidden = !state.me.isAdmin
       void loadDomains()
+      $('ov-all-label').hidden = !state.me.isAdmin
+    }
+    if (location.hash === '#/overview') {
+      show('overview-view')
+      await loadOverview()
+      return
     }
     const match = /^#\/links\/(.+)$/.exec(location.hash)
     if (match) {
@@ -811,12 +822,17 @@
       : d.toLocaleDateString(undefined, { timeZone: 'UTC', month: 'short', day: 'numeric' })
   }
 
-  /** The breakdowns the analytics answer carries; a country breakdown (when the API has one) is shown with the geo database's credit. */
+  /** The breakdowns an analytics answer carries, in the order shown; each row a value with its clicks and uniques. */
   const BREAKDOWNS = [
-    ['countries', 'Countries', 'country', 'Country', 'Unknown'],
-    ['referrers', 'Referrers', 'host', 'Host', 'Direct or not sent'],
-    ['identitySources', 'How visitors were recognised', 'source', 'Evidence', 'Unresolved'],
-    ['botReasons', 'Bot clicks by reason', 'reason', 'Reason', 'Unknown'],
+    ['countries', 'Countries', 'Unknown'],
+    ['cities', 'Cities', 'Unknown'],
+    ['browsers', 'Browsers', 'Unknown'],
+    ['operatingSystems', 'Operating systems', 'Unknown'],
+    ['deviceTypes', 'Device types', 'Unknown'],
+    ['languages', 'Languages', 'Not sent'],
+    ['referrers', 'Referrers', 'Direct or not sent'],
+    ['identitySources', 'How visitors were recognised', 'Unresolved'],
+    ['botReasons', 'Bot clicks by reason', 'Unknown'],
   ]
   /** The identity tiers in words; the API's own name stays in the cell's title. */
   const SOURCE_NAMES = {
@@ -826,28 +842,135 @@
     request_cache: 'same request, already resolved',
   }
 
-  function renderBreakdowns(data) {
+  /** Each breakdown as a table whose last column is its bar; returns whether a geo breakdown had rows (it then shows the geo database's credit). */
+  function renderBreakdowns(data, container = $('breakdowns')) {
     const blocks = []
     let geo = false
-    for (const [key, title, field, column, empty] of BREAKDOWNS) {
+    for (const [key, title, empty] of BREAKDOWNS) {
       const rows = Array.isArray(data[key]) ? data[key] : null
       if (!rows) continue
-      if (key === 'countries' && rows.length > 0) geo = true
+      if ((key === 'countries' || key === 'cities') && rows.length > 0) geo = true
+      const uniques = key !== 'botReasons'
       const total = rows.reduce((s, r) => s + (Number(r.clicks) || 0), 0)
+      const label = (r) => {
+        const v = r.value ?? null
+        const text = v === null || v === '' ? empty : key === 'identitySources' ? (SOURCE_NAMES[v] ?? String(v)) : String(v)
+        return r.inferred ? `${text} (inferred)` : text
+      }
       const content = rows.length === 0
         ? el('p', { class: 'muted', text: 'Nothing in this range.' })
         : el('table', {},
-            el('thead', {}, el('tr', {}, el('th', { text: column }), el('th', { class: 'num', text: 'Clicks' }), el('th', { text: 'Share' }))),
+            el('thead', {}, el('tr', {}, el('th', { text: 'Value' }), el('th', { class: 'num', text: 'Clicks' }),
+              ...(uniques ? [el('th', { class: 'num', text: 'Browsers' }), el('th', { class: 'num', text: 'Devices' })] : []), el('th', { text: 'Share' }))),
             el('tbody', {}, ...rows.map((r) => el('tr', {},
-              el('td', { title: r[field] ?? '' }, r[field] === null || r[field] === undefined || r[field] === '' ? empty : key === 'identitySources' ? (SOURCE_NAMES[r[field]] ?? String(r[field])) : String(r[field])),
+              el('td', { title: r.inferred ? `inferred from language and time zone, confidence ${r.confidence ?? '–'} / 100` : String(r.value ?? '') }, label(r)),
               el('td', { class: 'num', text: fmt(Number(r.clicks)) }),
+              ...(uniques ? [el('td', { class: 'num', text: fmt(Number(r.browserUniqueClicks) || 0) }), el('td', { class: 'num', text: fmt(Number(r.deviceUniqueClicks) || 0) })] : []),
               el('td', { class: 'share' }, el('meter', { min: 0, max: total || 1, value: Number(r.clicks) || 0 }), ` ${total ? Math.round((100 * (Number(r.clicks) || 0)) / total) : 0}%`),
             ))),
           )
       blocks.push(el('section', { 'data-breakdown': key }, el('h3', { text: title }), content))
     }
-    $('breakdowns').replaceChildren(...blocks)
-    $('geo-credit').hidden = !geo
+    container.replaceChildren(...blocks)
+    if (container === $('breakdowns')) $('geo-credit').hidden = !geo
+    return geo
+  }
+
+  // ---------------------------------------------------------------- the overview
+
+  async function loadOverview() {
+    const generation = ++state.generation
+    $('ov-error').textContent = ''
+    const spans = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY, '90d': 90 * DAY }
+    const span = spans[$('ov-range').value] ?? 7 * DAY
+    const all = state.me && state.me.isAdmin && $('ov-all').checked
+    const params = { from: new Date(Date.now() - span).toISOString(), interval: span <= 2 * DAY ? 'hour' : 'day', all: all ? 'true' : undefined }
+    let data
+    try {
+      // One request for the whole page but the live panel: totals, series, breakdowns and top links.
+      data = await api(`/api/analytics${query(params)}`)
+    } catch (error) {
+      if (generation === state.generation && error.status !== 401) $('ov-error').textContent = error.message
+      return
+    }
+    if (generation !== state.generation) return
+    const t = data.totals ?? {}
+    $('ov-clicks').textContent = fmt(t.clicks ?? 0)
+    $('ov-browser').textContent = fmt(t.browserUniqueClicks ?? 0)
+    $('ov-device').textContent = fmt(t.deviceUniqueClicks ?? 0)
+    $('ov-bots').textContent = fmt(t.botClicks ?? 0)
+    $('ov-chart').replaceChildren(chart(data.series, data.interval))
+    $('ov-caption').textContent = `${data.interval === 'hour' ? 'hourly' : 'daily'}, ${fmtDate(data.from)} to ${fmtDate(data.to)}; buckets in UTC`
+    $('ov-top').replaceChildren(...data.topLinks.map((l) => el('tr', {},
+      el('td', {}, el('a', { href: `#/links/${encodeURIComponent(l.slug)}`, text: `/${l.slug}` })),
+      el('td', { class: 'num', text: fmt(l.clicks) }), el('td', { class: 'num', text: fmt(l.browserUniqueClicks) }), el('td', { class: 'num', text: fmt(l.deviceUniqueClicks) }),
+    )))
+    renderBreakdowns(data, $('ov-breakdowns'))
+    void startLive(all)
+  }
+  $('ov-range-form').addEventListener('submit', (event) => {
+    event.preventDefault()
+    void loadOverview()
+  })
+  $('ov-range').addEventListener('change', () => void loadOverview())
+
+  /** The live panel reads /api/analytics/live as a stream (fetch, not EventSource, so the token stays in a header). */
+  async function startLive(all) {
+    stopLive()
+    const live = { stopped: false, reader: null }
+    state.live = live
+    $('live-status').textContent = 'Connecting…'
+    try {
+      const res = await request(`/api/analytics/live${query({ all: all ? 'true' : undefined })}`, { headers: { accept: 'text/event-stream' } })
+      if (live.stopped) return void res.body.cancel().catch(() => {})
+      live.reader = res.body.getReader()
+      const decoder = new TextDecoder()
+      let buffer = ''
+      for (;;) {
+        const { value, done } = await live.reader.read()
+        if (done || live.stopped) break
+        buffer += decoder.decode(value, { stream: true })
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const event = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          const data = event.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n')
+          if (data && !live.stopped) renderLive(JSON.parse(data))
+        }
+      }
+      if (!live.stopped) $('live-status').textContent = 'The live view ended; reload the overview to reconnect.'
+    } catch (error) {
+      if (!live.stopped && error.status !== 401) $('live-status').textContent = `The live view stopped: ${error.message}`
+    }
+  }
+
+  function stopLive() {
+    const live = state.live
+    if (!live) return
+    live.stopped = true
+    if (live.reader) live.reader.cancel().catch(() => {})
+    state.live = null
+  }
+
+  /** Human clicks per minute as bars, bots stacked in grey; each bar's title has its numbers. */
+  function renderLive(data) {
+    const W = 760, H = 120, B = 18
+    const minutes = data.minutes
+    const max = niceMax(Math.max(1, ...minutes.map((m) => m.clicks + m.botClicks)))
+    const w = W / minutes.length
+    const svg = svgEl('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Clicks per minute, the last 30 minutes' })
+    minutes.forEach((m, i) => {
+      const h = ((H - B) * m.clicks) / max
+      const hb = ((H - B) * m.botClicks) / max
+      const title = svgEl('title')
+      title.textContent = `${bucketLabel(m.start, 'hour')}: ${fmt(m.clicks)} clicks, ${fmt(m.deviceUniqueClicks)} new devices, ${fmt(m.botClicks)} bot clicks`
+      svg.append(svgEl('rect', { class: 'bar', x: (i * w + 1).toFixed(1), y: (H - B - h).toFixed(1), width: (w - 2).toFixed(1), height: h.toFixed(1) }, title))
+      if (hb > 0) svg.append(svgEl('rect', { class: 'bar-bots', x: (i * w + 1).toFixed(1), y: (H - B - h - hb).toFixed(1), width: (w - 2).toFixed(1), height: hb.toFixed(1) }))
+    })
+    const label = svgEl('text', { x: W, y: H - 4, 'text-anchor': 'end' })
+    label.textContent = `${fmt(minutes.reduce((n, m) => n + m.clicks, 0))} clicks in 30 minutes, up to ${new Date(data.at).toLocaleTimeString()}`
+    svg.append(label)
+    $('live').replaceChildren(svg)
+    $('live-status').textContent = ''
   }
 
   // ---------------------------------------------------------------- export

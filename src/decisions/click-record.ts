@@ -34,6 +34,17 @@ export function clickRecordOf(ctx: ClickContext, algorithm: FingerprintingAlgori
       sdk_device_hash: ctx.sdkDevice,
       sdk_browser_hash: ctx.sdkBrowser,
       country: ctx.bot.bot ? null : (geo?.country ?? null),
+      // The breakdowns' columns (migration 009); bots are counted by reason only.
+      browser_name: ctx.bot.bot ? null : (ctx.ua?.browser.name ?? null),
+      os_name: ctx.bot.bot ? null : (ctx.ua?.os.name ?? null),
+      device_type: ctx.bot.bot ? null : (ctx.ua?.device.type ?? null),
+      city: ctx.bot.bot ? null : (geo?.city ?? null),
+      language: ctx.bot.bot ? null : ctx.language,
+      geo_source: ctx.bot.bot ? null : (geo?.source ?? null),
+      geo_confidence: ctx.bot.bot ? null : (geo?.confidence ?? null),
+      // Set by the click writer, which knows what the link's earlier clicks were (rollups/rollup-maintenance.ts).
+      browser_unique: 0,
+      device_unique: 0,
       signals: ctx.bot.bot
         ? null
         : JSON.stringify({

@@ -5,6 +5,7 @@ import { qrCodePlugin } from './plugins/qr-code-plugin.js'
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { Linkprint } from '../linkprint.js'
 import { adminVisitorsPlugin } from './plugins/admin-visitors-plugin.js'
+import { accountAnalyticsPlugin } from './plugins/account-analytics-plugin.js'
 import { analyticsPlugin } from './plugins/analytics-plugin.js'
 import { dashboardPlugin } from './plugins/dashboard-plugin.js'
 import { fingerprintMigrationPlugin } from './plugins/fingerprint-migration-plugin.js'
@@ -77,6 +78,7 @@ export async function buildApp(linkprint: Linkprint, options: AppOptions = {}): 
   await app.register(analyticsPlugin, pick(lp, 'links', 'storage', 'clock', 'geoDatabase'))
   await app.register(qrCodePlugin, pick(lp, 'links', 'config'))
   await app.register(domainsPlugin, pick(lp, 'domains', 'clock'))
+  await app.register(accountAnalyticsPlugin, pick(lp, 'storage', 'clock', 'geoDatabase'))
   await app.register(fingerprintMigrationPlugin, pick(lp, 'fingerprintMigration'))
   await app.register(robustFingerprintDebugPlugin, pick(lp, ...DEBUG_PARTS, 'links', 'clock'))
   await app.register(robustFingerprintMonitorPlugin, pick(lp, ...DEBUG_PARTS, 'clock'))

@@ -5,6 +5,7 @@ import { clickRecordOf } from '../decisions/click-record.js'
 import { resolveIdentity, type ResolvedIdentity } from '../decisions/resolve-identity.js'
 import { identitySignalsOfStoredClick, type StoredClick } from '../decisions/stored-click-signals.js'
 import { AppError } from '../errors.js'
+import type { AnalyticsRepository } from '../storage/analytics-repository.js'
 import type { ClickWriter } from '../storage/click-writer.js'
 import type { RecomputedClick, RecomputedColumns } from '../storage/identity-storage.js'
 import type { ClicksRepository } from '../storage/clicks-repository.js'
@@ -49,6 +50,7 @@ export interface FingerprintMigrationOptions {
     readonly settings: Pick<SettingsRepository, 'getSetting' | 'setSetting'>
     readonly clicks: Pick<ClicksRepository, 'countClicks'>
     readonly identity: Pick<IdentityRepository, 'resetIdentity' | 'clicksForRecompute' | 'writeRecomputed'>
+    readonly analytics: Pick<AnalyticsRepository, 'rebuildRollups'>
   }
   readonly writer: ClickWriter
   readonly clock: Clock
@@ -235,6 +237,9 @@ export class FingerprintMigration {
     await writer.pause()
     try {
       while (!(await this.#step()));
+      // Every click's clusters were rewritten: the unique flags and rollups are counted again
+      // from them, with the writer held so no batch counts against half-rebuilt tables.
+      await this.#o.storage.analytics.rebuildRollups()
       for (const record of writer.queued) {
         const recomputed = this.#recompute(record.click)
         if (recomputed && recomputed !== 'skipped') applyTo(record, recomputed)

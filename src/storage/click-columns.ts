@@ -24,6 +24,15 @@ export const CLICK_COLUMNS = [
   ['sdk_browser_hash', 'text'],
   ['signals', 'text'],
   ['country', 'text'],
+  ['browser_name', 'text'],
+  ['os_name', 'text'],
+  ['device_type', 'text'],
+  ['city', 'text'],
+  ['language', 'text'],
+  ['geo_source', 'text'],
+  ['geo_confidence', 'real'],
+  ['browser_unique', 'integer'],
+  ['device_unique', 'integer'],
 ] as const satisfies ReadonlyArray<readonly [keyof NewClick, string]>
 
 export const FINGERPRINT_COLUMNS = [
@@ -65,7 +74,7 @@ const ENCODE_PART = 250
  * between: encoding costs a few µs a click on the thread that answers redirects, and a
  * batch of thousands encoded at once would hold every one of them for milliseconds.
  */
-export async function encodeInParts<T>(records: readonly ClickRecord[], encode: (part: readonly ClickRecord[]) => T): Promise<T[]> {
+export async function encodeInParts<R, T>(records: readonly R[], encode: (part: readonly R[]) => T): Promise<T[]> {
   const parts: T[] = []
   for (let i = 0; i < records.length; i += ENCODE_PART) {
     if (i > 0) await new Promise((resolve) => setImmediate(resolve))

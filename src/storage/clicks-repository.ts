@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
 import type { ClickBatchWriter } from './linkprint-dialect.js'
+import { reclassifyWithRollups } from './rollups/rollup-adjustments.js'
+import { LinkOwners } from './rollups/rollup-maintenance.js'
 import type { ClickReclassification, ClickRecord, ClickRow, TimeRange } from './storage.js'
 import { withRange } from './with-range.js'
 
@@ -8,6 +10,7 @@ import { withRange } from './with-range.js'
 export class ClicksRepository {
   readonly #db: Kysely<Database>
   readonly #clickBatchWriter: ClickBatchWriter
+  readonly #owners = new LinkOwners()
 
   constructor(db: Kysely<Database>, clickBatchWriter: ClickBatchWriter) {
     this.#db = db
@@ -33,7 +36,7 @@ export class ClicksRepository {
   async reclassifyClicks(clicks: readonly ClickReclassification[]): Promise<number> {
     if (clicks.length === 0) return 0
     return this.#db.transaction().execute(async (trx) => {
-      let changed = 0
+      const changed: Array<{ id: number; botReason: string }> = []
       for (const c of clicks) {
         // clicks_link_ts_idx finds the row; the other columns pick it among the link's clicks of that millisecond.
         const row = await trx
@@ -45,15 +48,17 @@ export class ClicksRepository {
           .where('method', '=', c.method)
           .where('user_agent', c.user_agent === null ? 'is' : '=', c.user_agent)
           .where('is_bot', '=', 0)
+          // Rows change together at the end (their rollups with them): two reclassifications of identical rows pick two rows.
+          .$if(changed.length > 0, (q) => q.where('id', 'not in', changed.map((x) => x.id)))
           .orderBy('id')
           .limit(1)
           .executeTakeFirst()
         if (!row) continue
-        await trx.updateTable('clicks').set({ is_bot: 1, bot_reason: c.bot_reason }).where('id', '=', row.id).execute()
+        changed.push({ id: Number(row.id), botReason: c.bot_reason })
         await trx.updateTable('links').set((eb) => ({ click_count: eb('click_count', '-', 1) })).where('id', '=', c.link_id).execute()
-        changed++
       }
-      return changed
+      await reclassifyWithRollups(trx, this.#owners, changed)
+      return changed.length
     })
   }
 

@@ -14,6 +14,9 @@ export interface Database {
   clicks: ClicksTable
   enhanced_fingerprints: EnhancedFingerprintsTable
   fingerprint_correlations: FingerprintCorrelationsTable
+  click_rollups: LinkRollupsTable
+  account_rollups: AccountRollupsTable
+  link_visitors: LinkVisitorsTable
 }
 
 export interface SettingsTable {
@@ -109,6 +112,49 @@ export interface ClicksTable {
   signals: string | null
   /** ISO 3166-1 alpha-2 country of the click's geo, null when unknown (and for bots). */
   country: string | null
+  /** The breakdowns' columns (migration 009), null for bots and for clicks stored before it that it could not fill. */
+  browser_name?: string | null
+  os_name?: string | null
+  device_type?: string | null
+  city?: string | null
+  language?: string | null
+  /** The geo tier the country and city came from (edge, database, api, inference) and its confidence. */
+  geo_source?: string | null
+  geo_confidence?: number | null
+  /** 1 on the first human click of its browser (device) cluster on its link: summed, they are the unique counts (docs/analytics.md). */
+  browser_unique?: number
+  device_unique?: number
+}
+
+/** One hour of one link (click_rollups) or of one user's links (account_rollups): the totals (dimension '') or one breakdown value. */
+export interface RollupColumns {
+  hour: number
+  /** '' for the hour's totals, else a breakdown's name (rollup-dimensions.ts). */
+  dimension: string
+  /** The breakdown's value, '' for unknown. */
+  value: string
+  clicks: number
+  browser_uniques: number
+  device_uniques: number
+  bot_clicks: number
+  /** Of the human clicks' confidence (totals) or geo confidence (geo breakdowns), with how many had one. */
+  confidence_sum: number
+  confidence_count: number
+}
+
+export interface LinkRollupsTable extends RollupColumns {
+  link_id: number
+}
+
+export interface AccountRollupsTable extends RollupColumns {
+  user_id: number
+}
+
+/** A (browser or device) cluster that has a human click on a link: the writer's test for a unique click. */
+export interface LinkVisitorsTable {
+  level: 'browser' | 'device'
+  cluster_id: string
+  link_id: number
 }
 
 export interface EnhancedFingerprintsTable {

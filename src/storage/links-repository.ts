@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import { AppError } from '../errors.js'
 import type { Database, LinksTable } from './database.js'
+import { forgetLinkRollups } from './rollups/rollup-adjustments.js'
 import type { Link, LinkPatch, LinkQuery, NewLink, RedirectStatus } from './storage.js'
 
 /** The links table. */
@@ -84,6 +85,7 @@ export class LinksRepository {
   /** Removes the link and its clicks. */
   async deleteLink(id: number): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
+      await forgetLinkRollups(trx, id)
       await trx.deleteFrom('clicks').where('link_id', '=', id).execute()
       const result = await trx.deleteFrom('links').where('id', '=', id).executeTakeFirst()
       return Number(result.numDeletedRows) > 0

@@ -1,10 +1,13 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from './database.js'
+import { clickFacts, withRollupsAdjusted } from './rollups/rollup-adjustments.js'
+import { LinkOwners } from './rollups/rollup-maintenance.js'
 import type { ContextCursor, RetentionCounts } from './storage.js'
 
 /** What the retention job (privacy/retention-job.ts) deletes, in bounded statements. */
 export class RetentionRepository {
   readonly #db: Kysely<Database>
+  readonly #owners = new LinkOwners()
 
   constructor(db: Kysely<Database>) {
     this.#db = db
@@ -23,7 +26,15 @@ export class RetentionRepository {
     // rows than the range has ids. No index on ts: one more index on the hottest table
     // would cost every click written to spare an hourly job what the ranges' minimum ts
     // already spares it (retention-job.ts).
-    const result = await this.#db.deleteFrom('clicks').where('id', '>', afterId).where('id', '<=', upToId).where('ts', '<', before).executeTakeFirst()
+    // The deleted clicks leave the rollups in the same transaction.
+    const result = await this.#db.transaction().execute(async (trx) => {
+      const doomed = await trx.selectFrom('clicks').select('id').where('id', '>', afterId).where('id', '<=', upToId).where('ts', '<', before).execute()
+      let out = { numDeletedRows: 0n }
+      await withRollupsAdjusted(trx, this.#owners, await clickFacts(trx, doomed.map((r) => Number(r.id))), async () => {
+        out = await trx.deleteFrom('clicks').where('id', '>', afterId).where('id', '<=', upToId).where('ts', '<', before).executeTakeFirst()
+      })
+      return out
+    })
     const left = await this.#db.selectFrom('clicks').select((eb) => [eb.fn.min('ts').as('ts'), eb.fn.countAll().as('n')])
       .where('id', '>', afterId).where('id', '<=', upToId).executeTakeFirst()
     const deleted = Number(result.numDeletedRows)

@@ -1,5 +1,6 @@
 import type { RedirectMode } from '../config/config.js'
 import type { ClicksTable, EnhancedFingerprintsTable, FingerprintCorrelationsTable } from './database.js'
+import type { BreakdownName } from './rollups/rollup-dimensions.js'
 
 // The records the repositories (repositories.ts) take and return, shared by their consumers.
 
@@ -134,6 +135,19 @@ export interface Bucket {
   deviceUniqueClicks: number
   botClicks: number
 }
+
+export interface BreakdownItem {
+  /** null: unknown. */
+  value: string | null
+  clicks: number
+  browserUniqueClicks: number
+  deviceUniqueClicks: number
+  /** Geo breakdowns: whether the value was inferred from language and time zone, and the geo answers' mean confidence (0–100). */
+  inferred?: boolean
+  confidence?: number | null
+}
+
+export type Breakdowns = Record<BreakdownName, BreakdownItem[]> & { botReasons: Array<{ value: string | null; clicks: number }> }
 
 export interface Breakdown {
   value: string | null

@@ -1,10 +1,13 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
+import { clickFacts, withRollupsAdjusted } from './rollups/rollup-adjustments.js'
+import { LinkOwners } from './rollups/rollup-maintenance.js'
 import type { RetentionCounts, VisitorClickRow, VisitorContext } from './storage.js'
 
 /** One visitor's rows, found through their storage contexts: export and erasure (privacy/visitor-data.ts). */
 export class VisitorsRepository {
   readonly #db: Kysely<Database>
+  readonly #owners = new LinkOwners()
 
   constructor(db: Kysely<Database>) {
     this.#db = db
@@ -67,11 +70,14 @@ export class VisitorsRepository {
     for (const slice of slices(keys)) {
       // Bounded statements, as retention's: a wrongly merged giant cluster must not hold the database.
       for (;;) {
-        const result = await this.#db
-          .deleteFrom('clicks')
-          .where('id', 'in', (eb) => eb.selectFrom('clicks').select('id').where('fingerprint_id', 'in', slice).orderBy('id').limit(limit))
-          .executeTakeFirst()
-        const n = Number(result.numDeletedRows)
+        // Each statement's clicks leave the rollups in its transaction.
+        const n = await this.#db.transaction().execute(async (trx) => {
+          const ids = (await trx.selectFrom('clicks').select('id').where('fingerprint_id', 'in', slice).orderBy('id').limit(limit).execute()).map((r) => Number(r.id))
+          await withRollupsAdjusted(trx, this.#owners, await clickFacts(trx, ids), async () => {
+            for (let i = 0; i < ids.length; i += KEY_SLICE) await trx.deleteFrom('clicks').where('id', 'in', ids.slice(i, i + KEY_SLICE)).execute()
+          })
+          return ids.length
+        })
         counts.clicks += n
         if (n < limit) break
       }

@@ -157,7 +157,8 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     expect(await page.$$('#chart svg polyline')).toHaveLength(2)
     const bucketTitles = await page.$$eval('#chart svg rect.hover title', (ts) => ts.map((t) => t.textContent ?? ''))
     expect(bucketTitles.some((t) => t.includes('2 clicks') && t.includes('1 device uniques'))).toBe(true)
-    expect(await page.$$eval('[data-breakdown] h3', (hs) => hs.map((h) => h.textContent))).toEqual(['Countries', 'Referrers', 'How visitors were recognised', 'Bot clicks by reason'])
+    expect(await page.$$eval('[data-breakdown] h3', (hs) => hs.map((h) => h.textContent))).toEqual(['Countries', 'Cities', 'Browsers', 'Operating systems', 'Device types', 'Languages', 'Referrers', 'How visitors were recognised', 'Bot clicks by reason'])
+    expect(await page.$$eval('[data-breakdown="browsers"] tbody td', (tds) => tds.slice(0, 4).map((t) => t.textContent))).toEqual(['Chromium', '2', '1', '1'])
     // Where countries appear, so does the geo database's credit (CC BY 4.0).
     expect(await page.isVisible('#geo-credit')).toBe(true)
     expect(await text(page, '#link-meta')).toContain('Click limit100 clicks')
@@ -172,6 +173,15 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n')
     expect(csv[0]).toBe('id,ts,method,bot,botReason,referrerHost,userAgent,browserId,deviceId,confidence,identitySource,fingerprintVersion,country')
     expect(csv).toHaveLength(4)
+
+    // The overview: every link's numbers, its top links, the breakdowns and the live panel's last 30 minutes.
+    await page.click('a[href="#/overview"]')
+    await page.waitForSelector('#overview-view:not([hidden])')
+    await page.waitForFunction(() => document.getElementById('ov-clicks')?.textContent === '2')
+    expect(await text(page, '#ov-device')).toBe('1')
+    expect(await page.$$eval('#ov-top td', (tds) => tds.map((t) => t.textContent))).toEqual(['/spring', '2', '1', '1'])
+    await page.waitForFunction(() => document.querySelectorAll('#live svg rect.bar').length === 30)
+    expect(await page.$eval('#live svg text', (t) => t.textContent)).toContain('2 clicks in 30 minutes')
 
     // Back in the list, the same numbers per link.
     await page.click('a[href="#/links"]')

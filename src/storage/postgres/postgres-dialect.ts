@@ -40,7 +40,7 @@ function ignore(): void {}
 export function createPostgresDialect(connectionString: string): LinkprintDialect {
   return {
     name: 'postgres',
-    createClickBatchWriter: () => postgresClickBatchWriter,
+    createClickBatchWriter: () => postgresClickBatchWriter(),
     createKyselyDialect() {
       return new PostgresDialect({ pool: createPool(connectionString) })
     },

@@ -6,7 +6,8 @@ import type { Database as Tables } from '../database.js'
 import { encodeInParts } from '../click-columns.js'
 import type { ClickBatchWriter } from '../linkprint-dialect.js'
 import { packClickBatch, transferablesOf } from './packed-click-batch.js'
-import { encodeClickBatch, sqliteClickInserter, type EncodedClickBatch } from './sqlite-click-inserter.js'
+import { LinkOwners } from '../rollups/rollup-maintenance.js'
+import { encodeClickBatch, sqliteClickInserter, writeSqliteBatch, type SqliteClickInserter } from './sqlite-click-inserter.js'
 
 function spawnWorker(path: string): Worker {
   const self = new URL(import.meta.url)
@@ -24,12 +25,14 @@ function spawnWorker(path: string): Worker {
  */
 export function sqliteClickBatchWriter(path: string, database: Database.Database): ClickBatchWriter {
   if (path === ':memory:') {
-    let insert: ((parts: readonly EncodedClickBatch[]) => void) | undefined
+    let insert: SqliteClickInserter | undefined
+    const owners = new LinkOwners()
     return {
+      // Kysely's connection lock: no other query of the main connection runs inside the batch's transaction.
       write: (db: Kysely<Tables>, records) =>
         db.connection().execute(async () => {
           insert ??= sqliteClickInserter(database)
-          insert([encodeClickBatch(records)])
+          await writeSqliteBatch(insert, [encodeClickBatch(records)], owners)
         }),
       close: async () => {},
     }

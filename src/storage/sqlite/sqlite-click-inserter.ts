@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3'
 import { CLICK_COLUMNS, CORRELATION_COLUMNS, FINGERPRINT_COLUMNS, humanClicksByLink } from '../click-columns.js'
+import { movesOf, writeBatchWithRollups, type BatchClick, type ClusterMove, type LinkOwners, type RollupStore } from '../rollups/rollup-maintenance.js'
 import type { ClickRecord } from '../storage.js'
+import { sqliteRollupStore } from './sqlite-rollup-store.js'
 
 /** A batch as it crosses to the writer thread: plain arrays in the columns' order. */
 export interface EncodedClickBatch {
@@ -9,32 +11,35 @@ export interface EncodedClickBatch {
   fingerprints: unknown[][]
   correlations: unknown[][]
   /** Merges and reassignments, in the order the engine made them. */
-  moves: Array<[kind: 'browser' | 'device', from: string, to: string, at: number] | [kind: 'reassign', key: string, browser: string, device: string, at: number]>
+  moves: ClusterMove[]
 }
 
 export function encodeClickBatch(records: readonly ClickRecord[]): EncodedClickBatch {
-  const batch: EncodedClickBatch = { clicks: [], humanClicks: [...humanClicksByLink(records)], fingerprints: [], correlations: [], moves: [] }
+  const batch: EncodedClickBatch = { clicks: [], humanClicks: [...humanClicksByLink(records)], fingerprints: [], correlations: [], moves: movesOf(records) }
   for (const r of records) {
-    batch.clicks.push(CLICK_COLUMNS.map(([name]) => r.click[name]))
+    batch.clicks.push(CLICK_COLUMNS.map(([name]) => r.click[name] ?? null))
     if (r.fingerprint) {
       const { row, correlation } = r.fingerprint
       batch.fingerprints.push(FINGERPRINT_COLUMNS.map((name) => row[name]))
       batch.correlations.push(CORRELATION_COLUMNS.map((name) => correlation[name] ?? null))
     }
-    for (const m of r.merges ?? []) batch.moves.push([m.level, m.absorbed, m.into, r.click.ts])
-    for (const a of r.reassignments ?? []) batch.moves.push(['reassign', a.fingerprintId, a.browserClusterId, a.deviceClusterId, r.click.ts])
   }
   return batch
 }
 
 const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ')
 
-/**
- * One prepared statement run per row, the parts of a batch (consecutive slices of it) all
- * in one transaction. Within a part, fingerprints and correlations are inserted before
- * its merges and reassignments, which then move them, in the order the engine made them.
- */
-export function sqliteClickInserter(database: Database.Database): (parts: readonly EncodedClickBatch[]) => void {
+export interface SqliteClickInserter {
+  readonly database: Database.Database
+  readonly rollups: RollupStore
+  /** A part's new contexts, then its merges and reassignments, in the order the engine made them. */
+  identity(batch: EncodedClickBatch): void
+  /** A part's clicks and its links' human-click counters. */
+  clicks(batch: EncodedClickBatch): void
+}
+
+/** One prepared statement run per row; the caller holds the transaction (writeSqliteBatch). */
+export function sqliteClickInserter(database: Database.Database): SqliteClickInserter {
   const insertClick = database.prepare(`INSERT INTO clicks (${CLICK_COLUMNS.map(([c]) => c).join(', ')}) VALUES (${placeholders(CLICK_COLUMNS.length)})`)
   const bump = database.prepare('UPDATE links SET click_count = click_count + ? WHERE id = ?')
   const upsertFingerprint = database.prepare(
@@ -49,16 +54,50 @@ export function sqliteClickInserter(database: Database.Database): (parts: readon
   const mergeBrowser = database.prepare('UPDATE fingerprint_correlations SET browser_cluster_id = ?, updated_at = ? WHERE browser_cluster_id = ?')
   const mergeDevice = database.prepare('UPDATE fingerprint_correlations SET device_cluster_id = ?, updated_at = ? WHERE device_cluster_id = ?')
   const reassign = database.prepare('UPDATE fingerprint_correlations SET browser_cluster_id = ?, device_cluster_id = ?, updated_at = ? WHERE fingerprint_id = ?')
-  return database.transaction((batches: readonly EncodedClickBatch[]) => {
-    for (const batch of batches) {
-      for (const row of batch.clicks) insertClick.run(row)
-      for (const [linkId, n] of batch.humanClicks) bump.run(n, linkId)
+  return {
+    database,
+    rollups: sqliteRollupStore(database),
+    identity(batch) {
       for (const row of batch.fingerprints) upsertFingerprint.run(row)
       for (const row of batch.correlations) upsertCorrelation.run(row)
       for (const move of batch.moves) {
         if (move[0] === 'reassign') reassign.run(move[2], move[3], move[4], move[1])
         else (move[0] === 'browser' ? mergeBrowser : mergeDevice).run(move[2], move[3], move[1])
       }
-    }
-  })
+    },
+    clicks(batch) {
+      for (const row of batch.clicks) insertClick.run(row)
+      for (const [linkId, n] of batch.humanClicks) bump.run(n, linkId)
+    },
+  }
+}
+
+const COLUMN_INDEX = Object.fromEntries(CLICK_COLUMNS.map(([name], i) => [name, i])) as Record<(typeof CLICK_COLUMNS)[number][0], number>
+
+/**
+ * The parts of a batch (consecutive slices of it) in one transaction, with their rollups.
+ * BEGIN IMMEDIATE: the transaction reads before it writes, and a deferred one could then
+ * find the main connection's write in the way with no wait that would help.
+ */
+export async function writeSqliteBatch(inserter: SqliteClickInserter, parts: readonly EncodedClickBatch[], owners: LinkOwners): Promise<void> {
+  const { database } = inserter
+  const rows = parts.flatMap((p) => p.clicks)
+  const clicks = rows.map((row) => Object.fromEntries(CLICK_COLUMNS.map(([name], i) => [name, row[i]])) as unknown as BatchClick)
+  database.exec('BEGIN IMMEDIATE')
+  try {
+    await writeBatchWithRollups(inserter.rollups, parts.flatMap((p) => p.moves), clicks, owners, {
+      identity: () => { for (const p of parts) inserter.identity(p) },
+      clicks: () => {
+        rows.forEach((row, i) => {
+          row[COLUMN_INDEX.browser_unique] = clicks[i]!.browser_unique
+          row[COLUMN_INDEX.device_unique] = clicks[i]!.device_unique
+        })
+        for (const p of parts) inserter.clicks(p)
+      },
+    })
+    database.exec('COMMIT')
+  } catch (error) {
+    if (database.inTransaction) database.exec('ROLLBACK')
+    throw error
+  }
 }
