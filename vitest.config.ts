@@ -7,7 +7,8 @@ export default defineConfig({
     // PostgreSQL tests create one database per file; two workers match the machine's cores.
     pool: 'forks',
     maxWorkers: 2,
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    // A floor for a loaded shared machine; tests that start servers or browsers set their own, longer ones.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
   },
 })

@@ -344,11 +344,10 @@ describe('ScannerDetector: bounded state', () => {
     expect(detector.windowed).toBeLessThanOrEqual(2000 + 4096)
   })
 
-  it('keeps a burst of one link at its bound and stays fast on a flood', () => {
+  // Its cost per request is bench/identity.ts's to measure; a test on a shared machine checks the bound, not a time.
+  it('keeps its memory at its bound on a flood', () => {
     const detector = new ScannerDetector()
-    const started = performance.now()
     for (let i = 0; i < 20_000; i++) detector.observe(req({ ip: `40.94.${i % 200}.${i % 250}`, ts: T0 + i, userAgent: 'Mozilla/5.0 ' + 'x'.repeat(500) }))
-    expect(performance.now() - started).toBeLessThan(2000)
     expect(detector.remembered).toBeLessThanOrEqual(65_536)
   })
 

@@ -72,9 +72,7 @@ describe('parseAcceptLanguage', () => {
   it('ignores an oversized header (10 KB) as a whole', () => {
     const huge = Array.from({ length: 2_000 }, () => 'en').join(',')
     expect(huge.length).toBeGreaterThan(MAX_ACCEPT_LANGUAGE)
-    const start = performance.now()
     const result = parseAcceptLanguage(huge)
-    expect(performance.now() - start).toBeLessThan(20)
     expect(result.languages).toEqual([])
     expect(result.rejected).toEqual([{ value: huge.slice(0, 32), reason: 'oversized' }])
   })

@@ -85,13 +85,11 @@ describe('detectBot: browser UAs whose headers are not that browser', () => {
   it('survives hostile headers: floods, repeats, garbage versions', () => {
     const flood: Record<string, string | string[]> = { ...CHROME_WITHOUT_HINTS }
     for (let i = 0; i < 10_000; i++) flood[`x-junk-${i}`] = 'y'.repeat(100)
-    const started = performance.now()
     expect(get(BROWSER_UAS.chromeWindows, flood).reason).toBe('header_mismatch')
     expect(get(BROWSER_UAS.chromeWindows, { ...CHROME_NAVIGATION, accept: ['*/*', '*/*'] }).bot).toBe(false)
     expect(get(`Mozilla/5.0 (Windows NT 10.0) Chrome/${'9'.repeat(5000)} Safari/537.36`, CHROME_WITHOUT_HINTS).bot).toBe(true)
     expect(get('Mozilla/5.0 Chrome/abc', CHROME_WITHOUT_HINTS).bot).toBe(false)
     expect(get(`Mozilla/5.0 ${'Chrome/1'.repeat(2000)}`, { 'sec-fetch-mode': 'navigate', accept: '*/*', 'accept-language': 'en' }).bot).toBe(false)
-    expect(performance.now() - started).toBeLessThan(100)
   })
 })
 
