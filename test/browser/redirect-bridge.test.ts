@@ -141,7 +141,8 @@ describe.runIf(shouldRunBrowsers())('the bridge in real Chromium', () => {
     const served = page.waitForResponse((r) => new URL(r.url()).pathname === `/${SLUG}`)
     void page.goto(shortUrl).catch(() => undefined)
     expect((await served).status()).toBe(200)
-    await page.close()
+    // The window goes with the tab (a page whose fetch never settles can keep page.close() waiting).
+    await context.close()
     const clicks = await settledClicks(s)
     expect(clicks).toHaveLength(1)
     expect(clicks[0]).toMatchObject({ sdk_device_hash: null, is_bot: 0 })
