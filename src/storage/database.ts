@@ -17,6 +17,13 @@ export interface Database {
   click_rollups: LinkRollupsTable
   account_rollups: AccountRollupsTable
   link_visitors: LinkVisitorsTable
+  click_batches: ClickBatchesTable
+}
+
+/** Committed click batches by id (migration 008): a retried PostgreSQL batch is written once. */
+export interface ClickBatchesTable {
+  id: string
+  written_at: number
 }
 
 export interface SettingsTable {

@@ -7,6 +7,7 @@ import * as m004 from './004-correlation-edges.js'
 import * as m005 from './005-click-country.js'
 import * as m006 from './006-link-redirect-mode.js'
 import * as m007 from './007-domains.js'
+import * as m008 from './008-click-batches.js'
 import * as m009 from './009-analytics-rollups.js'
 
 export interface LinkprintMigration {
@@ -23,5 +24,6 @@ export const MIGRATIONS: Record<string, LinkprintMigration> = {
   '005-click-country': m005,
   '006-link-redirect-mode': m006,
   '007-domains': m007,
+  '008-click-batches': m008,
   '009-analytics-rollups': m009,
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { sql, type Kysely } from 'kysely'
 import { CLICK_COLUMNS, collapsedMerges, CORRELATION_COLUMNS, encodeInParts, FINGERPRINT_COLUMNS, humanClicksByLink } from '../click-columns.js'
 import type { Database } from '../database.js'
@@ -27,12 +28,27 @@ async function jsonRows<T>(records: readonly T[], rowOf: (record: T) => object):
 
 const CLICK_NAMES = CLICK_COLUMNS.map(([name]) => name)
 
+/** How long a committed batch's id is kept: far beyond any retry's backoff. */
+const BATCH_ID_TTL_MS = 86_400_000
+/** Old ids are pruned every this many batches (one indexed DELETE). */
+const PRUNE_EVERY = 1_000
+
 export function postgresClickBatchWriter(): ClickBatchWriter {
   const owners = new LinkOwners()
-  return { close: async () => {}, write: (db, records) => writeBatch(db, records, owners) }
+  // The click writer retries a failed batch with the same array: the same id, so a commit whose answer was lost is not written twice.
+  const ids = new WeakMap<readonly ClickRecord[], string>()
+  let written = 0
+  return {
+    close: async () => {},
+    async write(db, records) {
+      let id = ids.get(records)
+      if (id === undefined) ids.set(records, (id = randomUUID()))
+      await writeBatch(db, records, owners, id, ++written % PRUNE_EVERY === 0)
+    },
+  }
 }
 
-async function writeBatch(db: Kysely<Database>, records: readonly ClickRecord[], owners: LinkOwners): Promise<void> {
+async function writeBatch(db: Kysely<Database>, records: readonly ClickRecord[], owners: LinkOwners, batchId: string, prune: boolean): Promise<void> {
   // One row per context: a context placed anew later in the batch (resolve-identity.ts) comes twice,
   // and one INSERT … ON CONFLICT may not touch a row twice; the last is the state after the batch.
   const last = new Map<string, ClickRecord>()
@@ -43,6 +59,11 @@ async function writeBatch(db: Kysely<Database>, records: readonly ClickRecord[],
   const fingerprints = await jsonRows(latest, (r) => r.fingerprint!.row)
   const correlations = await jsonRows(latest, (r) => r.fingerprint!.correlation)
   await db.transaction().execute(async (trx) => {
+    const now = Date.now()
+    const claimed = await trx.insertInto('click_batches').values({ id: batchId, written_at: now }).onConflict((oc) => oc.column('id').doNothing()).returning('id').executeTakeFirst()
+    // An earlier attempt of this batch committed; only its answer was lost.
+    if (claimed === undefined) return
+    if (prune) await trx.deleteFrom('click_batches').where('written_at', '<', now - BATCH_ID_TTL_MS).execute()
     await writeBatchWithRollups(kyselyRollupStore(trx), movesOf(records), clicks, owners, {
       identity: () => writeIdentity(trx, records, latest, fingerprints, correlations),
       clicks: async () => {
