@@ -209,6 +209,8 @@ export class ClickWriter {
       try {
         if (batch.length > 0) {
           await this.#storage.clicks.insertClicks(batch)
+          // Stored now: a link read from the database from here on has these clicks in its counter, so they are no longer pending.
+          this.#inFlightBatch = []
           this.#options.onFlushed?.(batch.length, performance.now() - started)
           batch = []
         }
