@@ -241,6 +241,9 @@
   }
 
   const linkPath = (slug) => `/api/links/${encodeURIComponent(slug)}`
+  /** A link on an added domain is named by its slug and `?domain=` (a slug is unique per domain); the default domain's by its slug alone. */
+  const domainOf = (link) => ((state.domains ?? []).includes(link.domain) ? link.domain : undefined)
+  const linkHash = (link) => `#/links/${encodeURIComponent(link.slug)}${query({ domain: domainOf(link) })}`
 
   // ---------------------------------------------------------------- state and views
 
@@ -332,13 +335,14 @@
     const match = /^#\/links\/(.+)$/.exec(location.hash)
     if (match) {
       let slug
+      const [path, search] = match[1].split('?')
       try {
-        slug = decodeURIComponent(match[1])
+        slug = decodeURIComponent(path)
       } catch {
         location.hash = '#/links'
         return
       }
-      await openLink(slug)
+      await openLink(slug, new URLSearchParams(search ?? '').get('domain') ?? undefined)
     } else {
       show('links-view')
       await loadLinks()
@@ -412,7 +416,7 @@
 
   function linkRow(link, owners) {
     const href = safeHref(link.url)
-    const open = el('a', { href: `#/links/${encodeURIComponent(link.slug)}` })
+    const open = el('a', { href: linkHash(link) })
     open.textContent = link.shortUrl
     const stats = link.stats || null
     const stat = (key) => el('td', { class: 'num', 'data-stat': key, text: stats ? fmt(stats[key]) : '–' })
@@ -494,7 +498,7 @@
   async function removeLink(link) {
     if (!window.confirm(`Delete ${link.shortUrl}? Its clicks are deleted too, and the short URL stops working. This cannot be undone.`)) return
     try {
-      await api(linkPath(link.slug), { method: 'DELETE' })
+      await api(`${linkPath(link.slug)}${query({ domain: domainOf(link) })}`, { method: 'DELETE' })
       notice(`Deleted ${link.shortUrl}.`)
       if (state.editing && state.editing.slug === link.slug) resetLinkForm()
       await loadLinks()
@@ -659,7 +663,7 @@
     }
     $('link-submit').disabled = true
     try {
-      const link = editing ? await api(linkPath(editing.slug), { method: 'PATCH', body }) : await api('/api/links', { method: 'POST', body })
+      const link = editing ? await api(`${linkPath(editing.slug)}${query({ domain: domainOf(editing) })}`, { method: 'PATCH', body }) : await api('/api/links', { method: 'POST', body })
       resetLinkForm()
       notice(editing ? `Saved ${link.shortUrl}.` : `Created ${link.shortUrl}.`)
       state.cursors = [undefined]
@@ -674,7 +678,7 @@
 
   // ---------------------------------------------------------------- one link
 
-  async function openLink(slug) {
+  async function openLink(slug, domain) {
     const generation = ++state.generation
     show('link-view')
     state.current = null
@@ -683,7 +687,9 @@
     $('link-title').textContent = `/${slug}`
     let link
     try {
-      link = await api(linkPath(slug))
+      link = await api(`${linkPath(slug)}${query({ domain })}`)
+      // Its later calls (analytics, export, edit) name its domain from the list of domains, which may still be loading.
+      if (domain && !(state.domains ?? []).includes(domain)) state.domains = [...(state.domains ?? []), domain]
     } catch (error) {
       if (generation === state.generation && error.status !== 401) notice(error.code === 'LINK_NOT_FOUND' ? `No link of yours has the slug "${slug}".` : error.message, true)
       return
@@ -741,7 +747,7 @@
     }
     let data
     try {
-      data = await api(`${linkPath(link.slug)}/analytics${query(range)}`)
+      data = await api(`${linkPath(link.slug)}/analytics${query({ ...range, domain: domainOf(link) })}`)
     } catch (error) {
       if (generation === state.generation && error.status !== 401) $('range-error').textContent = error.message
       return
@@ -855,7 +861,7 @@
       const label = (r) => {
         const v = r.value ?? null
         const text = v === null || v === '' ? empty : key === 'identitySources' ? (SOURCE_NAMES[v] ?? String(v)) : String(v)
-        return r.inferred ? `${text} (inferred)` : text
+        return r.inferred ? `${text} (inferred${typeof r.confidence === 'number' ? `, ${Math.round(r.confidence)} % sure` : ''})` : text
       }
       const content = rows.length === 0
         ? el('p', { class: 'muted', text: 'Nothing in this range.' })
@@ -982,7 +988,7 @@
     status.textContent = 'Preparing…'
     try {
       // The token goes in a header, never a URL, so the file is fetched here and handed to the browser as a blob.
-      const res = await request(`${linkPath(link.slug)}/clicks${query({ format, ...state.range })}`, { headers: { accept: format === 'csv' ? 'text/csv' : 'application/x-ndjson' } })
+      const res = await request(`${linkPath(link.slug)}/clicks${query({ format, ...state.range, domain: domainOf(link) })}`, { headers: { accept: format === 'csv' ? 'text/csv' : 'application/x-ndjson' } })
       const blob = await res.blob()
       const url = URL.createObjectURL(blob)
       const a = el('a', { href: url, download: `${link.slug}-clicks.${format}` })
@@ -1001,8 +1007,7 @@
     if (!link) return
     const status = $('qr-status')
     try {
-      const onOther = (state.domains ?? []).includes(link.domain)
-      const res = await request(`${linkPath(link.slug)}/qr${query({ format, size: 512, domain: onOther ? link.domain : undefined })}`, { headers: { accept: format === 'png' ? 'image/png' : 'image/svg+xml' } })
+      const res = await request(`${linkPath(link.slug)}/qr${query({ format, size: 512, domain: domainOf(link) })}`, { headers: { accept: format === 'png' ? 'image/png' : 'image/svg+xml' } })
       const url = URL.createObjectURL(await res.blob())
       const a = el('a', { href: url, download: `${link.slug}-qr.${format}` })
       document.body.append(a)

@@ -381,4 +381,25 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     expect(errors).toEqual([])
     await context.close()
   }, 60_000)
+
+  it('opens a link on an added domain as that link, not the default domain\'s of the same slug', async () => {
+    expect((await service.app.inject({ method: 'POST', url: '/api/domains', headers: bearer(service.adminKey), payload: { host: 'go.example' } })).statusCode).toBe(201)
+    for (const [domain, url] of [[undefined, 'https://example.org/default-twin'], ['go.example', 'https://example.org/branded-twin']] as const) {
+      const created = await service.app.inject({ method: 'POST', url: '/api/links', headers: bearer(service.adminKey), payload: { url, slug: 'twin', ...(domain && { domain }) } })
+      expect(created.statusCode).toBe(201)
+    }
+    const context = await browser.newContext({ userAgent: humanUserAgent })
+    const { page, errors } = await dashboardPage(context)
+    await signIn(page, ADMIN)
+    await page.waitForSelector('#links-body tr[data-slug="twin"] a[href*="domain=go.example"]')
+    await page.click('#links-body tr[data-slug="twin"] a[href*="domain=go.example"]')
+    await page.waitForFunction(() => document.getElementById('link-meta')?.textContent?.includes('branded-twin'))
+    expect(await text(page, '#link-meta')).not.toContain('default-twin')
+    // Its analytics load for that link: no error under the range picker.
+    await page.waitForSelector('#breakdowns section')
+    expect(await text(page, '#range-error')).toBe('')
+    expect(await page.evaluate(() => window.__violations)).toEqual([])
+    expect(errors).toEqual([])
+    await context.close()
+  }, 120_000)
 })
