@@ -402,4 +402,26 @@ describe.runIf(shouldRunBrowsers())('the dashboard in a real browser', () => {
     expect(errors).toEqual([])
     await context.close()
   }, 120_000)
+
+  it('opens the fingerprint monitor with the dashboard\'s sign-in, and rolls back and migrates from its buttons', async () => {
+    const context = await browser.newContext({ userAgent: humanUserAgent })
+    const { page, errors } = await dashboardPage(context)
+    await signIn(page, ADMIN)
+    page.on('dialog', (dialog) => void dialog.accept())
+    await page.click('#monitor-nav a')
+    await page.waitForSelector('h1:has-text("Robust fingerprint monitor")')
+    // No token to paste: the tab's sign-in opened it.
+    expect(await page.$('#token-form')).toBeNull()
+    const served = () => page.$eval('strong', (e) => e.textContent)
+    expect(await served()).toBe('robust')
+    await page.click('#rollback')
+    await page.waitForFunction(() => document.querySelector('strong')?.textContent === 'legacy')
+    await page.click('#migrate')
+    // The job runs, its progress polled every second, and the page shows the robust numbers again when it is done.
+    await page.waitForFunction(() => document.querySelector('strong')?.textContent === 'robust' && document.getElementById('job-state')?.dataset.state === 'done', undefined, { timeout: 90_000 })
+    expect(await page.$eval('#job-progress', (e) => e.value)).toBe(100)
+    expect(await text(page, '#migration-message')).toBe('')
+    expect(errors).toEqual([])
+    await context.close()
+  }, 120_000)
 })
