@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { Database } from './database.js'
+import { linkRowOf } from './link-row.js'
 import type { NewLink } from './storage.js'
 
-/** Rows a statement may carry: SQLite binds at most 32 766 parameters, a link takes 10. */
+/** Rows a statement may carry: SQLite binds at most 32 766 parameters, a link takes 11. */
 export const LINK_BATCH_MAX = 1_000
 
 /** Links written many at a time (bulk import). */
@@ -22,18 +23,7 @@ export class LinkBatchRepository {
     if (links.length === 0) return new Set()
     const rows = await this.#db
       .insertInto('links')
-      .values(links.map((link) => ({
-        slug: link.slug,
-        domain: link.domain ?? '',
-        url: link.url,
-        user_id: link.userId,
-        created_at: link.createdAt,
-        updated_at: link.updatedAt,
-        expires_at: link.expiresAt,
-        max_clicks: link.maxClicks,
-        redirect_status: link.redirectStatus,
-        tags: JSON.stringify(link.tags),
-      })))
+      .values(links.map(linkRowOf))
       .onConflict((oc) => oc.columns(['domain', 'slug']).doNothing())
       .returning(['domain', 'slug'])
       .execute()

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely'
 import { AppError } from '../errors.js'
 import type { Database, LinksTable } from './database.js'
+import { linkRowOf } from './link-row.js'
 import { forgetLinkRollups } from './rollups/rollup-adjustments.js'
 import type { Link, LinkPatch, LinkQuery, NewLink, RedirectStatus } from './storage.js'
 
@@ -19,19 +20,7 @@ export class LinksRepository {
     try {
       const row = await this.#db
         .insertInto('links')
-        .values({
-          slug: link.slug,
-          domain: link.domain ?? '',
-          url: link.url,
-          user_id: link.userId,
-          created_at: link.createdAt,
-          updated_at: link.updatedAt,
-          expires_at: link.expiresAt,
-          max_clicks: link.maxClicks,
-          redirect_status: link.redirectStatus,
-          redirect_mode: link.redirectMode ?? null,
-          tags: JSON.stringify(link.tags),
-        })
+        .values(linkRowOf(link))
         .returningAll()
         .executeTakeFirstOrThrow()
       return toLink(row)

@@ -1,4 +1,4 @@
-import type { ClicksTable } from '../database.js'
+import type { ClicksTable, RollupColumns } from '../database.js'
 import { BOT_REASONS, hourOf, INFERRED_SUFFIX, ROLLUP_DIMENSIONS, TOTALS } from './rollup-dimensions.js'
 
 /** The columns of a click that its rollup rows count. */
@@ -14,19 +14,11 @@ export const FACT_COLUMNS = [
   'browser_name', 'os_name', 'device_type', 'city', 'language', 'geo_source', 'geo_confidence', 'browser_unique', 'device_unique',
 ] as const satisfies ReadonlyArray<keyof ClickFacts>
 
-export interface RollupDelta {
+/** A change to one rollup row: its columns' amounts to add. */
+export interface RollupDelta extends RollupColumns {
   scope: 'link' | 'account'
   /** The link's id, or its owner's (account). */
   id: number
-  hour: number
-  dimension: string
-  value: string
-  clicks: number
-  browser_uniques: number
-  device_uniques: number
-  bot_clicks: number
-  confidence_sum: number
-  confidence_count: number
 }
 
 /**
