@@ -1,10 +1,11 @@
 /**
- * npm run bench:redirect [-- --duration 5 --rounds 3 --connections 50 --dialects sqlite,postgres --visitors new,returning]
+ * npm run bench:redirect [-- --duration 5 --rounds 3 --connections 50 --dialects sqlite,postgres --visitors new,returning,repeat]
  *
  * Visitors: `new` sends no cookie, so every request is a first visit (a new device_fp,
  * a new identity context and its rows): the worst case, a viral link. `returning` sends
  * the 2 000 cookies the service issued before the run, each connection cycling through
  * them (prebuilt requests, so the load generator is not slowed): people coming back.
+ * `repeat` sends one cookie on every connection: one browser clicking again and again.
  *
  * The real service (built, click recording on) against a bare node:http 302 server, in the
  * same run, alternating rounds so both see the same machine load. Prints throughput,
@@ -59,10 +60,10 @@ function cpuMicros(pid: number | undefined): { all: number; main: number } {
 const RETURNING = 2_000
 
 /** Cookies the service set on first visits, as browsers would send them back. */
-async function issueCookies(url: string): Promise<string[]> {
+async function issueCookies(url: string, count: number): Promise<string[]> {
   const cookies: string[] = []
   // node:http, not fetch: fetch adds Sec-Fetch-Mode without Client Hints, which the bot detector rightly calls a script.
-  for (let i = 0; i < RETURNING; i++) {
+  for (let i = 0; i < count; i++) {
     const setCookie = await new Promise<string[] | undefined>((resolve, reject) =>
       get(url, { headers: { 'user-agent': UA, 'accept-language': 'it-IT,it;q=0.9' } }, (response) => {
         response.resume()
@@ -103,13 +104,13 @@ const table: string[][] = []
 try {
   for (const dialect of values.dialects!.split(',')) {
     for (const visitors of values.visitors!.split(',')) {
-      if (visitors !== 'new' && visitors !== 'returning') throw new Error(`--visitors: new or returning, not ${visitors}`)
+      if (visitors !== 'new' && visitors !== 'returning' && visitors !== 'repeat') throw new Error(`--visitors: new, returning or repeat, not ${visitors}`)
       const db = await createTestDatabase(dialect as DialectName)
       const service = await spawnServer(['bin/linkprint.js', 'serve'], { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn' })
       const key = /API key:\s+(\S+)/.exec(service.output())?.[1]
       const created = await fetch(`${service.url}/api/links`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.org/', slug: 'bench' }) })
       if (created.status !== 201) throw new Error(`could not create the link: ${await created.text()}`)
-      const cookies = visitors === 'returning' ? await issueCookies(`${service.url}/bench`) : null
+      const cookies = visitors === 'new' ? null : await issueCookies(`${service.url}/bench`, visitors === 'repeat' ? 1 : RETURNING)
       await load(`${service.url}/bench`, service.child.pid, cookies) // warm-up
       const bareRuns: Run[] = []
       const serviceRuns: Run[] = []
