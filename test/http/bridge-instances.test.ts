@@ -1,18 +1,13 @@
-import type { FastifyInstance } from 'fastify'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { loadConfig } from '../../src/config/config.js'
-import { buildApp } from '../../src/http/app.js'
-import { createLinkprint, type Linkprint } from '../../src/linkprint.js'
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
-import { openTestRedis, setupOrFailEach, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
+import { DIALECTS } from '../helpers/test-databases.js'
+import { setupOrFailEach, shouldRunRedis } from '../helpers/test-redis.js'
+import { startTwoInstances, type Instance, type TwoInstances } from '../helpers/two-instances.js'
 import { bearer } from '../helpers/test-service.js'
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0'
 const NAVIGATION = { 'user-agent': FIREFOX, accept: 'text/html,*/*;q=0.8', 'accept-language': 'it-IT,it;q=0.9', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' }
 const PAGE_CLICK = { 'user-agent': FIREFOX, accept: 'application/json', 'accept-language': 'it-IT,it;q=0.9', 'x-device-fingerprint': 'D'.repeat(43), 'x-browser-fingerprint': 'B'.repeat(43) }
 const TOKEN = /\?bridge=([A-Za-z0-9._-]+)"/
-
-interface Instance { linkprint: Linkprint; app: FastifyInstance }
 
 const runRedis = await shouldRunRedis()
 
@@ -23,34 +18,15 @@ const runRedis = await shouldRunRedis()
  */
 for (const dialect of DIALECTS) {
   describe.runIf(runRedis)(`the bridge on two instances, one ${dialect} database and one Redis`, () => {
-    let db: TestDatabase
-    let redis: TestRedis
+    let pair: TwoInstances
     let a: Instance
     let b: Instance
     let adminKey: string
     setupOrFailEach(async () => {
-      db = await createTestDatabase(dialect)
-      redis = await openTestRedis()
-      const start = async (): Promise<Instance> => {
-        const config = loadConfig({ DATABASE_URL: db.url, SECRET: 'test-secret-test-secret', REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, PRIVACY_MODE: 'full', REDIRECT_MODE: 'bridge', BRIDGE_DEADLINE_MS: '1000', GEOIP_DB: 'off' })
-        const linkprint = await createLinkprint(config)
-        const app = await buildApp(linkprint)
-        await app.ready()
-        return { linkprint, app }
-      }
-      a = await start()
-      b = await start()
-      const admin = await a.linkprint.auth.createUser('admin@example.com', 'correct horse battery', true)
-      adminKey = (await a.linkprint.auth.issueApiKey(admin.id, 'test')).key
+      pair = await startTwoInstances(dialect, { REDIRECT_MODE: 'bridge', BRIDGE_DEADLINE_MS: '1000' })
+      ;({ a, b, adminKey } = pair)
     })
-    afterAll(async () => {
-      for (const i of [a, b]) {
-        await i?.app.close()
-        await i?.linkprint.close()
-      }
-      await redis?.drop()
-      await db?.drop()
-    })
+    afterAll(() => pair?.close())
 
     async function clicks(slug: string) {
       await a.linkprint.writer.flush()

@@ -1,13 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { FastifyInstance } from 'fastify'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/config/config.js'
-import { buildApp } from '../../src/http/app.js'
-import { createLinkprint, type Linkprint } from '../../src/linkprint.js'
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/test-databases.js'
-import { openTestRedis, setupOrFailEach, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
+import { createTestDatabase, DIALECTS } from '../helpers/test-databases.js'
+import { setupOrFailEach, shouldRunRedis, type TestRedis } from '../helpers/test-redis.js'
+import { startTwoInstances, type Instance, type TwoInstances } from '../helpers/two-instances.js'
 import { runCli } from '../helpers/run-cli.js'
 import { bearer } from '../helpers/test-service.js'
 
@@ -16,42 +13,22 @@ const FIREFOX_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:132.0) Geck
 const SAFARI_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15'
 const MAC = 'a9b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6'
 
-interface Instance { linkprint: Linkprint; app: FastifyInstance }
-
 const runRedis = await shouldRunRedis()
 
 /** Two instances behind one load balancer: one database, one Redis, a process each (here: two in one process). */
 for (const dialect of DIALECTS) {
   describe.runIf(runRedis)(`two instances on one ${dialect} database and one Redis`, () => {
-    let db: TestDatabase
+    let pair: TwoInstances
     let redis: TestRedis
     let a: Instance
     let b: Instance
     let adminKey: string
     setupOrFailEach(async () => {
-      db = await createTestDatabase(dialect)
-      redis = await openTestRedis()
-      const start = async (): Promise<Instance> => {
-        const config = loadConfig({ DATABASE_URL: db.url, SECRET: 'test-secret-test-secret', REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix, PRIVACY_MODE: 'full', GEOIP_DB: 'off' })
-        const linkprint = await createLinkprint(config)
-        const app = await buildApp(linkprint)
-        await app.ready()
-        return { linkprint, app }
-      }
-      a = await start()
-      b = await start()
-      const admin = await a.linkprint.auth.createUser('admin@example.com', 'correct horse battery', true)
-      adminKey = (await a.linkprint.auth.issueApiKey(admin.id, 'test')).key
+      pair = await startTwoInstances(dialect)
+      ;({ redis, a, b, adminKey } = pair)
       await a.app.inject({ method: 'POST', url: '/api/links', headers: bearer(adminKey), payload: { url: 'https://example.org/', slug: 'shared' } })
     })
-    afterAll(async () => {
-      for (const i of [a, b]) {
-        await i?.app.close()
-        await i?.linkprint.close()
-      }
-      await redis?.drop()
-      await db?.drop()
-    })
+    afterAll(() => pair?.close())
 
     /** A click on one instance, then what the other has applied of it. */
     async function click(on: Instance, ua: string, sdk: { device: string; browser: string }, cookie?: string) {
