@@ -77,7 +77,10 @@ export function addressDecay(ageMs: number): number {
 function networkScore(input: RuleInput): number {
   const { signals: s, candidate: c } = input
   let best = c.prefixHash === s.prefixHash ? 0.85 * addressDecay(Math.max(0, s.ts - c.lastSeen)) : 0
-  for (const [ipHash, seen] of c.addresses ?? [[c.ipHash, c.lastSeen]]) {
+  const addresses = c.addresses
+  // No list: the one address it has been seen at (fingerprint-entity.ts), read without building one.
+  if (addresses === undefined) return c.ipHash === s.ipHash ? Math.max(best, addressDecay(Math.max(0, s.ts - c.lastSeen))) : best
+  for (const [ipHash, seen] of addresses) {
     if (ipHash === s.ipHash) best = Math.max(best, addressDecay(Math.max(0, s.ts - seen)))
   }
   return best

@@ -27,13 +27,17 @@ export interface FingerprintEntity {
   confidence: number
   correlationType: CorrelationType | null
   /** The evidence that placed it, e.g. ["sdk_device", "same_address"]. */
-  factors: string[]
+  factors: readonly string[]
   /** The address the engine last tried to link it from; it tries again only from a new one. */
   linkedFrom: string | null
   /** Where this context is, kept stable against flapping carrier gateways (seed 002), and since when. */
   geo: GeoResult | null
   geoSince: number
-  /** The last few addresses (hash, last seen there), newest first: where this context has been. */
+  /**
+   * The last few addresses (hash, last seen there), newest first: where this context has
+   * been. Undefined while it has been seen at one address only: that reads as
+   * [[ipHash, lastSeen]], and most contexts never move (a list each cost ~136 bytes).
+   */
   addresses?: Array<[ipHash: string, seen: number]>
 }
 

@@ -58,8 +58,20 @@ const MAX_ADDRESSES = 6
  */
 const COOKIE_CONFIDENCE = 99
 
+/** A new context's evidence until it is linked: one shared empty array rather than one each (~32 bytes a context). */
+const NO_FACTORS: readonly string[] = Object.freeze([])
+
+/**
+ * Called before the entity takes the click's address and time. A context seen at one
+ * address only keeps no list (it reads as [[ipHash, lastSeen]]: fingerprint-entity.ts);
+ * the list appears with its second address.
+ */
 function rememberAddress(entity: FingerprintEntity, ipHash: string, ts: number): void {
-  const list = (entity.addresses ??= [])
+  if (entity.addresses === undefined) {
+    if (entity.ipHash !== ipHash) entity.addresses = [[ipHash, ts], [entity.ipHash, entity.lastSeen]]
+    return
+  }
+  const list = entity.addresses
   const i = list.findIndex(([ip]) => ip === ipHash)
   if (i !== -1) list.splice(i, 1)
   list.unshift([ipHash, ts])
@@ -106,17 +118,17 @@ export class IdentityEngine {
         browserName: signals.ua.browser.name, osName: signals.ua.os.name, deviceType: signals.ua.device.type,
         language: signals.language, model: specificModel(signals.ua.device.model),
         ipHash: signals.ipHash, prefixHash: signals.prefixHash,
-        confidence: signals.sdkDevice ? 75 : 60, correlationType: null, factors: [], linkedFrom: null,
-        geo, geoSince: signals.ts, addresses: [[signals.ipHash, signals.ts]],
+        confidence: signals.sdkDevice ? 75 : 60, correlationType: null, factors: NO_FACTORS, linkedFrom: null,
+        geo, geoSince: signals.ts, addresses: undefined,
       }
       this.#link(entity, signals, fingerprints, merges)
       state.put(entity)
       newEntity = entity
     } else {
       const moved = entity.ipHash !== signals.ipHash
+      rememberAddress(entity, signals.ipHash, signals.ts)
       entity.lastSeen = signals.ts
       entity.ipHash = signals.ipHash
-      rememberAddress(entity, signals.ipHash, signals.ts)
       entity.prefixHash = signals.prefixHash
       entity.sessionHash = fingerprints.sessionHash
       entity.language = signals.language

@@ -106,6 +106,9 @@ export class MemoryIdentityState implements IdentityState {
   }
 
   put(entity: FingerprintEntity): void {
+    // A list of the one address it is at reads the same as none (fingerprint-entity.ts): a reload's or another instance's entity keeps none either.
+    const addresses = entity.addresses
+    if (addresses !== undefined && addresses.length === 1 && addresses[0]![0] === entity.ipHash && addresses[0]![1] === entity.lastSeen) entity.addresses = undefined
     const known = this.#entities.has(entity.key)
     // Deleted first so that it moves to the newest end (eviction takes the oldest).
     if (known) this.#entities.delete(entity.key)

@@ -6,30 +6,50 @@ export interface Sighting {
   readonly ts: number
 }
 
-/** A sighting as the index keeps it: in which list, and whether it has left it. */
-interface Entry extends Sighting {
-  readonly list: List
-  /** Replaced by a newer sighting of its key, trimmed, or its list evicted: skipped, and dropped at the next compaction. */
-  dead: boolean
+/** A sighting as the index keeps it. */
+class Entry implements Sighting {
+  readonly key: string
+  ts: number
+  /** Replaced by a newer sighting of its key, trimmed: skipped, and dropped at the next compaction. */
+  dead = false
+
+  constructor(key: string, ts: number) {
+    this.key = key
+    this.ts = ts
+  }
 }
 
-interface List {
+/** The sightings of an id seen by more than one context. */
+class List {
   /** Oldest first; dead entries among them until the next compaction. */
   entries: Entry[]
   live: number
+  /** Every live sighting in this list by its key (oldest first), once the list is long enough for a scan to cost. */
+  byKey: Map<string, Entry | Entry[]> | null = null
+
+  constructor(entries: Entry[]) {
+    this.entries = entries
+    this.live = entries.length
+  }
 }
+
+/** Lists this long find a context's old place through their own map rather than a scan. */
+const INDEXED_AT = 16
 
 /**
  * Recent sightings per id, newest last, one per storage context (a context seen again
  * moves to the end), at most `max` read back per id; a list is trimmed to its newest
  * `max` once it holds twice that many.
  *
- * Finding a context's old place must not scan its list: the list of a busy address (an
- * office, a carrier NAT, a load test) holds hundreds of contexts, and a returning visitor
- * there cost a scan of all of them on every click (~1 µs a list). So every live sighting
- * is also reachable from its context's key, and a replaced one is only marked dead,
- * dropped from the array in bulk later. Reads skip dead entries, so every list reads back
- * exactly as if the replaced sighting had been spliced out.
+ * Most ids are seen by one context only (a new visitor's own address and network): such an
+ * id keeps that one sighting as it is, with no list around it. A list of several (an
+ * office, a carrier NAT, a load test) holds hundreds of contexts, and finding a returning
+ * context's old place by scanning cost ~1 µs a list on every click; so a long list keeps
+ * its live sightings by key as well, and a replaced one is only marked dead, dropped from
+ * the array in bulk later. Reads skip dead entries, so every list reads back exactly as
+ * if the replaced sighting had been spliced out. (Measured with bench/context-memory.ts:
+ * an id's lone sighting costs ~100 bytes, where a list of one with a key map shared by all
+ * lists cost ~360.)
  *
  * `fresh` says the context is new to the state (never put, or put again after it was
  * evicted or erased): its old sightings, if any are left, are not replaced but stay, as
@@ -37,10 +57,9 @@ interface List {
  * bookkeeping.
  */
 export class SightingIndex {
-  readonly #lists = new Map<string, List>()
+  /** An id seen by one context so far: its sighting as it is; from the second on, a List. */
+  readonly #lists = new Map<string, Entry | List>()
   readonly #oldest = new OldestFirst(this.#lists)
-  /** Every live sighting of a key, oldest first: one entry as it is (the common case), an array from the second on. */
-  readonly #byKey = new Map<string, Entry | Entry[]>()
   readonly #max: number
   readonly #maxIds: number
 
@@ -50,20 +69,33 @@ export class SightingIndex {
   }
 
   add(id: string, key: string, ts: number, fresh: boolean): void {
-    let list = this.#lists.get(id)
-    if (!list) {
-      list = { entries: [], live: 0 }
-      this.#lists.set(id, list)
-      if (this.#lists.size > this.#maxIds) this.#drop(this.#oldest.evictEntry()![1])
+    const slot = this.#lists.get(id)
+    if (slot === undefined) {
+      this.#lists.set(id, new Entry(key, ts))
+      // An evicted id's sightings go with it: nothing else refers to them.
+      if (this.#lists.size > this.#maxIds) this.#oldest.evict()
+      return
     }
-    if (!fresh) {
-      const old = this.#oldestIn(key, list)
-      if (old) this.#kill(old)
+    let list: List
+    if (slot instanceof List) {
+      list = slot
+      if (!fresh) {
+        const old = this.#oldestIn(key, list)
+        if (old) this.#kill(list, old)
+      }
+      const entry = new Entry(key, ts)
+      list.entries.push(entry)
+      list.live++
+      if (list.byKey !== null) remember(list.byKey, entry)
+      else if (list.entries.length >= INDEXED_AT) this.#index(list)
+    } else if (!fresh && slot.key === key) {
+      // Its one sighting replaced by a newer one: the list reads back exactly that one.
+      slot.ts = ts
+      return
+    } else {
+      // Set again under the same id: the id keeps its place in the eviction order.
+      this.#lists.set(id, (list = new List([slot, new Entry(key, ts)])))
     }
-    const entry: Entry = { key, ts, list, dead: false }
-    list.entries.push(entry)
-    list.live++
-    this.#remember(entry)
     if (list.live >= 2 * this.#max) this.#trim(list)
     else if (list.entries.length >= 2 * this.#max && list.entries.length >= 2 * list.live) list.entries = list.entries.filter((e) => !e.dead)
   }
@@ -72,7 +104,7 @@ export class SightingIndex {
   recent(id: string): Sighting[] {
     const out: Sighting[] = []
     this.scan(id, (entry) => {
-      out.push(entry)
+      out.push({ key: entry.key, ts: entry.ts })
       return true
     })
     return out
@@ -84,9 +116,13 @@ export class SightingIndex {
    * context, and generators stacked on generators cost more than the reading itself.
    */
   scan(id: string, visit: (sighting: Sighting) => boolean): void {
-    const list = this.#lists.get(id)
-    if (!list) return
-    const entries = list.entries
+    const slot = this.#lists.get(id)
+    if (slot === undefined) return
+    if (!(slot instanceof List)) {
+      if (this.#max > 0) visit(slot)
+      return
+    }
+    const entries = slot.entries
     for (let i = entries.length - 1, n = 0; i >= 0 && n < this.#max; i--) {
       const entry = entries[i]!
       if (entry.dead) continue
@@ -97,10 +133,17 @@ export class SightingIndex {
 
   /** The key's oldest live sighting in the list: the one a scan of the list from its start would find. */
   #oldestIn(key: string, list: List): Entry | undefined {
-    const known = this.#byKey.get(key)
-    if (known === undefined) return undefined
-    if (!Array.isArray(known)) return known.list === list ? known : undefined
-    return known.find((e) => e.list === list)
+    if (list.byKey !== null) {
+      const known = list.byKey.get(key)
+      return known === undefined || !Array.isArray(known) ? known : known[0]
+    }
+    for (const entry of list.entries) if (!entry.dead && entry.key === key) return entry
+    return undefined
+  }
+
+  #index(list: List): void {
+    const byKey = (list.byKey = new Map())
+    for (const entry of list.entries) if (!entry.dead) remember(byKey, entry)
   }
 
   /** Keeps the newest `max` live sightings. */
@@ -111,31 +154,29 @@ export class SightingIndex {
       if (entry.dead) continue
       if (excess > 0) {
         excess--
-        this.#kill(entry)
+        this.#kill(list, entry)
       } else kept.push(entry)
     }
     list.entries = kept
   }
 
-  #drop(list: List): void {
-    for (const entry of list.entries) if (!entry.dead) this.#kill(entry)
-  }
-
-  #kill(entry: Entry): void {
+  #kill(list: List, entry: Entry): void {
     entry.dead = true
-    entry.list.live--
-    const known = this.#byKey.get(entry.key)
-    if (known === entry) this.#byKey.delete(entry.key)
+    list.live--
+    const byKey = list.byKey
+    if (byKey === null) return
+    const known = byKey.get(entry.key)
+    if (known === entry) byKey.delete(entry.key)
     else if (Array.isArray(known)) {
       known.splice(known.indexOf(entry), 1)
-      if (known.length === 1) this.#byKey.set(entry.key, known[0]!)
+      if (known.length === 1) byKey.set(entry.key, known[0]!)
     }
   }
+}
 
-  #remember(entry: Entry): void {
-    const known = this.#byKey.get(entry.key)
-    if (known === undefined) this.#byKey.set(entry.key, entry)
-    else if (Array.isArray(known)) known.push(entry)
-    else this.#byKey.set(entry.key, [known, entry])
-  }
+function remember(byKey: Map<string, Entry | Entry[]>, entry: Entry): void {
+  const known = byKey.get(entry.key)
+  if (known === undefined) byKey.set(entry.key, entry)
+  else if (Array.isArray(known)) known.push(entry)
+  else byKey.set(entry.key, [known, entry])
 }
