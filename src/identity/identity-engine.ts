@@ -2,6 +2,7 @@ import { hash } from 'node:crypto'
 import { compatibleDevice, CORRELATION_RULES, crowdPenalty, MAX_CROWD_PENALTY, REOPEN_MS, specificModel, type CorrelationRule, type Evidence } from './correlation-rules.js'
 import type { ClusterLevel, CorrelationType, FingerprintEntity } from './fingerprint-entity.js'
 import { computeFingerprints, FINGERPRINT_VERSION, type Fingerprints } from './fingerprints.js'
+import { flatString } from './flat-string.js'
 import { stabilise } from '../signals/geo/geo-resolver.js'
 import type { GeoResult } from '../signals/geo/geo-result.js'
 import type { IdentitySignals } from './identity-signals.js'
@@ -112,12 +113,13 @@ export class IdentityEngine {
 
     if (!entity) {
       entity = {
-        key, firstSeen: signals.ts, lastSeen: signals.ts,
-        deviceHash: fingerprints.deviceStableHash, browserHash: fingerprints.browserComponent, primaryHash: fingerprints.primaryFingerprint, sessionHash: fingerprints.sessionHash,
+        // The strings it keeps as copies of their own (flat-string.ts): the click's are views into longer ones.
+        key: flatString(key), firstSeen: signals.ts, lastSeen: signals.ts,
+        deviceHash: fingerprints.deviceStableHash, browserHash: fingerprints.browserComponent, primaryHash: fingerprints.primaryFingerprint, sessionHash: flatString(fingerprints.sessionHash),
         sdkDevice: signals.sdkDevice, sdkBrowser: signals.sdkBrowser,
         browserName: signals.ua.browser.name, osName: signals.ua.os.name, deviceType: signals.ua.device.type,
         language: signals.language, model: specificModel(signals.ua.device.model),
-        ipHash: signals.ipHash, prefixHash: signals.prefixHash,
+        ipHash: flatString(signals.ipHash), prefixHash: flatString(signals.prefixHash),
         confidence: signals.sdkDevice ? 75 : 60, correlationType: null, factors: NO_FACTORS, linkedFrom: null,
         geo, geoSince: signals.ts, addresses: undefined,
       }
@@ -126,11 +128,13 @@ export class IdentityEngine {
       newEntity = entity
     } else {
       const moved = entity.ipHash !== signals.ipHash
-      rememberAddress(entity, signals.ipHash, signals.ts)
+      // What it keeps changes only when the click brings another value: copied then (flat-string.ts), kept as it is otherwise.
+      const ipHash = moved ? flatString(signals.ipHash) : entity.ipHash
+      rememberAddress(entity, ipHash, signals.ts)
       entity.lastSeen = signals.ts
-      entity.ipHash = signals.ipHash
-      entity.prefixHash = signals.prefixHash
-      entity.sessionHash = fingerprints.sessionHash
+      entity.ipHash = ipHash
+      if (entity.prefixHash !== signals.prefixHash) entity.prefixHash = flatString(signals.prefixHash)
+      if (entity.sessionHash !== fingerprints.sessionHash) entity.sessionHash = flatString(fingerprints.sessionHash)
       entity.language = signals.language
       entity.model = specificModel(signals.ua.device.model)
       if (geo !== entity.geo) {
@@ -175,7 +179,8 @@ export class IdentityEngine {
 
   #link(entity: FingerprintEntity, signals: IdentitySignals, fingerprints: Fingerprints, merges: ClusterMerge[]): void {
     const state = this.#state
-    entity.linkedFrom = signals.ipHash
+    // The entity's own copy of the address hash (flat-string.ts), equal to the click's.
+    entity.linkedFrom = entity.ipHash
     // Counting stops where the crowd penalty is already at its maximum.
     const contextsOnAddress = state.contextsOnAddress(signals.ipHash, signals.ts - DAY, 16)
     const sdkAmbiguous = signals.sdkDevice ? state.sdkDeviceAmbiguous(signals.sdkDevice) : false
