@@ -30,30 +30,45 @@ interface Edge {
  */
 class Bookkeeping {
   firstSeen: number | undefined = undefined
+  /** Links the cluster rooted here has clicked: one link id as it is (most visitors follow one link), a Set from the second on. */
+  browserClicked: number | Set<number> | undefined = undefined
+  deviceClicked: number | Set<number> | undefined = undefined
+  /** Its place in merged clusters, from its first union or reload on: most contexts never merge (32 bytes a context less). */
+  merge: Merge | undefined = undefined
+}
+
+class Merge {
   browserParent: string | undefined = undefined
   deviceParent: string | undefined = undefined
   /** Members of the cluster this key is the root of; undefined where no union or reload counted them (one). */
   browserSize: number | undefined = undefined
   deviceSize: number | undefined = undefined
-  /** Links the cluster rooted here has clicked: one link id as it is (most visitors follow one link), a Set from the second on. */
-  browserClicked: number | Set<number> | undefined = undefined
-  deviceClicked: number | Set<number> | undefined = undefined
   /** The evidence behind every merge this key took part in, so a cluster can be rebuilt without a withdrawn one. */
   edges: Edge[] | undefined = undefined
 }
 
-const parentOf = (b: Bookkeeping | undefined, level: ClusterLevel) => (b === undefined ? undefined : level === 'browser' ? b.browserParent : b.deviceParent)
-const sizeOf = (b: Bookkeeping | undefined, level: ClusterLevel) => (b === undefined ? undefined : level === 'browser' ? b.browserSize : b.deviceSize)
+const parentOf = (b: Bookkeeping | undefined, level: ClusterLevel) => {
+  const m = b?.merge
+  return m === undefined ? undefined : level === 'browser' ? m.browserParent : m.deviceParent
+}
+const sizeOf = (b: Bookkeeping | undefined, level: ClusterLevel) => {
+  const m = b?.merge
+  return m === undefined ? undefined : level === 'browser' ? m.browserSize : m.deviceSize
+}
 const clickedOf = (b: Bookkeeping | undefined, level: ClusterLevel) => (b === undefined ? undefined : level === 'browser' ? b.browserClicked : b.deviceClicked)
 
 function setParent(b: Bookkeeping, level: ClusterLevel, parent: string | undefined): void {
-  if (level === 'browser') b.browserParent = parent
-  else b.deviceParent = parent
+  if (parent === undefined && b.merge === undefined) return
+  const m = (b.merge ??= new Merge())
+  if (level === 'browser') m.browserParent = parent
+  else m.deviceParent = parent
 }
 
 function setSize(b: Bookkeeping, level: ClusterLevel, size: number | undefined): void {
-  if (level === 'browser') b.browserSize = size
-  else b.deviceSize = size
+  if (size === undefined && b.merge === undefined) return
+  const m = (b.merge ??= new Merge())
+  if (level === 'browser') m.browserSize = size
+  else m.deviceSize = size
 }
 
 function setClicked(b: Bookkeeping, level: ClusterLevel, clicked: number | Set<number> | undefined): void {
@@ -141,7 +156,8 @@ export class MemoryIdentityState implements IdentityState {
   #forget(key: string): void {
     const b = this.#keys.get(key)
     // What is left of it then (first seen, clicked links, evidence) goes with it.
-    if (b !== undefined && b.browserParent === undefined && b.deviceParent === undefined && b.browserSize === undefined && b.deviceSize === undefined) this.#drop(key, b)
+    const m = b?.merge
+    if (b !== undefined && (m === undefined || (m.browserParent === undefined && m.deviceParent === undefined && m.browserSize === undefined && m.deviceSize === undefined))) this.#drop(key, b)
     if (this.#remembered > this.#sweepAt) this.#sweep()
   }
 
@@ -242,8 +258,10 @@ export class MemoryIdentityState implements IdentityState {
   }
 
   #addEdge(key: string, edge: Edge): void {
-    const edges = (this.#bookkeeping(key).edges ??= [])
-    if (edges.length < MAX_EDGES_PER_CONTEXT) edges.push(edge)
+    const m = (this.#bookkeeping(key).merge ??= new Merge())
+    // A literal of one: a first push into an empty array reserves room for 17.
+    if (m.edges === undefined) m.edges = [edge]
+    else if (m.edges.length < MAX_EDGES_PER_CONTEXT) m.edges.push(edge)
   }
 
   takeWithdrawn() {
@@ -261,8 +279,8 @@ export class MemoryIdentityState implements IdentityState {
     this.#provisional.delete(hash)
     if (!keys) return
     for (const key of keys) {
-      const b = this.#keys.get(key)
-      if (b?.edges) b.edges = b.edges.filter((e) => e.provisionalOn !== hash)
+      const m = this.#keys.get(key)?.merge
+      if (m?.edges) m.edges = m.edges.filter((e) => e.provisionalOn !== hash)
     }
     // Every context the withdrawn merges had joined, through the evidence that is left
     // (clusters only ever grow by recorded edges, so the edges reach all of them).
@@ -272,7 +290,7 @@ export class MemoryIdentityState implements IdentityState {
       const key = stack.pop()!
       if (component.has(key)) continue
       component.add(key)
-      for (const e of this.#keys.get(key)?.edges ?? []) if (!component.has(e.other)) stack.push(e.other)
+      for (const e of this.#keys.get(key)?.merge?.edges ?? []) if (!component.has(e.other)) stack.push(e.other)
     }
     const byAge = [...component].sort((x, y) => (this.#keys.get(x)?.firstSeen ?? Infinity) - (this.#keys.get(y)?.firstSeen ?? Infinity))
     const roots: Record<ClusterLevel, Map<string, string>> = { browser: new Map(), device: new Map() }
@@ -284,7 +302,7 @@ export class MemoryIdentityState implements IdentityState {
           const key = todo.pop()!
           if (roots[level].has(key)) continue
           roots[level].set(key, start)
-          for (const e of this.#keys.get(key)?.edges ?? []) if ((level === 'device' || e.level === 'browser') && component.has(e.other)) todo.push(e.other)
+          for (const e of this.#keys.get(key)?.merge?.edges ?? []) if ((level === 'device' || e.level === 'browser') && component.has(e.other)) todo.push(e.other)
         }
       }
       for (const key of component) {
@@ -379,7 +397,7 @@ export class MemoryIdentityState implements IdentityState {
   }
 
   edgesOf(key: string): readonly StateEdge[] {
-    return this.#keys.get(key)?.edges ?? []
+    return this.#keys.get(key)?.merge?.edges ?? []
   }
 
   restoreMembership(level: ClusterLevel, key: string, root: string, rootFirstSeen: number): void {

@@ -8,11 +8,11 @@ import type { Sighting } from './sighting-index.js'
  */
 export interface SdkHashUse {
   readonly keys: Set<string>
-  readonly recent: Sighting[]
+  recent: Sighting[]
   /** The network (prefix hash) of each of `recent`, index for index. */
-  readonly prefixes: string[]
+  prefixes: string[]
   /** Networks (prefix hashes) on which new contexts with the hash were first seen, up to MAX_BIRTH_NETWORKS. */
-  readonly births: string[]
+  births: string[]
   /** The kind of device the first context showed (OS, type, language, specific model once named): another kind is another device. */
   kind: DeviceKind | null
   /** Decided by the rule: the hash is carried by several devices. Once set, it stays. */
@@ -101,7 +101,9 @@ export const SDK_HASH_AMBIGUITY: SdkHashRule = {
     }
     // A context is born to the hash where it first shows it (usually its first click; later when the SDK ran late).
     if (!use.keys.has(entity.key) && !use.births.includes(entity.prefixHash)) {
-      use.births.push(entity.prefixHash)
+      // A literal of one where it is the first: a push into an empty array reserves room for 17 (most hashes are seen by one context).
+      if (use.births.length === 0) use.births = [entity.prefixHash]
+      else use.births.push(entity.prefixHash)
       if (use.births.length >= MAX_BIRTH_NETWORKS) use.ambiguous = true
     }
     if (use.keys.size < MAX_CONTEXTS_PER_DEVICE) use.keys.add(entity.key)
@@ -117,8 +119,13 @@ export const SDK_HASH_AMBIGUITY: SdkHashRule = {
       if (!repeated) burst++
     }
     if (burst >= MAX_NEW_CONTEXTS_AT_ONCE) use.ambiguous = true
-    use.recent.unshift({ key: entity.key, ts: entity.lastSeen })
-    use.prefixes.unshift(entity.prefixHash)
+    if (use.recent.length === 0) {
+      use.recent = [{ key: entity.key, ts: entity.lastSeen }]
+      use.prefixes = [entity.prefixHash]
+    } else {
+      use.recent.unshift({ key: entity.key, ts: entity.lastSeen })
+      use.prefixes.unshift(entity.prefixHash)
+    }
     if (use.recent.length > RECENT_KEPT) {
       use.recent.length = RECENT_KEPT
       use.prefixes.length = RECENT_KEPT
