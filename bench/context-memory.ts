@@ -1,14 +1,16 @@
 /**
  * Memory per identity context, in process:
- *   node --expose-gc --import tsx bench/context-memory.ts [--visitors 100000] [--sdk-share 0] [--steps 4]
+ *   node --expose-gc --import tsx bench/context-memory.ts [--visitors 100000] [--warm 0] [--steps 4] [--sdk-share 0] [--without-identity]
  *
  * New visitors (bench/lib/new-visitors.ts) go through the whole click pipeline of a real
  * service (createLinkprint on an in-memory SQLite database, as bench/identity.ts does):
  * client address, bot and scanner detection, address hashes, user agent, geo, the cookie
  * issued, the identity engine. After every step of visitors a full GC; the V8 heap used
  * and the resident set size are read then, and the slope between the first and the last
- * step is the memory one more context costs (the first step also fills the bounded caches
- * every service has once warm, which is why the slope starts there). IDENTITY_MAX_CONTEXTS
+ * step is the memory one more context costs. The service's own bounded caches (geo answers
+ * 100 000, scanner memory 65 536, address hashes 50 000) fill with the first visitors:
+ * --warm 120000 takes the first sample once they are full, so that the slope is the
+ * engine's alone. IDENTITY_MAX_CONTEXTS
  * is set above the visitors, so none is evicted. --without-identity: the same visitors with
  * the engine left out, so the difference is the engine's state.
  */
@@ -19,7 +21,7 @@ import { createLinkprint } from '../src/linkprint.js'
 import type { Clock } from '../src/clock.js'
 import { newVisitors } from './lib/new-visitors.js'
 
-const { values } = parseArgs({ options: { visitors: { type: 'string', default: '100000' }, 'sdk-share': { type: 'string', default: '0' }, steps: { type: 'string', default: '4' }, 'without-identity': { type: 'boolean', default: false } } })
+const { values } = parseArgs({ options: { visitors: { type: 'string', default: '100000' }, 'sdk-share': { type: 'string', default: '0' }, steps: { type: 'string', default: '4' }, warm: { type: 'string', default: '0' }, 'without-identity': { type: 'boolean', default: false } } })
 const visitors = Number(values.visitors)
 const steps = Number(values.steps)
 const gc = (globalThis as { gc?: () => void }).gc
@@ -54,18 +56,20 @@ function drive(n: number) {
   }
 }
 
-const per = Math.floor(visitors / steps)
+// --warm: visitors before the first sample, so that the slope starts with the service's own bounded caches full.
+const warm = Number(values.warm)
+const per = Math.floor((visitors - warm) / steps)
 const samples = [] as Array<ReturnType<typeof sample>>
-drive(per)
+drive(warm > 0 ? warm : per)
 samples.push(sample(resolved))
-for (let s = 1; s < steps; s++) {
+for (let s = warm > 0 ? 0 : 1; s < steps; s++) {
   drive(per)
   samples.push(sample(resolved))
 }
 const first = samples[0]!
 const last = samples.at(-1)!
 const perContext = (bytes: number) => (bytes / (last.contexts - first.contexts) / 1024).toFixed(3)
-console.log(`memory per identity context, in process: ${resolved} new contexts of ${per * steps} visitors, SDK share ${values['sdk-share']}`)
+console.log(`memory per identity context, in process: ${resolved} new contexts of ${visitors} visitors, SDK share ${values['sdk-share']}${values['without-identity'] ? ', without the identity engine' : ''}`)
 for (const s of samples) console.log(`  ${String(s.contexts).padStart(8)} contexts   heap used ${(s.heap / MB).toFixed(1).padStart(7)} MB   rss ${(s.rss / MB).toFixed(1).padStart(7)} MB`)
 console.log(`  per context (slope from ${first.contexts} to ${last.contexts}): heap ${perContext(last.heap - first.heap)} KB   rss ${perContext(last.rss - first.rss)} KB`)
 await linkprint.close()
