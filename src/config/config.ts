@@ -63,12 +63,20 @@ export interface Config {
 }
 
 const HOUR = 3_600_000
-/** Heap one context costs the identity engine with its indexes and clusters (measured: ~0.9 KB). */
-const CONTEXT_BYTES = 1_024
+/**
+ * Resident memory one context costs the identity engine once IDENTITY_MAX_CONTEXTS is
+ * reached, with its indexes and clusters, the churn of evicting and adding included:
+ * 2.06 KB measured (docs/memory.md: bench/context-memory.ts --max-contexts 100000, against
+ * the same visitors without the engine; 1.38 KB of it V8 heap). While the state fills, a
+ * context adds 1.03 KB; at the cap the address and network indexes hold up to twice as
+ * many ids as contexts, and V8 keeps the pages eviction frees.
+ */
+const CONTEXT_BYTES = 2_110
 
 /**
- * As many contexts as a quarter of the heap holds, at most 500 000: on a small machine a
- * fixed 500 000 (~450 MB) would outgrow V8's default heap limit and crash the service.
+ * As many contexts as a quarter of the heap limit holds at CONTEXT_BYTES each, at most
+ * 500 000: on a small machine a fixed 500 000 (~1 GB) would outgrow V8's default heap
+ * limit and crash the service.
  */
 export function defaultIdentityContexts(heapLimitBytes: number): number {
   return Math.max(10_000, Math.min(500_000, Math.floor(heapLimitBytes / 4 / CONTEXT_BYTES)))

@@ -5,7 +5,7 @@ describe('configuration', () => {
   it('keeps as many identity contexts as a quarter of the heap holds, between 10 000 and 500 000', () => {
     const MB = 1024 * 1024
     expect(defaultIdentityContexts(4096 * MB)).toBe(500_000)
-    expect(defaultIdentityContexts(512 * MB)).toBe(131_072)
+    expect(defaultIdentityContexts(512 * MB)).toBe(63_610)
     expect(defaultIdentityContexts(16 * MB)).toBe(10_000)
     expect(loadConfig({}).identityMaxContexts).toBeGreaterThanOrEqual(10_000)
     expect(loadConfig({ IDENTITY_MAX_CONTEXTS: '20000' }).identityMaxContexts).toBe(20_000)
