@@ -3,7 +3,7 @@ import type { Database } from './database.js'
 import { rebuildRollups } from './rollups/rebuild-rollups.js'
 import { BOT_REASONS, HOUR_MS, INFERRED_SUFFIX, ROLLUP_DIMENSIONS, TOTALS } from './rollups/rollup-dimensions.js'
 import { readRollups, splitRange, type RollupRange, type RollupRow, type RollupScope } from './rollups/rollup-queries.js'
-import type { Breakdown, BreakdownItem, Breakdowns, Bucket, LinkStats, TimeRange } from './storage.js'
+import type { Breakdown, BreakdownItem, Breakdowns, Bucket, DialectName, LinkStats, TimeRange } from './storage.js'
 import { withRange } from './with-range.js'
 
 const LEGACY = sql`(SELECT value FROM settings WHERE key = 'fingerprinting_algorithm') = 'legacy'`
@@ -23,8 +23,11 @@ const DEVICE_OF_CLICK = sql`CASE WHEN ${LEGACY} THEN c.legacy_id ELSE COALESCE(f
 export class AnalyticsRepository {
   readonly #db: Kysely<Database>
 
-  constructor(db: Kysely<Database>) {
+  readonly #dialect: DialectName
+
+  constructor(db: Kysely<Database>, dialect: DialectName) {
     this.#db = db
+    this.#dialect = dialect
   }
 
   /**
@@ -236,8 +239,8 @@ export class AnalyticsRepository {
   }
 
   /** Recounts the unique flags and the rollups from the clicks (after the fingerprint migration job rewrote their clusters). */
-  async rebuildRollups(): Promise<void> {
-    await this.#db.transaction().execute((trx) => rebuildRollups(trx))
+  async rebuildRollups(onStep?: (step: string, ms: number) => void): Promise<void> {
+    await this.#db.transaction().execute((trx) => rebuildRollups(trx, this.#dialect, onStep))
   }
 }
 
