@@ -67,19 +67,26 @@ async function database(dialect: DialectName): Promise<{ url: string; drop: () =
   return { url: url.toString(), drop: async () => {} }
 }
 
-/** CPU milliseconds of this process and of the PostgreSQL backends connected to `database` (none on SQLite). */
-async function cpuMs(raw: Kysely<unknown>, dialect: DialectName): Promise<number> {
+/** CPU milliseconds of this process, and of each PostgreSQL backend connected to the bench's database by pid (none on SQLite). */
+async function cpuMs(raw: Kysely<unknown>, dialect: DialectName): Promise<{ own: number; backends: Map<number, number> }> {
   const own = process.cpuUsage()
-  let total = (own.user + own.system) / 1000
+  const backends = new Map<number, number>()
   if (dialect === 'postgres') {
     const { rows } = await sql<{ pid: number }>`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`.execute(raw)
-    const tick = 1000 / 100
+    const tickMs = 1000 / 100
     for (const { pid } of rows) {
       const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : ''
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (fields.length > 12) total += (Number(fields[11]) + Number(fields[12])) * tick
+      if (fields.length > 12) backends.set(pid, (Number(fields[11]) + Number(fields[12])) * tickMs)
     }
   }
+  return { own: (own.user + own.system) / 1000, backends }
+}
+
+/** CPU spent between two readings: a backend that appeared in between counts from its start. */
+function cpuSpent(before: Awaited<ReturnType<typeof cpuMs>>, after: Awaited<ReturnType<typeof cpuMs>>): number {
+  let total = after.own - before.own
+  for (const [pid, ms] of after.backends) total += ms - (before.backends.get(pid) ?? 0)
   return total
 }
 
@@ -137,7 +144,7 @@ async function measure(dialect: DialectName): Promise<string[][]> {
         const t = performance.now()
         await run()
         wall.push(performance.now() - t)
-        cpu.push((await cpuMs(raw, dialect)) - c)
+        cpu.push(cpuSpent(c, await cpuMs(raw, dialect)))
       }
       const mid = (xs: number[]) => xs.sort((a, b) => a - b)[3]!
       const [w, c] = [mid(wall), mid(cpu)]

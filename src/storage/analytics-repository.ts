@@ -143,6 +143,9 @@ export class AnalyticsRepository {
       .where('c.is_bot', '=', humansOnly ? 0 : 1)
       .groupBy(`c.${column}`)
       .orderBy('clicks', 'desc')
+      // Ties in a stable order on both databases (their scans' order differs, and so do their NULLs'): values, then unknown.
+      .orderBy(sql`CASE WHEN c.${sql.raw(column)} IS NULL THEN 1 ELSE 0 END`)
+      .orderBy(`c.${column}`)
       .limit(50)
     q = withRange(q, range)
     const rows = await q.execute()
