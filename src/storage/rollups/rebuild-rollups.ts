@@ -59,9 +59,8 @@ const REBUILD_MEMORY_MB = 256
  * 009 and after the fingerprint migration job rewrote every click's clusters. One pass
  * finds each (link, cluster)'s first click at both levels; flags are rewritten only where
  * they change. Runs in the caller's transaction.
- *
- * Measured (bench/analytics.ts, 2 M clicks on SQLite, load ~9 on 2 cores): 116 s with a
- * scan and a window per level and the default caches; see docs/analytics.md for now.
+ * Figures: docs/analytics.md (11 M clicks: ~11 minutes on either database, on a loaded
+ * machine; 1 M clicks on SQLite 23 s, 34 s with a scan and a window per level).
  */
 export async function rebuildRollups(db: Kysely<any>, dialect: DialectName, onStep?: (step: string, ms: number) => void): Promise<void> {
   let t = performance.now()
@@ -94,6 +93,8 @@ export async function rebuildRollups(db: Kysely<any>, dialect: DialectName, onSt
         WHERE c.is_bot = 0
       ) ranked WHERE b = 1 OR d = 1
     `.execute(db)
+    // PostgreSQL plans the joins below from this table's statistics, which a new temporary table lacks.
+    if (dialect === 'postgres') await sql`ANALYZE rollup_first_clicks`.execute(db)
     step('first clicks')
     await sql`
       UPDATE clicks SET browser_unique = 0, device_unique = 0
