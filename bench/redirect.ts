@@ -1,5 +1,5 @@
 /**
- * npm run bench:redirect [-- --duration 5 --rounds 3 --connections 50 --dialects sqlite,postgres --visitors new,returning,repeat]
+ * npm run bench:redirect [-- --duration 5 --rounds 3 --connections 50 --dialects sqlite,postgres --visitors new,returning,repeat --cpu-prof-dir DIR]
  *
  * Visitors: `new` sends no cookie, so every request is a first visit (a new device_fp,
  * a new identity context and its rows): the worst case, a viral link. `returning` sends
@@ -16,6 +16,10 @@
  * (RSS after the last round minus before the warm-up, over the contexts the run created:
  * the `new` case; a short run's figure includes garbage not yet collected, bench/soak.ts
  * measures it over a long one), and the check that every answered redirect became a click.
+ *
+ * `--cpu-prof-dir DIR`: the service runs under `node --cpu-prof`, one .cpuprofile a thread
+ * in DIR/<dialect>-<visitors>, to read in Chrome DevTools or VS Code (the profiler's own cost inflates
+ * that run's CPU figures).
  */
 import { readFileSync } from 'node:fs'
 import { get } from 'node:http'
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
     visitors: { type: 'string', default: 'new,returning' },
+    'cpu-prof-dir': { type: 'string' },
   },
 })
 const duration = Number(values.duration)
@@ -134,7 +139,8 @@ try {
     for (const visitors of values.visitors!.split(',')) {
       if (visitors !== 'new' && visitors !== 'returning' && visitors !== 'repeat') throw new Error(`--visitors: new, returning or repeat, not ${visitors}`)
       const db = await createTestDatabase(dialect as DialectName)
-      const service = await spawnServer(['bin/linkprint.js', 'serve'], { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn' })
+      const profile = values['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', `${values['cpu-prof-dir']}/${dialect}-${visitors}`] : []
+      const service = await spawnServer([...profile, 'bin/linkprint.js', 'serve'], { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn' })
       const key = /API key:\s+(\S+)/.exec(service.output())?.[1]
       const created = await fetch(`${service.url}/api/links`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.org/', slug: 'bench' }) })
       if (created.status !== 201) throw new Error(`could not create the link: ${await created.text()}`)
