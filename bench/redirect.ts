@@ -1,5 +1,5 @@
 /**
- * npm run bench:redirect [-- --duration 5 --rounds 3 --connections 50 --dialects sqlite,postgres --visitors new,returning,repeat]
+ * npm run bench:redirect [-- --duration 5 --rounds 3 --connections 50 --dialects sqlite,postgres --visitors new,returning,repeat --cpu-prof-dir DIR]
  *
  * Visitors: `new` sends no cookie, so every request is a first visit (a new device_fp,
  * a new identity context and its rows): the worst case, a viral link. `returning` sends
@@ -10,15 +10,22 @@
  * The headline is the work a redirect costs: the server process's own CPU time (all its
  * threads, user + system, read from /proc) per request, the real service (built, click
  * recording on) against a bare node:http 302 server, alternating rounds in the same run.
- * CPU time does not move with how the load generator and whatever else runs share the
- * cores; throughput and latency do, and are printed after it for what they are worth.
+ * CPU time does not depend on how the load generator and whatever else runs share the
+ * cores, as throughput and latency do (printed after it for what they are worth); on a
+ * heavily loaded machine (load average well above the cores) contention for caches still
+ * inflates it, the bare server's by a different amount than the service's: give the load.
  * Then the service's resident memory growth per identity context created during the run
  * (RSS after the last round minus before the warm-up, over the contexts the run created:
  * the `new` case; a short run's figure includes garbage not yet collected, bench/soak.ts
  * measures it over a long one), and the check that every answered redirect became a click.
+ *
+ * `--cpu-prof-dir DIR`: the service runs under `node --cpu-prof`, one .cpuprofile a thread
+ * in DIR/<dialect>-<visitors>, to read in Chrome DevTools or VS Code (the profiler's own cost inflates
+ * that run's CPU figures).
  */
 import { readFileSync } from 'node:fs'
 import { get } from 'node:http'
+import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { openRepositories } from '../src/storage/open-repositories.js'
@@ -33,6 +40,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
     visitors: { type: 'string', default: 'new,returning' },
+    'cpu-prof-dir': { type: 'string' },
   },
 })
 const duration = Number(values.duration)
@@ -125,6 +133,8 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN
 }
 
+// The machine's load beside the figures: CPU per redirect too is inflated on a machine busy well beyond its cores.
+const loadAtStart = loadavg()
 const bare = await spawnServer(['--import', 'tsx', 'bench/lib/bare-302-server.ts'])
 const headline: string[][] = []
 const details: string[][] = []
@@ -134,7 +144,8 @@ try {
     for (const visitors of values.visitors!.split(',')) {
       if (visitors !== 'new' && visitors !== 'returning' && visitors !== 'repeat') throw new Error(`--visitors: new, returning or repeat, not ${visitors}`)
       const db = await createTestDatabase(dialect as DialectName)
-      const service = await spawnServer(['bin/linkprint.js', 'serve'], { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn' })
+      const profile = values['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', `${values['cpu-prof-dir']}/${dialect}-${visitors}`] : []
+      const service = await spawnServer([...profile, 'bin/linkprint.js', 'serve'], { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn' })
       const key = /API key:\s+(\S+)/.exec(service.output())?.[1]
       const created = await fetch(`${service.url}/api/links`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.org/', slug: 'bench' }) })
       if (created.status !== 201) throw new Error(`could not create the link: ${await created.text()}`)
@@ -188,8 +199,8 @@ function print(headers: string[], rows: string[][]) {
   for (const row of rows) console.log(line(row))
 }
 
-console.log(`\nredirect benchmark: ${connections} connections, ${rounds} alternating rounds of ${duration}s each (medians)`)
-console.log("\nCPU per redirect: the server process's own CPU time (all threads, user + system) per request; it does not move with how the load generator shares the cores")
+console.log(`\nredirect benchmark: ${connections} connections, ${rounds} alternating rounds of ${duration}s each (medians); load average (1, 5, 15 min) ${loadAtStart.map((l) => l.toFixed(2)).join(', ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(', ')} at the end`)
+console.log("\nCPU per redirect: the server process's own CPU time (all threads, user + system) per request; unlike throughput it does not depend on how the load generator shares the cores")
 print(['db', 'visitors', 'bare µs', 'service µs', 'service/bare', 'target', 'service main/other threads µs', 'bare main µs', 'RSS growth per new context'], headline)
 console.log('main: the thread that answers requests (it bounds what one process answers: 1 s of it a second); other: the SQLite writer, V8 and libuv helpers. PostgreSQL\'s own processes are not counted.')
 console.log('\nThroughput and latency (wall clock: these move with whatever else runs on the machine)')
