@@ -1,5 +1,5 @@
 /**
- * npm run bench:redirect [-- --duration 5 --rounds 3 --connections 50 --dialects sqlite,postgres --visitors new,returning,repeat]
+ * npm run bench:redirect [-- --duration 5 --rounds 3 --connections 50 --dialects sqlite,postgres --visitors new,returning,repeat --cpu-prof-dir DIR]
  *
  * Visitors: `new` sends no cookie, so every request is a first visit (a new device_fp,
  * a new identity context and its rows): the worst case, a viral link. `returning` sends
@@ -7,13 +7,25 @@
  * them (prebuilt requests, so the load generator is not slowed): people coming back.
  * `repeat` sends one cookie on every connection: one browser clicking again and again.
  *
- * The real service (built, click recording on) against a bare node:http 302 server, in the
- * same run, alternating rounds so both see the same machine load. Prints throughput,
- * p50/p99 latency and the ratio, the server's CPU time per request, then checks that every
- * answered redirect became a click.
+ * The headline is the work a redirect costs: the server process's own CPU time (all its
+ * threads, user + system, read from /proc) per request, the real service (built, click
+ * recording on) against a bare node:http 302 server, alternating rounds in the same run.
+ * CPU time does not depend on how the load generator and whatever else runs share the
+ * cores, as throughput and latency do (printed after it for what they are worth); on a
+ * heavily loaded machine (load average well above the cores) contention for caches still
+ * inflates it, the bare server's by a different amount than the service's: give the load.
+ * Then the service's resident memory growth per identity context created during the run
+ * (RSS after the last round minus before the warm-up, over the contexts the run created:
+ * the `new` case; a short run's figure includes garbage not yet collected, bench/soak.ts
+ * measures it over a long one), and the check that every answered redirect became a click.
+ *
+ * `--cpu-prof-dir DIR`: the service runs under `node --cpu-prof`, one .cpuprofile a thread
+ * in DIR/<dialect>-<visitors>, to read in Chrome DevTools or VS Code (the profiler's own cost inflates
+ * that run's CPU figures).
  */
 import { readFileSync } from 'node:fs'
 import { get } from 'node:http'
+import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { openRepositories } from '../src/storage/open-repositories.js'
@@ -28,6 +40,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '50' },
     dialects: { type: 'string', default: 'sqlite,postgres' },
     visitors: { type: 'string', default: 'new,returning' },
+    'cpu-prof-dir': { type: 'string' },
   },
 })
 const duration = Number(values.duration)
@@ -54,6 +67,27 @@ function cpuMicros(pid: number | undefined): { all: number; main: number } {
     return { all: read(`/proc/${pid}/stat`), main: read(`/proc/${pid}/task/${pid}/stat`) }
   } catch {
     return { all: Number.NaN, main: Number.NaN }
+  }
+}
+
+/** The process's resident set in bytes (VmRSS), NaN off Linux. */
+function rssBytes(pid: number | undefined): number {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    return kb === undefined ? Number.NaN : Number(kb) * 1024
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** The service's own counters: redirects answered (bots included) and identity contexts created by redirects (a new cookie issued). */
+async function serviceCounts(url: string): Promise<{ answered: number; contexts: number }> {
+  const metrics = await (await fetch(`${url}/metrics`)).text()
+  const sum = (pattern: RegExp) => [...metrics.matchAll(pattern)].reduce((n, m) => n + Number(m[1]), 0)
+  return {
+    answered: sum(/^linkprint_redirects_total\{outcome="(?:redirect|bot)"\} (\d+)/gm),
+    // server_generated: a new cookie; client_header: a new cookie with the SDK's headers. A verified cookie ('cookie') is a known context.
+    contexts: sum(/^linkprint_identity_source_total\{source="(?:server_generated|client_header)",path="redirect"\} (\d+)/gm),
   }
 }
 
@@ -99,29 +133,36 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN
 }
 
+// The machine's load beside the figures: CPU per redirect too is inflated on a machine busy well beyond its cores.
+const loadAtStart = loadavg()
 const bare = await spawnServer(['--import', 'tsx', 'bench/lib/bare-302-server.ts'])
-const table: string[][] = []
+const headline: string[][] = []
+const details: string[][] = []
+let failed = false
 try {
   for (const dialect of values.dialects!.split(',')) {
     for (const visitors of values.visitors!.split(',')) {
       if (visitors !== 'new' && visitors !== 'returning' && visitors !== 'repeat') throw new Error(`--visitors: new, returning or repeat, not ${visitors}`)
       const db = await createTestDatabase(dialect as DialectName)
-      const service = await spawnServer(['bin/linkprint.js', 'serve'], { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn' })
+      const profile = values['cpu-prof-dir'] ? ['--cpu-prof', '--cpu-prof-dir', `${values['cpu-prof-dir']}/${dialect}-${visitors}`] : []
+      const service = await spawnServer([...profile, 'bin/linkprint.js', 'serve'], { DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'warn' })
       const key = /API key:\s+(\S+)/.exec(service.output())?.[1]
       const created = await fetch(`${service.url}/api/links`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url: 'https://example.org/', slug: 'bench' }) })
       if (created.status !== 201) throw new Error(`could not create the link: ${await created.text()}`)
       const cookies = visitors === 'new' ? null : await issueCookies(`${service.url}/bench`, visitors === 'repeat' ? 1 : RETURNING)
+      const startCounts = await serviceCounts(service.url)
+      const rssBefore = rssBytes(service.child.pid)
       await load(`${service.url}/bench`, service.child.pid, cookies) // warm-up
       const bareRuns: Run[] = []
       const serviceRuns: Run[] = []
       for (let round = 0; round < rounds; round++) {
         bareRuns.push(await load(`${bare.url}/bench`, bare.child.pid, cookies))
         serviceRuns.push(await load(`${service.url}/bench`, service.child.pid, cookies))
-        process.stderr.write(`  ${dialect} ${visitors} round ${round + 1}/${rounds}: bare ${Math.round(bareRuns.at(-1)!.rps)} req/s, service ${Math.round(serviceRuns.at(-1)!.rps)} req/s\n`)
+        process.stderr.write(`  ${dialect} ${visitors} round ${round + 1}/${rounds}: cpu µs/redirect bare ${bareRuns.at(-1)!.cpuUs.toFixed(1)}, service ${serviceRuns.at(-1)!.cpuUs.toFixed(1)}\n`)
       }
+      const rssAfter = rssBytes(service.child.pid)
       // The server's own count: autocannon does not count the requests still in flight when it stops.
-      const metrics = await (await fetch(`${service.url}/metrics`)).text()
-      const answered = [...metrics.matchAll(/^linkprint_redirects_total\{outcome="(?:redirect|bot)"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0)
+      const endCounts = await serviceCounts(service.url)
       const exit = await service.stop()
       const storage = openRepositories(db.url)
       const clicks = await storage.clicks.countClicks()
@@ -130,22 +171,39 @@ try {
       const summary = (runs: Run[]) => ({ rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), cpu: median(runs.map((r) => r.cpuUs)), main: median(runs.map((r) => r.mainUs)) })
       const b = summary(bareRuns)
       const s = summary(serviceRuns)
-      table.push([
+      const ratio = s.cpu / b.cpu
+      const target = visitors === 'new' ? 3 : 2
+      const contexts = endCounts.contexts - startCounts.contexts
+      // Fewer contexts than this and the figure is the heap's noise, not the contexts' size.
+      const perContext = contexts >= 1_000 ? `${((rssAfter - rssBefore) / contexts / 1024).toFixed(2)} KB (${contexts} contexts)` : `– (${contexts} contexts)`
+      headline.push([
+        dialect, visitors, b.cpu.toFixed(1), s.cpu.toFixed(1), `${ratio.toFixed(1)}×`, `≤ ${target}× ${ratio <= target ? 'met' : 'NOT met'}`,
+        `${s.main.toFixed(1)}/${(s.cpu - s.main).toFixed(1)}`, b.main.toFixed(1), perContext,
+      ])
+      const answered = endCounts.answered
+      details.push([
         dialect, visitors, `${Math.round(b.rps)}`, `${b.p50}/${b.p99}`, `${Math.round(s.rps)}`, `${s.p50}/${s.p99}`, (s.rps / b.rps).toFixed(2),
-        `${b.cpu.toFixed(1)}/${s.cpu.toFixed(1)}`, (b.cpu / s.cpu).toFixed(2), `${s.main.toFixed(1)}/${(s.cpu - s.main).toFixed(1)}`,
         `${answered}`, `${clicks}`, clicks === answered ? 'yes' : 'NO', `${exit}`,
       ])
+      if (clicks !== answered) failed = true
     }
   }
 } finally {
   await bare.stop()
 }
 
-const headers = ['db', 'visitors', 'bare req/s', 'bare p50/p99 ms', 'service req/s', 'service p50/p99 ms', 'ratio', 'cpu µs/req bare/service', 'cpu ratio', 'service cpu main/other', 'answered', 'clicks stored', 'equal', 'exit']
-const widths = headers.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)))
-const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ')
-console.log(`\nredirect benchmark: ${connections} connections, ${rounds} alternating rounds of ${duration}s each (medians)`)
-console.log(line(headers))
-for (const row of table) console.log(line(row))
-console.log('targets: ratio >= 0.6, service p99 < 10 ms, clicks stored = redirects answered')
-console.log("cpu: the server process's CPU time (all threads, user + system) per request, and bare/service: the work a redirect costs, which unlike throughput does not move with whatever else runs on the machine (PostgreSQL's own processes not counted); service cpu main/other: the service's split between the thread that answers requests and all its other threads (the SQLite writer, V8's and libuv's helpers)")
+function print(headers: string[], rows: string[][]) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join('  ')
+  console.log(line(headers))
+  for (const row of rows) console.log(line(row))
+}
+
+console.log(`\nredirect benchmark: ${connections} connections, ${rounds} alternating rounds of ${duration}s each (medians); load average (1, 5, 15 min) ${loadAtStart.map((l) => l.toFixed(2)).join(', ')} at the start, ${loadavg().map((l) => l.toFixed(2)).join(', ')} at the end`)
+console.log("\nCPU per redirect: the server process's own CPU time (all threads, user + system) per request; unlike throughput it does not depend on how the load generator shares the cores")
+print(['db', 'visitors', 'bare µs', 'service µs', 'service/bare', 'target', 'service main/other threads µs', 'bare main µs', 'RSS growth per new context'], headline)
+console.log('main: the thread that answers requests (it bounds what one process answers: 1 s of it a second); other: the SQLite writer, V8 and libuv helpers. PostgreSQL\'s own processes are not counted.')
+console.log('\nThroughput and latency (wall clock: these move with whatever else runs on the machine)')
+print(['db', 'visitors', 'bare req/s', 'bare p50/p99 ms', 'service req/s', 'service p50/p99 ms', 'req/s ratio', 'answered', 'clicks stored', 'equal', 'exit'], details)
+console.log('check: every answered redirect stored as a click')
+if (failed) process.exitCode = 1

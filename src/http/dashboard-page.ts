@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { escapeHtml } from './monitor-page.js'
+import { html as escaped } from 'hono/html'
 import { pageCsp } from './page-security.js'
 
 export const DASHBOARD_PATH = '/dashboard'
@@ -31,7 +31,7 @@ export async function loadDashboardAssets(geoAttribution: string): Promise<Dashb
   const [shell, css, script, favicon] = await Promise.all(['index.html', 'dashboard.css', 'dashboard.js', 'favicon.svg'].map((f) => readFile(new URL(f, ASSET_DIR), 'utf8')))
   const html = shell!
     .replace('<!--style-->', () => `<style>${css!}</style>`)
-    .replace('<!--geo-credit-->', () => escapeHtml(geoAttribution))
+    .replace('<!--geo-credit-->', () => String(escaped`${geoAttribution}`))
   // img-src 'self': the favicon.
   return { html, script: script!, favicon: favicon!, csp: pageCsp(css!, { trustedTypes: true, images: true }) }
 }

@@ -1,5 +1,5 @@
+import { html, raw } from 'hono/html'
 import type { PrivacyMode } from '../config/config.js'
-import { escapeHtml } from './monitor-page.js'
 import { pageCsp } from './page-security.js'
 
 export const TEST_PAGE_PATH = '/dashboard/test-enhanced-fingerprint'
@@ -25,15 +25,15 @@ export interface TestPageData {
 /**
  * Seed 004's test page: this browser's device and browser fingerprints with their
  * components, what the server made of this browser, and a test link to follow through the
- * SDK. The server renders the frame; the page's script (src/sdk/browser/test-page.ts)
+ * SDK. The server renders the frame (hono's `html` escapes every value); the page's script (src/sdk/browser/test-page.ts)
  * fills it in. The SDK asks for consent here as a site that wants consent would: nothing
  * is computed before "Start the test".
  */
 export function testPage(d: TestPageData): string {
   const modeNote = d.privacyMode === 'full'
-    ? 'This server runs with <code>PRIVACY_MODE=full</code>: the SDK’s hashes count when a link is followed through the SDK.'
-    : `This server runs with <code>PRIVACY_MODE=${escapeHtml(d.privacyMode)}</code>: the SDK’s hashes are refused on clicks; the engine uses the cookie and network evidence only. Set <code>PRIVACY_MODE=full</code> to test the SDK.`
-  const body = `<main data-privacy-mode="${escapeHtml(d.privacyMode)}">
+    ? html`This server runs with <code>PRIVACY_MODE=full</code>: the SDK’s hashes count when a link is followed through the SDK.`
+    : html`This server runs with <code>PRIVACY_MODE=${d.privacyMode}</code>: the SDK’s hashes are refused on clicks; the engine uses the cookie and network evidence only. Set <code>PRIVACY_MODE=full</code> to test the SDK.`
+  const body = html`<main data-privacy-mode="${d.privacyMode}">
 <h1>Enhanced fingerprint test</h1>
 <p class="muted">How linkprint recognises this device across browsers and private windows.</p>
 <p class="note">${modeNote}</p>
@@ -55,8 +55,8 @@ export function testPage(d: TestPageData): string {
 <table id="server"></table>
 <p><button type="button" id="refresh-server">Ask again</button></p>
 <h2>Follow a test link through the SDK</h2>
-<form id="follow-form" autocomplete="off"><label>Short link (slug or URL) <input id="link" maxlength="2048" value="${escapeHtml(d.link ?? '')}" placeholder="e.g. my-test-link"></label> <button type="submit" id="follow">Follow through the SDK</button></form>
-${d.link ? `<p>Or a plain link the SDK intercepts (<code>data-linkprint</code>): <a id="follow-link" data-linkprint href="/${escapeHtml(d.link)}">/${escapeHtml(d.link)}</a></p>` : ''}
+<form id="follow-form" autocomplete="off"><label>Short link (slug or URL) <input id="link" maxlength="2048" value="${d.link ?? ''}" placeholder="e.g. my-test-link"></label> <button type="submit" id="follow">Follow through the SDK</button></form>
+${d.link ? html`<p>Or a plain link the SDK intercepts (<code>data-linkprint</code>): <a id="follow-link" data-linkprint href="/${d.link}">/${d.link}</a></p>` : ''}
 <p class="muted">The click is recorded exactly as a redirect would be, with this browser’s fingerprints; then this tab goes to the link’s target. Come back to see what the server made of it.</p>
 <h2>How to test</h2>
 <ol>
@@ -65,5 +65,5 @@ ${d.link ? `<p>Or a plain link the SDK intercepts (<code>data-linkprint</code>):
 <li>Do the same on a phone or a tablet: another device fingerprint, another device.</li>
 </ol>
 </main>`
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>Enhanced fingerprint test · linkprint</title><style>${STYLE}</style><script src="${escapeHtml(d.sdkSrc)}" data-consent="required" data-intercept defer></script><script src="${escapeHtml(d.scriptSrc)}" defer></script></head><body>${body}</body></html>`
+  return String(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>Enhanced fingerprint test · linkprint</title><style>${raw(STYLE)}</style><script src="${d.sdkSrc}" data-consent="required" data-intercept defer></script><script src="${d.scriptSrc}" defer></script></head><body>${body}</body></html>`)
 }

@@ -1,9 +1,8 @@
+import { html, raw } from 'hono/html'
 import { pageCsp } from './page-security.js'
 
-/** Escapes text for HTML content and quoted attributes: everything shown on the page goes through here. */
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`)
-}
+/** A piece of the page built by hono's `html`: every value in it was escaped, pieces nest unescaped. */
+type Fragment = ReturnType<typeof html>
 
 const STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:1.5rem auto;max-width:72rem;padding:0 1rem;color:#1d1d1f}
 h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:1.75rem 0 .5rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
@@ -95,30 +94,28 @@ export const MONITOR_SCRIPT = `'use strict'
 })()
 `
 
-function htmlDocument(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${escapeHtml(title)} · linkprint</title><style>${STYLE}</style><script src="${MONITOR_SCRIPT_PATH}" defer></script></head><body>${body}</body></html>`
+function htmlDocument(title: string, body: Fragment | Array<Fragment | Fragment[]>): string {
+  return String(html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="robots" content="noindex"><title>${title} · linkprint</title><style>${raw(STYLE)}</style><script src="${MONITOR_SCRIPT_PATH}" defer></script></head><body>${body}</body></html>`)
 }
 
 /** What a visitor without an admin credential gets: no data, a form for a token. */
 export function refusalPage(status: 401 | 403): string {
   const text = status === 401 ? 'This page is for administrators. Sign in on the dashboard and open it from there, or enter an admin API key; it stays in this browser tab only.' : 'Your credentials are valid but not an administrator’s.'
-  return htmlDocument('Robust fingerprint monitor', `<h1>Robust fingerprint monitor</h1><p>${escapeHtml(text)}</p><p><a href="/dashboard">Sign in on the dashboard</a></p>
+  return htmlDocument('Robust fingerprint monitor', html`<h1>Robust fingerprint monitor</h1><p>${text}</p><p><a href="/dashboard">Sign in on the dashboard</a></p>
 <form id="token-form" autocomplete="off"><label>Admin token <input type="password" id="token" required maxlength="4096"></label><button type="submit">Open</button></form>`)
 }
 
 type Cell = string | number | boolean | null | undefined
 type Row = Record<string, Cell>
 
-function table(rows: readonly Row[], columns: ReadonlyArray<readonly [key: string, label: string]>, empty = 'Nothing yet.'): string {
-  if (rows.length === 0) return `<p class="muted">${escapeHtml(empty)}</p>`
-  const head = columns.map(([, label]) => `<th>${escapeHtml(label)}</th>`).join('')
-  const body = rows.map((r) => `<tr>${columns.map(([key]) => `<td>${cell(r[key])}</td>`).join('')}</tr>`).join('')
-  return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`
+function table(rows: readonly Row[], columns: ReadonlyArray<readonly [key: string, label: string]>, empty = 'Nothing yet.'): Fragment {
+  if (rows.length === 0) return html`<p class="muted">${empty}</p>`
+  return html`<table><thead><tr>${columns.map(([, label]) => html`<th>${label}</th>`)}</tr></thead><tbody>${rows.map((r) => html`<tr>${columns.map(([key]) => html`<td>${cell(r[key])}</td>`)}</tr>`)}</tbody></table>`
 }
 
-function cell(value: Cell): string {
-  if (value === null || value === undefined || value === '') return '<span class="muted">–</span>'
-  return typeof value === 'string' && value.length > 16 && !value.includes(' ') ? `<code>${escapeHtml(value)}</code>` : escapeHtml(value)
+function cell(value: Cell): Fragment | string {
+  if (value === null || value === undefined || value === '') return html`<span class="muted">–</span>`
+  return typeof value === 'string' && value.length > 16 && !value.includes(' ') ? html`<code>${value}</code>` : String(value)
 }
 
 function time(ms: number | string | null | undefined): string | null {
@@ -154,44 +151,44 @@ export function monitorPage(d: MonitorData): string {
   const pct = job.total > 0 ? Math.min(100, Math.round((job.processed / job.total) * 100)) : job.state === 'done' ? 100 : 0
   const s = d.stats
   const parts = [
-    `<h1>Robust fingerprint monitor</h1><p class="muted">Generated ${escapeHtml(time(d.generatedAt))} · <button type="button" id="refresh">Refresh</button><button type="button" id="forget">Forget token</button></p>`,
-    `<h2>Algorithm and migration</h2>`,
-    `<p>Numbers served by the <strong>${escapeHtml(d.migration.algorithm)}</strong> algorithm; fingerprint version ${escapeHtml(d.migration.fingerprintVersion)}.</p>`,
+    html`<h1>Robust fingerprint monitor</h1><p class="muted">Generated ${time(d.generatedAt)} · <button type="button" id="refresh">Refresh</button><button type="button" id="forget">Forget token</button></p>`,
+    html`<h2>Algorithm and migration</h2>`,
+    html`<p>Numbers served by the <strong>${d.migration.algorithm}</strong> algorithm; fingerprint version ${d.migration.fingerprintVersion}.</p>`,
     table([{
       state: job.state, processed: job.processed, total: job.total, skipped: job.skipped, rate: job.clicksPerSecond, resumes: job.resumes,
       startedAt: job.startedAt, finishedAt: job.finishedAt, error: job.error,
     }], [['state', 'Job'], ['processed', 'Processed'], ['total', 'Total'], ['skipped', 'Skipped'], ['rate', 'Clicks/s'], ['resumes', 'Resumes'], ['startedAt', 'Started'], ['finishedAt', 'Finished'], ['error', 'Error']]),
-    `<p><progress id="job-progress" max="100" value="${escapeHtml(pct)}" title="${escapeHtml(pct)}%">${escapeHtml(pct)}%</progress> <span id="job-state" data-state="${escapeHtml(job.state)}">${escapeHtml(job.state)}: ${escapeHtml(job.processed)} of ${escapeHtml(job.total)} clicks</span></p>`,
-    `<p><button type="button" id="migrate">Migrate to the robust algorithm</button> <button type="button" id="rollback">Roll back to legacy</button> <span id="migration-message" class="error" role="alert"></span></p>`,
-    `<h2>Unique visitors, all links</h2>`,
+    html`<p><progress id="job-progress" max="100" value="${pct}" title="${pct}%">${pct}%</progress> <span id="job-state" data-state="${job.state}">${job.state}: ${job.processed} of ${job.total} clicks</span></p>`,
+    html`<p><button type="button" id="migrate">Migrate to the robust algorithm</button> <button type="button" id="rollback">Roll back to legacy</button> <span id="migration-message" class="error" role="alert"></span></p>`,
+    html`<h2>Unique visitors, all links</h2>`,
     table([
       { algorithm: 'legacy (cookie, else address + user agent)', browsers: s.unique.legacy, devices: s.unique.legacy },
       { algorithm: 'robust (identity engine)', browsers: s.unique.robust.browsers, devices: s.unique.robust.devices },
     ], [['algorithm', 'Algorithm'], ['browsers', 'Browsers'], ['devices', 'Devices']]),
-    `<p class="muted">${escapeHtml(s.humanClicks)} human clicks; ${escapeHtml(s.clusters.fingerprints)} storage contexts in ${escapeHtml(s.clusters.browsers)} browser and ${escapeHtml(s.clusters.devices)} device clusters.</p>`,
-    `<h2>Identity sources</h2>`,
+    html`<p class="muted">${s.humanClicks} human clicks; ${s.clusters.fingerprints} storage contexts in ${s.clusters.browsers} browser and ${s.clusters.devices} device clusters.</p>`,
+    html`<h2>Identity sources</h2>`,
     table(s.identitySources.map((r) => ({ source: r.source ?? 'unresolved', clicks: r.clicks })), [['source', 'Source'], ['clicks', 'Clicks']]),
-    `<h2>Fingerprint versions</h2>`,
+    html`<h2>Fingerprint versions</h2>`,
     table([
       ...s.versions.clicks.map((r) => ({ what: 'clicks', version: r.version ?? 'none', count: r.clicks })),
       ...s.versions.fingerprints.map((r) => ({ what: 'fingerprints', version: r.version, count: r.fingerprints })),
     ], [['what', 'Rows'], ['version', 'Version'], ['count', 'Count']]),
-    `<h2>Geo tiers (last ${escapeHtml(s.geoTiers.sample)} human clicks)</h2>`,
+    html`<h2>Geo tiers (last ${s.geoTiers.sample} human clicks)</h2>`,
     table(s.geoTiers.tiers.map((t) => ({ tier: t.tier, source: t.source, clicks: t.clicks })), [['tier', 'Tier'], ['source', 'Source'], ['clicks', 'Clicks']]),
-    `<h2>Working state reloaded at start</h2>`,
+    html`<h2>Working state reloaded at start</h2>`,
     table([{ ...s.workingState, ms: Math.round(s.workingState.ms) }], [['upToClickId', 'Up to click'], ['memberships', 'Memberships'], ['contexts', 'Contexts'], ['sightings', 'Sightings'], ['clicked', 'Clicked pairs'], ['ms', 'ms']]),
-    `<h2>Recent fingerprints</h2>`,
+    html`<h2>Recent fingerprints</h2>`,
     table(d.recent.map((f) => ({
       key: f.key, browser: f.browserName, os: f.osName, device: f.deviceType, sdk: f.sdkDevice ? 'yes' : 'no', cluster: f.deviceCluster,
       type: f.correlationType, confidence: f.confidence, factors: f.factors.join(', '), version: f.version, created: time(f.createdAt),
     })), [['key', 'Context'], ['browser', 'Browser'], ['os', 'OS'], ['device', 'Device'], ['sdk', 'SDK'], ['cluster', 'Device cluster'], ['type', 'Type'], ['confidence', 'Confidence'], ['factors', 'Evidence'], ['version', 'v'], ['created', 'First seen']]),
-    `<h2>Recent device clusters</h2>`,
+    html`<h2>Recent device clusters</h2>`,
     d.correlations.length === 0
-      ? '<p class="muted">No cluster has more than one storage context yet.</p>'
-      : d.correlations.map((c) => `<p><strong>${cell(c.deviceCluster)}</strong> · ${escapeHtml(c.size)} contexts · updated ${escapeHtml(time(c.updatedAt))}</p>` + table(c.members.map((m) => ({
+      ? html`<p class="muted">No cluster has more than one storage context yet.</p>`
+      : d.correlations.map((c) => html`<p><strong>${cell(c.deviceCluster)}</strong> · ${c.size} contexts · updated ${time(c.updatedAt)}</p>${table(c.members.map((m) => ({
           key: m.key, browserCluster: m.browserCluster, browser: m.browserName, os: m.osName, device: m.deviceType, type: m.correlationType, confidence: m.confidence, factors: m.factors.join(', '),
-        })), [['key', 'Context'], ['browserCluster', 'Browser cluster'], ['browser', 'Browser'], ['os', 'OS'], ['device', 'Device'], ['type', 'Type'], ['confidence', 'Confidence'], ['factors', 'Evidence']])).join(''),
-    `<footer class="muted">${escapeHtml(d.attribution)}</footer>`,
+        })), [['key', 'Context'], ['browserCluster', 'Browser cluster'], ['browser', 'Browser'], ['os', 'OS'], ['device', 'Device'], ['type', 'Type'], ['confidence', 'Confidence'], ['factors', 'Evidence']])}`),
+    html`<footer class="muted">${d.attribution}</footer>`,
   ]
-  return htmlDocument('Robust fingerprint monitor', parts.join('\n'))
+  return htmlDocument('Robust fingerprint monitor', parts)
 }

@@ -57,7 +57,7 @@ export class Repositories {
     this.domains = new DomainsRepository(db, dialect.isUniqueViolation)
     this.linkBatches = new LinkBatchRepository(db)
     this.clicks = new ClicksRepository(db, this.#clickBatchWriter)
-    this.analytics = new AnalyticsRepository(db)
+    this.analytics = new AnalyticsRepository(db, dialect.name)
     this.retention = new RetentionRepository(db)
     this.visitors = new VisitorsRepository(db)
     this.identity = new IdentityRepository(db)

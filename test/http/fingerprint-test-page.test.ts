@@ -63,7 +63,7 @@ describe('the enhanced fingerprint test page', () => {
     const html = testPage({ sdkSrc: `/sdk/linkprint.js?v=${HOSTILE}`, scriptSrc: HOSTILE, privacyMode: HOSTILE as never, link: HOSTILE })
     expect(html).not.toContain('<script>alert(1)')
     expect(html.match(/<script\b/g)).toHaveLength(2)
-    expect(html).toContain('&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;')
+    expect(html).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;')
   })
 
   it('says so when the SDK headers do not count', () => {

@@ -104,6 +104,11 @@ for (const dialect of DIALECTS) {
         expect(res.statusCode).toBe(401)
         expect(res.json().error.code).toBe('INVALID_TOKEN')
       }
+      // A stranger learns nothing about a route's input rules: authentication comes before validation.
+      for (const [method, url, payload] of [['POST', '/api/links', { url: 'not a url' }], ['GET', '/api/links/x/analytics?interval=fortnight', undefined], ['GET', '/api/analytics?from=yesterday', undefined], ['POST', '/api/auth/keys', { name: 7 }], ['GET', '/api/links/x/qr?size=5', undefined]] as const) {
+        const res = await svc.app.inject({ method, url, payload })
+        expect([url, res.statusCode, res.json().error.code]).toEqual([url, 401, 'UNAUTHORIZED'])
+      }
     })
 
     it('logs in with a password, uses the token, and logout revokes it', async () => {

@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { escapeHtml, MONITOR_CSP } from '../../src/http/monitor-page.js'
+import { MONITOR_CSP } from '../../src/http/monitor-page.js'
 import { DIALECTS } from '../helpers/test-databases.js'
 import { bearer, startTestService, type TestService } from '../helpers/test-service.js'
 
 const PAGE = '/admin/robust-fingerprint-monitor'
 const HOSTILE = '<img src=x onerror="alert(1)">'
-
-describe('escapeHtml', () => {
-  it('leaves no markup, quote or backtick', () => {
-    expect(escapeHtml(`${HOSTILE}'\`&`)).toBe('&#60;img src=x onerror=&#34;alert(1)&#34;&#62;&#39;&#96;&#38;')
-    expect(escapeHtml(null)).toBe('')
-  })
-})
 
 for (const dialect of DIALECTS) {
   describe(`robust fingerprint monitor on ${dialect}`, () => {
@@ -59,7 +52,7 @@ for (const dialect of DIALECTS) {
         } },
       }], { key: 'monitor-test', value: '1' })
       const html = (await svc.app.inject({ method: 'GET', url: PAGE, headers: bearer(svc.adminKey) })).body
-      expect(html).toContain(escapeHtml(HOSTILE))
+      expect(html).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;')
       expect(html).not.toContain(HOSTILE)
       expect(html).not.toContain('<script>alert(2)')
     })

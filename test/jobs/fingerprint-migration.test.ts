@@ -1,5 +1,5 @@
 import { CookieJar } from 'tough-cookie'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { MIGRATION_SETTING } from '../../src/jobs/fingerprint-migration.js'
 import { openRepositories } from '../../src/storage/open-repositories.js'
 import { killableStorage } from '../helpers/killable-storage.js'
@@ -136,8 +136,11 @@ for (const dialect of DIALECTS) {
         }
         killable.blockInserts()
         const second = svc.run(files.second, jars)
-        await new Promise((resolve) => setTimeout(resolve, 100))
-        expect(svc.linkprint.fingerprintMigration.deferring).toBe(true)
+        // Awaited, not slept for: the job defers, and human clicks of the second half wait in the writer's queue.
+        await vi.waitFor(() => {
+          expect(svc.linkprint.fingerprintMigration.deferring).toBe(true)
+          expect(writer.queued.filter((r) => r.click.is_bot === 0).length).toBeGreaterThanOrEqual(20)
+        }, { timeout: 60_000, interval: 20 })
         const during = await status(svc)
         expect(during).toMatchObject({ algorithm: 'legacy', job: { state: 'running' } })
         killable.release()

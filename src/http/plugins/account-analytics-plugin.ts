@@ -38,7 +38,7 @@ export type AccountAnalyticsPluginOptions = Pick<Linkprint, 'storage' | 'clock' 
 
 export const accountAnalyticsPlugin = fp(async function accountAnalytics(fastify: FastifyInstance, services: AccountAnalyticsPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  app.addHook('preHandler', app.requireUser)
+  app.addHook('preValidation', app.requireUser)
   const live = new Set<Readable>()
   app.addHook('onClose', async () => {
     for (const stream of live) stream.push(null)

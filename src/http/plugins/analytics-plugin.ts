@@ -24,7 +24,7 @@ export type AnalyticsPluginOptions = Pick<Linkprint, 'links' | 'storage' | 'cloc
 /** Stats (the shape in docs/contracts.md), time series with breakdowns, and click exports of one link. */
 export const analyticsPlugin = fp(async function analytics(fastify: FastifyInstance, services: AnalyticsPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
-  app.addHook('preHandler', app.requireUser)
+  app.addHook('preValidation', app.requireUser)
 
   app.get('/api/links/:slug/stats', { schema: { params: SlugParams, querystring: StatsQuery } }, async (request) => {
     const link = await services.links.get(principalOf(request).user, request.params.slug, request.query.domain)

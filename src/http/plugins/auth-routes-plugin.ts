@@ -34,13 +34,13 @@ export const authRoutesPlugin = fp(async function authRoutes(fastify: FastifyIns
     }
   })
 
-  app.post('/api/auth/logout', { preHandler: app.requireUser }, async (request, reply) => {
+  app.post('/api/auth/logout', { preValidation: app.requireUser }, async (request, reply) => {
     const sessionId = request.headers['x-session-id']
     await services.auth.logout(principalOf(request), typeof sessionId === 'string' ? sessionId : undefined)
     return reply.code(204).send()
   })
 
-  app.get('/api/auth/me', { preHandler: app.requireUser }, async (request) => {
+  app.get('/api/auth/me', { preValidation: app.requireUser }, async (request) => {
     const { user, via } = principalOf(request)
     return { id: user.id, email: user.email, isAdmin: user.isAdmin, via }
   })
@@ -60,12 +60,12 @@ export const authRoutesPlugin = fp(async function authRoutes(fastify: FastifyIns
   })
 
   /** The key is in this answer only: it is stored as its SHA-256 and cannot be shown again. */
-  app.post('/api/auth/keys', { preHandler: app.requireUser, schema: { body: KeyBody } }, async (request, reply) => {
+  app.post('/api/auth/keys', { preValidation: app.requireUser, schema: { body: KeyBody } }, async (request, reply) => {
     const { key, id, prefix, createdAt } = await services.auth.issueApiKey(principalOf(request).user.id, request.body.name)
     return reply.code(201).header('cache-control', 'no-store').send({ id, name: request.body.name, prefix, key, createdAt: new Date(createdAt).toISOString() })
   })
 
-  app.get('/api/auth/keys', { preHandler: app.requireUser }, async (request) => {
+  app.get('/api/auth/keys', { preValidation: app.requireUser }, async (request) => {
     const keys = await services.auth.listApiKeys(principalOf(request).user.id)
     return {
       keys: keys.map((k) => ({
@@ -74,7 +74,7 @@ export const authRoutesPlugin = fp(async function authRoutes(fastify: FastifyIns
     }
   })
 
-  app.delete('/api/auth/keys/:id', { preHandler: app.requireUser, schema: { params: KeyParams } }, async (request, reply) => {
+  app.delete('/api/auth/keys/:id', { preValidation: app.requireUser, schema: { params: KeyParams } }, async (request, reply) => {
     await services.auth.revokeApiKey(principalOf(request).user.id, request.params.id)
     return reply.code(204).send()
   })

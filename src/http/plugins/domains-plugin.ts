@@ -18,7 +18,7 @@ export const domainsPlugin = fp(async function domainsRoutes(fastify: FastifyIns
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const { domains, clock } = services
 
-  app.get('/api/domains', { preHandler: app.requireUser, schema: { summary: 'The short domains a link may use' } }, async () => ({
+  app.get('/api/domains', { preValidation: app.requireUser, schema: { summary: 'The short domains a link may use' } }, async () => ({
     default: domains.defaultHost ?? null,
     domains: (await domains.list()).map(domainJson),
   }))

@@ -48,7 +48,7 @@ export type LinksPluginOptions = Pick<Linkprint, 'links' | 'storage' | 'writer' 
 export const linksPlugin = fp(async function links(fastify: FastifyInstance, services: LinksPluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const baseUrlOf = baseUrlFrom(services.config.publicUrl)
-  app.addHook('preHandler', app.requireUser)
+  app.addHook('preValidation', app.requireUser)
 
   app.post('/api/links', { schema: { body: CreateBody } }, async (request, reply) => {
     const link = await services.links.create(principalOf(request).user, toInput(request.body), request.host)

@@ -27,7 +27,7 @@ export type QrCodePluginOptions = Pick<Linkprint, 'links' | 'config'>
 export const qrCodePlugin = fp(async function qrCode(fastify: FastifyInstance, services: QrCodePluginOptions) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
   const baseUrlOf = baseUrlFrom(services.config.publicUrl)
-  app.addHook('preHandler', app.requireUser)
+  app.addHook('preValidation', app.requireUser)
 
   app.get('/api/links/:slug/qr', { schema: { params: SlugParams, querystring: QrQuery, summary: "The QR code of the link's short URL" } }, async (request, reply) => {
     const link = await services.links.get(principalOf(request).user, request.params.slug, request.query.domain)

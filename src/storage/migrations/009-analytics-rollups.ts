@@ -51,7 +51,7 @@ export async function up(db: Kysely<unknown>, ctx: MigrationContext): Promise<vo
       .$call((b) => (ctx.dialect === 'sqlite' ? b.modifyEnd(sql`WITHOUT ROWID`) : b))
       .execute()
   }
-  await rebuildRollups(db)
+  await rebuildRollups(db, ctx.dialect)
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -35,14 +35,12 @@ export function kyselyRollupStore(db: Kysely<Database>): RollupStore {
       }
       return out
     },
-    async visitors(level, clusters, linkIds) {
+    async claimVisitors(level, rows) {
       const out = []
-      for (const part of slices(clusters)) {
-        let q = db.selectFrom('link_visitors').select(['cluster_id', 'link_id']).where('level', '=', level).where('cluster_id', 'in', part)
-        if (linkIds.length <= SLICE) q = q.where('link_id', 'in', [...linkIds])
-        out.push(...(await q.execute()))
+      for (const part of slices(rows)) {
+        out.push(...(await db.insertInto('link_visitors').values(part.map((r) => ({ level, ...r }))).onConflict((oc) => oc.doNothing()).returning(['cluster_id', 'link_id']).execute()))
       }
-      return out
+      return out.map((r) => ({ cluster_id: r.cluster_id, link_id: Number(r.link_id) }))
     },
     async addVisitors(rows) {
       for (const part of slices(rows)) await db.insertInto('link_visitors').values(part).onConflict((oc) => oc.doNothing()).execute()

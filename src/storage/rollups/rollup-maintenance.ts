@@ -20,8 +20,12 @@ type Awaitable<T> = T | Promise<T>
 export interface RollupStore {
   owners(linkIds: readonly number[]): Awaitable<Array<{ id: number; user_id: number }>>
   clusters(fingerprintIds: readonly string[]): Awaitable<Array<{ fingerprint_id: string; browser_cluster_id: string; device_cluster_id: string }>>
-  /** The link_visitors rows of these clusters (of these links, when few enough to say). */
-  visitors(level: Level, clusters: readonly string[], linkIds: readonly number[]): Awaitable<Array<{ cluster_id: string; link_id: number }>>
+  /**
+   * Inserts these link_visitors rows where missing and answers the ones it inserted: a
+   * cluster's first click on a link. One statement a row, where a lookup and an insert
+   * took two (bench/rollups-writer.ts).
+   */
+  claimVisitors(level: Level, rows: ReadonlyArray<{ cluster_id: string; link_id: number }>): Awaitable<Array<{ cluster_id: string; link_id: number }>>
   addVisitors(rows: ReadonlyArray<{ level: Level; cluster_id: string; link_id: number }>): Awaitable<void>
   dropVisitors(level: Level, clusters: readonly string[]): Awaitable<void>
   /** The human clicks of these clusters, through fingerprint_correlations. */
@@ -94,28 +98,24 @@ export async function flagUniqueClicks(store: RollupStore, clicks: BatchClick[],
   for (const c of clicks) c.browser_unique = c.device_unique = 0
   if (humans.length === 0) return
   const placed = await clustersOf(store, humans.flatMap((c) => (c.fingerprint_id === null ? [] : [c.fingerprint_id])))
-  const linkIds = [...new Set(humans.map((c) => Number(c.link_id)))]
   for (const level of LEVELS) {
-    const clusterOf = (c: BatchClick) => (c.fingerprint_id !== null ? placed.get(c.fingerprint_id)?.[level] : undefined) ?? (level === 'browser' ? c.browser_id : c.device_id)
-    const wanted = new Set<string>()
+    // The batch's first click of each (link, cluster): the clicks are in time order.
+    const candidates = new Map<string, BatchClick>()
+    const rows: Array<{ cluster_id: string; link_id: number }> = []
     for (const c of humans) {
-      const cluster = clusterOf(c)
-      if (cluster !== null && !affected[level].has(cluster)) wanted.add(cluster)
-    }
-    const seen = new Set<string>()
-    if (wanted.size > 0) for (const r of await store.visitors(level, [...wanted], linkIds)) seen.add(`${Number(r.link_id)}\u0000${r.cluster_id}`)
-    const fresh: Array<{ level: Level; cluster_id: string; link_id: number }> = []
-    for (const c of humans) {
-      const cluster = clusterOf(c)
-      if (cluster === null || !wanted.has(cluster)) continue
+      const cluster = (c.fingerprint_id !== null ? placed.get(c.fingerprint_id)?.[level] : undefined) ?? (level === 'browser' ? c.browser_id : c.device_id)
+      if (cluster === null || affected[level].has(cluster)) continue
       const key = `${Number(c.link_id)}\u0000${cluster}`
-      if (seen.has(key)) continue
-      seen.add(key)
-      fresh.push({ level, cluster_id: cluster, link_id: Number(c.link_id) })
+      if (candidates.has(key)) continue
+      candidates.set(key, c)
+      rows.push({ cluster_id: cluster, link_id: Number(c.link_id) })
+    }
+    if (rows.length === 0) continue
+    for (const r of await store.claimVisitors(level, rows)) {
+      const c = candidates.get(`${Number(r.link_id)}\u0000${r.cluster_id}`)!
       if (level === 'browser') c.browser_unique = 1
       else c.device_unique = 1
     }
-    if (fresh.length > 0) await store.addVisitors(fresh)
   }
 }
 

@@ -1,5 +1,5 @@
 import { CLICK_COLUMNS, CORRELATION_COLUMNS, FINGERPRINT_COLUMNS, humanClicksByLink } from '../click-columns.js'
-import type { ClickRecord } from '../storage.js'
+import type { ClickRecord, NewClick, NewCorrelation, NewFingerprint } from '../storage.js'
 import type { EncodedClickBatch } from './sqlite-click-inserter.js'
 
 /** A value's entry in `lengths` when it is not a string: NULL, or a number (the next of `numbers`). */
@@ -35,6 +35,24 @@ export interface PackedClickBatch {
   readonly moves: EncodedClickBatch['moves']
 }
 
+/** A row's values in its columns' order, read by name: `(row, put) => { put(row.link_id); put(row.ts); … }`. */
+type RowReader<T> = (row: T, put: (value: unknown) => void) => void
+
+/**
+ * Generated from the column lists, so the order cannot drift from them. Named loads on
+ * rows of one shape, where `row[name]` over the columns was a megamorphic keyed load per
+ * value. Packing batches of 250 clicks on the thread that answers redirects, CPU time,
+ * three alternating runs: returning visitors' 2.8–3.2 -> 1.3–2.3 µs a click, new
+ * visitors' (with their contexts' rows) 6.7–7.9 -> 6.1–6.9 µs.
+ */
+function rowReader<T>(columns: readonly string[]): RowReader<T> {
+  // The names are the column lists' constants, never input.
+  return new Function('row', 'put', columns.map((name) => `put(row.${name});`).join('\n')) as RowReader<T>
+}
+const readClick = rowReader<NewClick>(CLICK_COLUMNS.map(([name]) => name))
+const readFingerprint = rowReader<NewFingerprint>(FINGERPRINT_COLUMNS)
+const readCorrelation = rowReader<NewCorrelation>(CORRELATION_COLUMNS)
+
 export function packClickBatch(records: readonly ClickRecord[]): PackedClickBatch {
   let withFingerprint = 0
   for (const r of records) if (r.fingerprint) withFingerprint++
@@ -55,12 +73,12 @@ export function packClickBatch(records: readonly ClickRecord[]): PackedClickBatc
   }
   const moves: EncodedClickBatch['moves'] = []
   for (const r of records) {
-    for (const [name] of CLICK_COLUMNS) put(r.click[name])
-    for (const m of r.merges ?? []) moves.push([m.level, m.absorbed, m.into, r.click.ts])
-    for (const a of r.reassignments ?? []) moves.push(['reassign', a.fingerprintId, a.browserClusterId, a.deviceClusterId, r.click.ts])
+    readClick(r.click, put)
+    if (r.merges) for (const m of r.merges) moves.push([m.level, m.absorbed, m.into, r.click.ts])
+    if (r.reassignments) for (const a of r.reassignments) moves.push(['reassign', a.fingerprintId, a.browserClusterId, a.deviceClusterId, r.click.ts])
   }
-  for (const r of records) if (r.fingerprint) for (const name of FINGERPRINT_COLUMNS) put(r.fingerprint.row[name])
-  for (const r of records) if (r.fingerprint) for (const name of CORRELATION_COLUMNS) put(r.fingerprint.correlation[name])
+  for (const r of records) if (r.fingerprint) readFingerprint(r.fingerprint.row, put)
+  for (const r of records) if (r.fingerprint) readCorrelation(r.fingerprint.correlation, put)
   const text = strings.join('')
   let latin1: ArrayBuffer | null = null
   if (!WIDE.test(text)) {

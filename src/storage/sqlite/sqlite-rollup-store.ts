@@ -10,7 +10,6 @@ import type { RollupStore } from '../rollups/rollup-maintenance.js'
 export function sqliteRollupStore(database: Database.Database): RollupStore {
   const owner = database.prepare('SELECT id, user_id FROM links WHERE id = ?')
   const cluster = database.prepare('SELECT fingerprint_id, browser_cluster_id, device_cluster_id FROM fingerprint_correlations WHERE fingerprint_id = ?')
-  const visitors = database.prepare('SELECT cluster_id, link_id FROM link_visitors WHERE level = ? AND cluster_id = ?')
   const addVisitor = database.prepare('INSERT INTO link_visitors (level, cluster_id, link_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
   const dropVisitors = database.prepare('DELETE FROM link_visitors WHERE level = ? AND cluster_id = ?')
   const facts = FACT_COLUMNS.map((c) => `c.${c}`).join(', ')
@@ -34,10 +33,7 @@ export function sqliteRollupStore(database: Database.Database): RollupStore {
   return {
     owners: (ids) => ids.flatMap((id) => (owner.all(id) as Array<Row<{ id: number; user_id: number }>>)),
     clusters: (ids) => ids.flatMap((id) => cluster.all(id) as Array<{ fingerprint_id: string; browser_cluster_id: string; device_cluster_id: string }>),
-    visitors: (level, clusters, linkIds) => {
-      const links = new Set(linkIds)
-      return clusters.flatMap((c) => (visitors.all(level, c) as Array<{ cluster_id: string; link_id: number }>).filter((r) => links.has(Number(r.link_id))))
-    },
+    claimVisitors: (level, rows) => rows.filter((r) => addVisitor.run(level, r.cluster_id, r.link_id).changes === 1),
     addVisitors: (rows) => {
       for (const r of rows) addVisitor.run(r.level, r.cluster_id, r.link_id)
     },
