@@ -2,18 +2,23 @@ import type { ClusterLevel, FingerprintEntity } from './fingerprint-entity.js'
 import type { SdkHashUse } from './sdk-hash-ambiguity.js'
 
 /**
- * A state's whole content as plain data (arrays, strings, numbers): what a snapshot
- * stores (identity/snapshot/) and gives back, so that a restart resumes from it and
- * decides exactly as the process that wrote it would have. Logical, not internal: a
- * state changing how it keeps things only has to keep producing and consuming this.
- * Every list is in the order the state keeps it (oldest first), since that order decides
- * what is evicted next.
+ * A state's whole content as plain data, column by column (arrays of strings and numbers):
+ * what a snapshot stores (identity/snapshot/) and gives back, so that a restart resumes
+ * from it and decides exactly as the process that wrote it would have. Logical, not
+ * internal: a state changing how it keeps things only has to keep producing and
+ * consuming this. Every list is in the order the state keeps it (oldest first), since that
+ * order decides what is evicted next.
+ *
+ * Columns, not an object per entity: taking the copy is the one step that holds the event
+ * loop, and at 500 000 contexts an object (and its arrays) per context cost seconds of
+ * garbage collection where shared strings in columns cost a few hundred milliseconds
+ * (docs/identity-operations.md).
  */
 export interface IdentityStateExport {
-  /** Live entities, least recently put first, each a copy as it stood at the export. */
-  readonly entities: FingerprintEntity[]
+  /** Live entities, least recently put first, as they stood at the export. */
+  readonly entities: ExportedEntities
   /** The cluster bookkeeping of every key remembered. */
-  readonly keys: ExportedKey[]
+  readonly keys: ExportedKeys
   /** Sighting lists, oldest id first, each with its live sightings oldest first. */
   readonly byAddress: ExportedSightings
   readonly byPrefix: ExportedSightings
@@ -30,28 +35,51 @@ export interface IdentityStateExport {
   readonly sweepAt: number
 }
 
-export interface ExportedKey {
-  readonly key: string
-  readonly firstSeen: number | null
-  readonly browserParent: string | null
-  readonly deviceParent: string | null
-  readonly browserSize: number | null
-  readonly deviceSize: number | null
-  /** Links clicked by the cluster rooted here, in the order they were marked. */
-  readonly browserClicked: number[] | null
-  readonly deviceClicked: number[] | null
-  readonly edges: Array<{ other: string; level: ClusterLevel; provisionalOn: string | null }> | null
+/** FingerprintEntity's fields, one array each, index for index; `addresses` flattened to [ip, seen, ip, seen, …] per entity. */
+export type ExportedEntities = { [F in Exclude<keyof FingerprintEntity, 'addresses'>]-?: Array<FingerprintEntity[F] | null> } & {
+  addresses: Array<Array<string | number> | null>
+}
+
+export const ENTITY_FIELDS = [
+  'key', 'firstSeen', 'lastSeen', 'deviceHash', 'browserHash', 'primaryHash', 'sessionHash', 'sdkDevice', 'sdkBrowser', 'browserName', 'osName', 'deviceType',
+  'language', 'model', 'ipHash', 'prefixHash', 'confidence', 'correlationType', 'factors', 'linkedFrom', 'geo', 'geoSince', 'addresses',
+] as const satisfies ReadonlyArray<keyof ExportedEntities>
+
+export function emptyEntities(): ExportedEntities {
+  return Object.fromEntries(ENTITY_FIELDS.map((f) => [f, []])) as unknown as ExportedEntities
+}
+
+/** The cluster bookkeeping, one array per fact, index for index (null: not known / none). */
+export interface ExportedKeys {
+  readonly key: string[]
+  readonly firstSeen: Array<number | null>
+  readonly browserParent: Array<string | null>
+  readonly deviceParent: Array<string | null>
+  readonly browserSize: Array<number | null>
+  readonly deviceSize: Array<number | null>
+  /** Links clicked by the cluster rooted here: one link id as it is, several as an array in the order they were marked. */
+  readonly browserClicked: Array<number | number[] | null>
+  readonly deviceClicked: Array<number | number[] | null>
+  readonly edges: Array<Array<{ other: string; level: ClusterLevel; provisionalOn: string | null }> | null>
+}
+
+export const KEY_FIELDS = ['key', 'firstSeen', 'browserParent', 'deviceParent', 'browserSize', 'deviceSize', 'browserClicked', 'deviceClicked', 'edges'] as const satisfies ReadonlyArray<keyof ExportedKeys>
+
+export function emptyKeys(): ExportedKeys {
+  return Object.fromEntries(KEY_FIELDS.map((f) => [f, []])) as unknown as ExportedKeys
 }
 
 /**
- * One index's lists: ids, then per id its live sightings as parallel arrays. A sighting
- * whose key is '' belongs to an erased context: it still counts how crowded an address
- * is, as it did before the restart, but names no one.
+ * One index's lists: the ids, how many live sightings each has, and those sightings
+ * (their keys and times) one list after the other. A sighting whose key is '' belongs to
+ * an erased context: it still counts how crowded an address is, as it did before the
+ * restart, but names no one.
  */
 export interface ExportedSightings {
   readonly ids: string[]
-  readonly keys: string[][]
-  readonly ts: number[][]
+  readonly counts: number[]
+  readonly keys: string[]
+  readonly ts: number[]
 }
 
 export type ExportedSdkHashUse = Omit<SdkHashUse, 'keys'> & { readonly keys: string[] }

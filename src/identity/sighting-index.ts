@@ -112,30 +112,29 @@ export class SightingIndex {
 
   /** The live sightings of every list, lists and sightings oldest first (identity-state-export.ts). */
   export(): ExportedSightings {
-    const out: ExportedSightings = { ids: [], keys: [], ts: [] }
+    const out: ExportedSightings = { ids: [], counts: [], keys: [], ts: [] }
     for (const [id, list] of this.#lists) {
-      const keys: string[] = []
-      const ts: number[] = []
+      let n = 0
       for (const entry of list.entries) {
         if (entry.dead) continue
-        keys.push(entry.key)
-        ts.push(entry.ts)
+        out.keys.push(entry.key)
+        out.ts.push(entry.ts)
+        n++
       }
       out.ids.push(id)
-      out.keys.push(keys)
-      out.ts.push(ts)
+      out.counts.push(n)
     }
     return out
   }
 
   /** Fills an empty index from an export: every list reads back as it did. */
   restore(exported: ExportedSightings): void {
+    let at = 0
     for (let i = 0; i < exported.ids.length; i++) {
-      const keys = exported.keys[i]!
-      const ts = exported.ts[i]!
-      const list: List = { entries: new Array<Entry>(keys.length), live: keys.length }
-      for (let j = 0; j < keys.length; j++) {
-        const entry: Entry = { key: keys[j]!, ts: ts[j]!, list, dead: false }
+      const n = exported.counts[i]!
+      const list: List = { entries: new Array<Entry>(n), live: n }
+      for (let j = 0; j < n; j++, at++) {
+        const entry: Entry = { key: exported.keys[at]!, ts: exported.ts[at]!, list, dead: false }
         list.entries[j] = entry
         // An erased context's sighting ('') is never looked up by its key.
         if (entry.key !== '') this.#remember(entry)

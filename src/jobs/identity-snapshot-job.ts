@@ -123,9 +123,9 @@ export class IdentitySnapshotJob {
         yield part
       }
     }
-    const meta = { format: SNAPSHOT_FORMAT, fingerprintVersion: FINGERPRINT_VERSION, upToClickId, upToClickTs, writtenAt: this.#o.clock.now(), entities: content.entities.length }
+    const meta = { format: SNAPSHOT_FORMAT, fingerprintVersion: FINGERPRINT_VERSION, upToClickId, upToClickTs, writtenAt: this.#o.clock.now(), entities: content.entities.key.length }
     await this.#o.store.write(counted(encodeSnapshot(meta, content)))
-    this.#last = { upToClickId, entities: content.entities.length, bytes, blockMs, ms: performance.now() - started }
+    this.#last = { upToClickId, entities: content.entities.key.length, bytes, blockMs, ms: performance.now() - started }
     return this.#last
   }
 }

@@ -1,7 +1,6 @@
 import { setImmediate as yieldToRedirects } from 'node:timers/promises'
 import { deserialize, serialize } from 'node:v8'
-import type { FingerprintEntity } from '../fingerprint-entity.js'
-import type { ExportedKey, ExportedSightings, IdentityStateExport } from '../identity-state-export.js'
+import { emptyEntities, emptyKeys, ENTITY_FIELDS, KEY_FIELDS, type ExportedSightings, type IdentityStateExport } from '../identity-state-export.js'
 
 /** Bumped when the layout below changes: a snapshot of another format is not read. */
 export const SNAPSHOT_FORMAT = 1
@@ -27,35 +26,23 @@ export class SnapshotUnusable extends Error {}
  */
 const SLICE = 10_000
 
-/** Entities go column by column: the field names are written once per part, not once per entity (~40 % smaller). */
-const ENTITY_FIELDS = [
-  'key', 'firstSeen', 'lastSeen', 'deviceHash', 'browserHash', 'primaryHash', 'sessionHash', 'sdkDevice', 'sdkBrowser', 'browserName', 'osName', 'deviceType',
-  'language', 'model', 'ipHash', 'prefixHash', 'confidence', 'correlationType', 'factors', 'linkedFrom', 'geo', 'geoSince', 'addresses',
-] as const satisfies ReadonlyArray<keyof FingerprintEntity>
-const KEY_FIELDS = ['key', 'firstSeen', 'browserParent', 'deviceParent', 'browserSize', 'deviceSize', 'browserClicked', 'deviceClicked', 'edges'] as const satisfies ReadonlyArray<keyof ExportedKey>
 const INDEXES = ['byAddress', 'byPrefix', 'bySdkDevice', 'bySdkBrowser'] as const
 
 type Part =
   | { part: 'meta'; meta: SnapshotMeta; sweepAt: number; withdrawn: IdentityStateExport['withdrawn']; provisional: IdentityStateExport['provisional'] }
   | { part: 'entities'; columns: unknown[][] }
   | { part: 'keys'; columns: unknown[][] }
-  | { part: (typeof INDEXES)[number]; ids: string[]; keys: string[][]; ts: number[][] }
+  | ({ part: (typeof INDEXES)[number] } & ExportedSightings)
   | { part: 'sdkDevices' | 'sdkBrowsers'; uses: IdentityStateExport['sdkDevices'] }
   | { part: 'end'; parts: number }
 
-function columnsOf<T>(items: readonly T[], fields: ReadonlyArray<keyof T>): unknown[][] {
-  return fields.map((f) => items.map((item) => item[f]))
+/** Rows [from, to) of every column. */
+function sliceColumns(columns: Record<string, unknown[]>, fields: readonly string[], from: number, to: number): unknown[][] {
+  return fields.map((f) => columns[f]!.slice(from, to))
 }
 
-function rowsOf<T>(columns: unknown[][], fields: ReadonlyArray<keyof T>): T[] {
-  const n = columns[0]?.length ?? 0
-  const out = new Array<T>(n)
-  for (let i = 0; i < n; i++) {
-    const row: Record<string, unknown> = {}
-    for (let f = 0; f < fields.length; f++) row[fields[f] as string] = columns[f]![i]
-    out[i] = row as T
-  }
-  return out
+function append(into: unknown[], from: readonly unknown[]): void {
+  for (let i = 0; i < from.length; i++) into.push(from[i])
 }
 
 /**
@@ -71,18 +58,23 @@ export async function* encodeSnapshot(meta: SnapshotMeta, content: IdentityState
     return serialize(part)
   }
   yield emit({ part: 'meta', meta, sweepAt: content.sweepAt, withdrawn: content.withdrawn, provisional: content.provisional })
-  for (let i = 0; i < content.entities.length; i += SLICE) {
-    yield emit({ part: 'entities', columns: columnsOf(content.entities.slice(i, i + SLICE), ENTITY_FIELDS) })
+  const entities = content.entities as unknown as Record<string, unknown[]>
+  for (let i = 0; i < content.entities.key.length; i += SLICE) {
+    yield emit({ part: 'entities', columns: sliceColumns(entities, ENTITY_FIELDS, i, i + SLICE) })
     await yieldToRedirects()
   }
-  for (let i = 0; i < content.keys.length; i += SLICE) {
-    yield emit({ part: 'keys', columns: columnsOf(content.keys.slice(i, i + SLICE), KEY_FIELDS) })
+  const keys = content.keys as unknown as Record<string, unknown[]>
+  for (let i = 0; i < content.keys.key.length; i += SLICE) {
+    yield emit({ part: 'keys', columns: sliceColumns(keys, KEY_FIELDS, i, i + SLICE) })
     await yieldToRedirects()
   }
   for (const index of INDEXES) {
     const s = content[index]
-    for (let i = 0; i < s.ids.length; i += SLICE) {
-      yield emit({ part: index, ids: s.ids.slice(i, i + SLICE), keys: s.keys.slice(i, i + SLICE), ts: s.ts.slice(i, i + SLICE) })
+    for (let i = 0, at = 0; i < s.ids.length; i += SLICE) {
+      const counts = s.counts.slice(i, i + SLICE)
+      const n = counts.reduce((sum, c) => sum + c, 0)
+      yield emit({ part: index, ids: s.ids.slice(i, i + SLICE), counts, keys: s.keys.slice(at, at + n), ts: s.ts.slice(at, at + n) })
+      at += n
       await yieldToRedirects()
     }
   }
@@ -108,25 +100,28 @@ export function decodeSnapshot(chunks: readonly Buffer[]): { meta: SnapshotMeta;
   const head = deserializePart(chunks[0]!)
   if (head.part !== 'meta') throw new SnapshotUnusable('it does not start with its description')
   if (head.meta.format !== SNAPSHOT_FORMAT) throw new SnapshotUnusable(`it is of format ${head.meta.format}, this version reads ${SNAPSHOT_FORMAT}`)
-  const entities: FingerprintEntity[] = []
-  const keys: ExportedKey[] = []
+  const entities = emptyEntities()
+  const keys = emptyKeys()
   const sightings: Record<(typeof INDEXES)[number], ExportedSightings> = {
-    byAddress: { ids: [], keys: [], ts: [] }, byPrefix: { ids: [], keys: [], ts: [] }, bySdkDevice: { ids: [], keys: [], ts: [] }, bySdkBrowser: { ids: [], keys: [], ts: [] },
+    byAddress: { ids: [], counts: [], keys: [], ts: [] }, byPrefix: { ids: [], counts: [], keys: [], ts: [] }, bySdkDevice: { ids: [], counts: [], keys: [], ts: [] }, bySdkBrowser: { ids: [], counts: [], keys: [], ts: [] },
+  }
+  const columns = (into: object, fields: readonly string[], from: unknown[][]) => {
+    if (from.length !== fields.length) throw new SnapshotUnusable('it is corrupt (a part with other columns)')
+    fields.forEach((f, i) => append((into as Record<string, unknown[]>)[f]!, from[i]!))
   }
   const uses: Pick<IdentityStateExport, 'sdkDevices' | 'sdkBrowsers'> = { sdkDevices: [], sdkBrowsers: [] }
   let ended = false
   for (let i = 1; i < chunks.length; i++) {
     const part = deserializePart(chunks[i]!)
     switch (part.part) {
-      case 'entities': for (const e of rowsOf<FingerprintEntity>(part.columns, ENTITY_FIELDS)) entities.push(e); break
-      case 'keys': for (const k of rowsOf<ExportedKey>(part.columns, KEY_FIELDS)) keys.push(k); break
+      case 'entities': columns(entities, ENTITY_FIELDS, part.columns); break
+      case 'keys': columns(keys, KEY_FIELDS, part.columns); break
       case 'byAddress': case 'byPrefix': case 'bySdkDevice': case 'bySdkBrowser': {
         const s = sightings[part.part]
-        for (let j = 0; j < part.ids.length; j++) {
-          s.ids.push(part.ids[j]!)
-          s.keys.push(part.keys[j]!)
-          s.ts.push(part.ts[j]!)
-        }
+        append(s.ids, part.ids)
+        append(s.counts, part.counts)
+        append(s.keys, part.keys)
+        append(s.ts, part.ts)
         break
       }
       case 'sdkDevices': case 'sdkBrowsers': for (const u of part.uses) uses[part.part].push(u); break
