@@ -88,10 +88,15 @@ export type ExportedSdkHashUse = Omit<SdkHashUse, 'keys'> & { readonly keys: str
 export interface ExportableIdentityState {
   /** A copy of the whole content, taken synchronously (later changes do not reach it). */
   exportState(): IdentityStateExport
+  /**
+   * The same copy, of the same moment (the call), with most of the work done a slice at a
+   * time after it, `pause()` between slices: the event loop is held only briefly.
+   */
+  exportGradually(pause: () => Promise<void>): Promise<IdentityStateExport>
   /** Fills a fresh state (nothing put yet) with an export. */
   restoreState(content: IdentityStateExport): void
 }
 
 export function isExportable(state: object): state is ExportableIdentityState {
-  return typeof (state as Partial<ExportableIdentityState>).exportState === 'function' && typeof (state as Partial<ExportableIdentityState>).restoreState === 'function'
+  return typeof (state as Partial<ExportableIdentityState>).exportGradually === 'function' && typeof (state as Partial<ExportableIdentityState>).restoreState === 'function'
 }

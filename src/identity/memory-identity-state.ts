@@ -89,6 +89,8 @@ export class MemoryIdentityState implements IdentityState, ExportableIdentitySta
   readonly #oldestSdkHash = new OldestFirst(this.#sdkHashes)
   readonly #sdkBrowserHashes = new Map<string, SdkHashUse>()
   readonly #oldestSdkBrowserHash = new OldestFirst(this.#sdkBrowserHashes)
+  /** While exportGradually copies the entities: the state of the export's moment of each entity changed or removed since. */
+  #frozen: Map<string, FingerprintEntity> | null = null
 
   constructor(options: MemoryIdentityStateOptions = {}) {
     this.#maxEntities = options.maxEntities ?? 500_000
@@ -103,19 +105,25 @@ export class MemoryIdentityState implements IdentityState, ExportableIdentitySta
   }
 
   get(key: string): FingerprintEntity | undefined {
-    return this.#entities.get(key)
+    const entity = this.#entities.get(key)
+    // The engine changes what get() returns in place: while an export copies the entities, it gets their state of the export's moment first.
+    if (this.#frozen !== null && entity !== undefined) this.#freeze(entity)
+    return entity
   }
 
   put(entity: FingerprintEntity): void {
     const known = this.#entities.has(entity.key)
     // Deleted first so that it moves to the newest end (eviction takes the oldest).
-    if (known) this.#entities.delete(entity.key)
+    if (known) {
+      if (this.#frozen !== null) this.#freeze(this.#entities.get(entity.key)!)
+      this.#entities.delete(entity.key)
+    }
     this.#entities.set(entity.key, entity)
     if (!known) {
       const b = this.#bookkeeping(entity.key)
       if (b.firstSeen === undefined) this.#remembered++
       b.firstSeen = entity.firstSeen
-      if (this.#entities.size > this.#maxEntities) this.#forget(this.#oldestEntity.evict()!)
+      if (this.#entities.size > this.#maxEntities) this.#forget(this.#evictOldest())
     }
     this.#byAddress.add(entity.ipHash, entity.key, entity.lastSeen, !known)
     this.#byPrefix.add(entity.prefixHash, entity.key, entity.lastSeen, !known)
@@ -141,6 +149,18 @@ export class MemoryIdentityState implements IdentityState, ExportableIdentitySta
     // What is left of it then (first seen, clicked links, evidence) goes with it.
     if (b !== undefined && b.browserParent === undefined && b.deviceParent === undefined && b.browserSize === undefined && b.deviceSize === undefined) this.#drop(key, b)
     if (this.#remembered > this.#sweepAt) this.#sweep()
+  }
+
+  #evictOldest(): string {
+    if (this.#frozen === null) return this.#oldestEntity.evict()!
+    const [key, entity] = this.#oldestEntity.evictEntry()!
+    this.#freeze(entity)
+    return key
+  }
+
+  /** An entity's state of the export's moment, taken before its first change since (exportGradually). */
+  #freeze(entity: FingerprintEntity): void {
+    if (!this.#frozen!.has(entity.key)) this.#frozen!.set(entity.key, { ...entity, addresses: entity.addresses?.map(([ip, ts]) => [ip, ts]) })
   }
 
   #bookkeeping(key: string): Bookkeeping {
@@ -169,6 +189,7 @@ export class MemoryIdentityState implements IdentityState, ExportableIdentitySta
     for (const key of keys) {
       const entity = this.#entities.get(key)
       if (!entity) continue
+      if (this.#frozen !== null) this.#freeze(entity)
       this.#entities.delete(key)
       if (entity.sdkDevice) this.#eraseSdkSighting(this.#sdkHashes, entity.sdkDevice, key)
       if (entity.sdkBrowser) this.#eraseSdkSighting(this.#sdkBrowserHashes, entity.sdkBrowser, key)
@@ -408,22 +429,37 @@ export class MemoryIdentityState implements IdentityState, ExportableIdentitySta
    * it changes in place (an entity's addresses, the bookkeeping's sets and edges) is copied.
    */
   exportState(): IdentityStateExport {
-    const e = emptyEntities()
-    // push, not a preset length: a preset length of 100 000 or more makes a sparse (dictionary) array in V8, ~5× slower to fill.
-    for (const x of this.#entities.values()) {
-      e.key.push(x.key); e.firstSeen.push(x.firstSeen); e.lastSeen.push(x.lastSeen); e.deviceHash.push(x.deviceHash); e.browserHash.push(x.browserHash)
-      e.primaryHash.push(x.primaryHash); e.sessionHash.push(x.sessionHash); e.sdkDevice.push(x.sdkDevice); e.sdkBrowser.push(x.sdkBrowser); e.browserName.push(x.browserName)
-      e.osName.push(x.osName); e.deviceType.push(x.deviceType); e.language.push(x.language ?? null); e.model.push(x.model ?? null); e.ipHash.push(x.ipHash)
-      e.prefixHash.push(x.prefixHash); e.confidence.push(x.confidence); e.correlationType.push(x.correlationType); e.factors.push(x.factors); e.linkedFrom.push(x.linkedFrom)
-      e.geo.push(x.geo); e.geoSince.push(x.geoSince)
-      const addresses = x.addresses
-      if (addresses === undefined) e.addresses.push(null)
-      else {
-        const flat: Array<string | number> = []
-        for (const [ip, seen] of addresses) flat.push(ip, seen)
-        e.addresses.push(flat)
+    const content = this.#exportAllButEntities()
+    const e = content.entities
+    for (const x of this.#entities.values()) pushEntity(e, x)
+    return content
+  }
+
+  /**
+   * The same copy, with the entities (most of it) taken a slice at a time: between slices
+   * `pause()` lets the event loop run, and the state keeps, of every entity the engine
+   * reads, changes or removes meanwhile, its state of the export's moment (get() is what
+   * the engine changes in place; put() and evictions replace or remove). What is taken at
+   * once is the order of the entities and everything else (~a third of the work).
+   */
+  async exportGradually(pause: () => Promise<void>, slice = 10_000): Promise<IdentityStateExport> {
+    if (this.#frozen !== null) throw new Error('an export is already in progress')
+    const content = this.#exportAllButEntities()
+    const order = [...this.#entities.keys()]
+    const frozen = (this.#frozen = new Map())
+    try {
+      for (let i = 0; i < order.length; i += slice) {
+        await pause()
+        for (let j = i; j < Math.min(order.length, i + slice); j++) pushEntity(content.entities, frozen.get(order[j]!) ?? this.#entities.get(order[j]!)!)
       }
+    } finally {
+      this.#frozen = null
     }
+    return content
+  }
+
+  #exportAllButEntities(): IdentityStateExport {
+    const e = emptyEntities()
     const k = emptyKeys()
     const clicked = (c: number | Set<number> | undefined) => (c === undefined ? null : typeof c === 'number' ? c : [...c])
     for (const [key, b] of this.#keys) {
@@ -493,5 +529,21 @@ export class MemoryIdentityState implements IdentityState, ExportableIdentitySta
     while (this.#entities.size > this.#maxEntities) this.#forget(this.#oldestEntity.evict()!)
     while (this.#sdkHashes.size > this.#maxEntities) this.#oldestSdkHash.evict()
     while (this.#sdkBrowserHashes.size > this.#maxEntities) this.#oldestSdkBrowserHash.evict()
+  }
+}
+
+/** One entity onto the export's columns: strings and what the engine replaces rather than changes (geo, factors) shared, its addresses (changed in place) copied. */
+function pushEntity(e: IdentityStateExport['entities'], x: FingerprintEntity): void {
+  e.key.push(x.key); e.firstSeen.push(x.firstSeen); e.lastSeen.push(x.lastSeen); e.deviceHash.push(x.deviceHash); e.browserHash.push(x.browserHash)
+  e.primaryHash.push(x.primaryHash); e.sessionHash.push(x.sessionHash); e.sdkDevice.push(x.sdkDevice); e.sdkBrowser.push(x.sdkBrowser); e.browserName.push(x.browserName)
+  e.osName.push(x.osName); e.deviceType.push(x.deviceType); e.language.push(x.language ?? null); e.model.push(x.model ?? null); e.ipHash.push(x.ipHash)
+  e.prefixHash.push(x.prefixHash); e.confidence.push(x.confidence); e.correlationType.push(x.correlationType); e.factors.push(x.factors); e.linkedFrom.push(x.linkedFrom)
+  e.geo.push(x.geo); e.geoSince.push(x.geoSince)
+  const addresses = x.addresses
+  if (addresses === undefined) e.addresses.push(null)
+  else {
+    const flat: Array<string | number> = []
+    for (const [ip, seen] of addresses) flat.push(ip, seen)
+    e.addresses.push(flat)
   }
 }

@@ -1,3 +1,4 @@
+import { setImmediate as yieldToRedirects } from 'node:timers/promises'
 import type { Clock } from '../clock.js'
 import { FINGERPRINT_VERSION } from '../identity/fingerprints.js'
 import { isExportable } from '../identity/identity-state-export.js'
@@ -26,7 +27,7 @@ export interface SnapshotWritten {
   readonly upToClickId: number
   readonly entities: number
   readonly bytes: number
-  /** How long the copy of the state held the event loop (the one synchronous step). */
+  /** How long the copy of the state held the event loop at once (its first, synchronous step; the rest goes in slices). */
   readonly blockMs: number
   readonly ms: number
 }
@@ -104,9 +105,12 @@ export class IdentitySnapshotJob {
     while (writer.pending > 0)
     if (this.#o.paused()) return null
     const held = writer.pause()
+    // The state of this moment: what the call copies at once, and the rest (the entities) as they stand now, slice by slice.
     const copyStarted = performance.now()
-    const content = state.exportState()
+    const exporting = state.exportGradually(() => yieldToRedirects())
     const blockMs = performance.now() - copyStarted
+    // Awaited below; a failure before that must not go unhandled meanwhile.
+    exporting.catch(() => undefined)
     let upToClickId: number
     let upToClickTs: number
     try {
@@ -116,6 +120,7 @@ export class IdentitySnapshotJob {
     } finally {
       writer.resume()
     }
+    const content = await exporting
     let bytes = 0
     async function* counted(parts: AsyncIterable<Buffer>) {
       for await (const part of parts) {
