@@ -146,7 +146,7 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
     onJob: (state) => void (state === 'running' ? snapshots?.discard() : snapshots?.write())?.catch((error: unknown) => onError?.(error)),
   })
   if (snapshotsOn) {
-    snapshots = createIdentitySnapshots(config, { store: snapshotStore, state: () => identity.engine.state, writer, storage, clock, paused: () => migration.deferring, onError })
+    snapshots = createIdentitySnapshots(config, { store: snapshotStore, state: () => identity.engine.state, writer, storage, clock, paused: () => migration.deferring, onError, loadedFrom: identityLoad.snapshotClickId })
     snapshots.start()
   }
   // What the other instances changed while this one loaded the database, and from now on.

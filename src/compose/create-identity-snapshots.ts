@@ -30,9 +30,11 @@ export function createIdentitySnapshots(config: Config, parts: {
   clock: Clock
   paused: () => boolean
   onError?: (error: unknown) => void
+  /** The click of the snapshot the state was loaded from, if it was. */
+  loadedFrom: number | null
 }): IdentitySnapshotJob {
   return new IdentitySnapshotJob({
     store: parts.store, state: parts.state, writer: parts.writer, storage: parts.storage.identity, clock: parts.clock,
-    intervalMs: config.identitySnapshotIntervalMs, paused: parts.paused, onError: parts.onError,
+    intervalMs: config.identitySnapshotIntervalMs, paused: parts.paused, onError: parts.onError, loadedFrom: parts.loadedFrom,
   })
 }

@@ -20,6 +20,8 @@ export interface IdentitySnapshotJobOptions {
   /** While true (a fingerprint migration rebuilds the state), no snapshot is taken: the state is the job's, half built. */
   readonly paused: () => boolean
   readonly onError?: (error: unknown) => void
+  /** The click the stored snapshot reflects when the state was loaded from it (null: none): a stop with no click since writes none. */
+  readonly loadedFrom?: number | null
 }
 
 /** What the last snapshot written was. */
@@ -50,9 +52,12 @@ export class IdentitySnapshotJob {
   #again: Promise<SnapshotWritten | null> | null = null
   #stopped = false
   #last: SnapshotWritten | null = null
+  /** The click the stored snapshot reflects, as far as this process knows; null: none, or removed. */
+  #stored: number | null
 
   constructor(options: IdentitySnapshotJobOptions) {
     this.#o = options
+    this.#stored = options.loadedFrom ?? null
   }
 
   get last(): SnapshotWritten | null {
@@ -82,6 +87,7 @@ export class IdentitySnapshotJob {
   /** Removes the stored snapshot at once (a write in progress finishes first, then is removed too). */
   async discard(): Promise<void> {
     await this.#running?.catch(() => null)
+    this.#stored = null
     await this.#o.store.discard()
   }
 
@@ -92,7 +98,8 @@ export class IdentitySnapshotJob {
     this.#timer = null
     await this.#again?.catch(() => null)
     await this.#running?.catch(() => null)
-    if (final) await this.write()
+    // Nothing changed since the stored snapshot (no click; erasures and retention write their own): a quick stop.
+    if (final && !(this.#stored !== null && this.#stored === (await this.#o.storage.lastClickId()))) await this.write()
   }
 
   async #write(): Promise<SnapshotWritten | null> {
@@ -129,7 +136,9 @@ export class IdentitySnapshotJob {
       }
     }
     const meta = { format: SNAPSHOT_FORMAT, fingerprintVersion: FINGERPRINT_VERSION, upToClickId, upToClickTs, writtenAt: this.#o.clock.now(), entities: content.entities.key.length }
+    this.#stored = null
     await this.#o.store.write(counted(encodeSnapshot(meta, content)))
+    this.#stored = upToClickId
     this.#last = { upToClickId, entities: content.entities.key.length, bytes, blockMs, ms: performance.now() - started }
     return this.#last
   }
