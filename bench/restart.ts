@@ -103,7 +103,7 @@ async function start(url: string, env: NodeJS.ProcessEnv): Promise<{ readyS: num
   const exited = once(child, 'exit')
   let address: string | undefined
   while (!address) {
-    if (child.exitCode !== null) throw new Error(`the server exited:\n${output}`)
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the server exited:\n${output}`)
     address = /listening on (http:\/\/[\d.:]+)/.exec(output)?.[1]
     if (!address) await new Promise((r) => setTimeout(r, 20))
   }
