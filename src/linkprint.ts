@@ -6,6 +6,7 @@ import { createFingerprintMigration } from './compose/create-fingerprint-migrati
 import { createFingerprinting, type Fingerprinting } from './compose/create-fingerprinting.js'
 import { createGeo } from './compose/create-geo.js'
 import { createIdentity } from './compose/create-identity.js'
+import { createIdentitySnapshots, identitySnapshotStore } from './compose/create-identity-snapshots.js'
 import { createLinks } from './compose/create-links.js'
 import { createReclassify } from './compose/create-reclassify.js'
 import { createRetention } from './compose/create-retention.js'
@@ -16,6 +17,7 @@ import { loadSecret } from './config/secret-source.js'
 import type { ClickEnvironment } from './decisions/click-pipeline.js'
 import type { ScannerDetector, TrackedClick } from './decisions/scanner-detector.js'
 import type { FingerprintMigration } from './jobs/fingerprint-migration.js'
+import type { IdentitySnapshotJob } from './jobs/identity-snapshot-job.js'
 import type { IdentityEngine } from './identity/identity-engine.js'
 import type { IdentityStateLoad, IdentityStateLoadOptions } from './identity/identity-state-loader.js'
 import type { RedisIdentityReplication } from './identity/redis-identity-replication.js'
@@ -61,8 +63,10 @@ export interface Linkprint {
   readonly geoDatabase: DatabaseGeo | null
   /** Seed 002's algorithm migration job (its routes: http/plugins/fingerprint-migration-plugin.ts). */
   readonly fingerprintMigration: FingerprintMigration
-  /** What the identity engine's state was reloaded from at start (identity-state-loader.ts). */
+  /** What the identity engine's state was reloaded from at start (identity-state-loader.ts, identity/snapshot/snapshot-loader.ts). */
   readonly identityLoad: IdentityStateLoad
+  /** Writes the engine's state to its snapshot (IDENTITY_SNAPSHOT_INTERVAL_MS, and at close); null where none is kept (docs/identity-operations.md). */
+  readonly identitySnapshots: IdentitySnapshotJob | null
   /** Which algorithm's ids new clicks and the stats use; the migration job switches it. */
   readonly fingerprinting: Fingerprinting
   /** Email scanners and time-of-click checks, judged by their networks' behaviour (the click pipeline's detect_scanner). */
@@ -129,16 +133,32 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
   const fingerprinting = await createFingerprinting(storage.settings)
   const clickEnvironment = createClickEnvironment(config, { keys, identity: identity.engine, geo, links, fingerprinting, deferIdentity: () => migration.deferring })
   const { sessions, sourceMonitor, backend } = await createSessions(config, { storage, clock, keys, secret, identity: identity.engine, environment: clickEnvironment, metrics, redisLog })
-  const { migration, identityLoad } = await createFingerprintMigration({ storage, writer, clock, identity, fingerprinting, chunkSize: options.migrationChunkSize, restore: options.restore, onError })
+  // Only a process that loads the state keeps its snapshot: a command that resolves no click must not overwrite it with an empty one.
+  const snapshotStore = options.restore === false ? null : identitySnapshotStore(config, storage, { shared: identity.replication !== null, ownState: identity.replaceable !== null })
+  const snapshotsOn = snapshotStore !== null && config.identitySnapshotIntervalMs > 0
+  // Snapshots turned off: one left from before would be stale at the next start that turns them on (erased visitors included).
+  if (snapshotStore && !snapshotsOn) await snapshotStore.discard()
+  let snapshots: IdentitySnapshotJob | null = null
+  const { migration, identityLoad } = await createFingerprintMigration({
+    storage, writer, clock, identity, fingerprinting, chunkSize: options.migrationChunkSize, restore: options.restore, onError,
+    snapshot: { store: snapshotsOn ? snapshotStore : null, log: (details, message) => options.log?.info(details, message) },
+    // The reset state is no longer the snapshot's; the rebuilt one is snapshotted once the job ends.
+    onJob: (state) => void (state === 'running' ? snapshots?.discard() : snapshots?.write())?.catch((error: unknown) => onError?.(error)),
+  })
+  if (snapshotsOn) {
+    snapshots = createIdentitySnapshots(config, { store: snapshotStore, state: () => identity.engine.state, writer, storage, clock, paused: () => migration.deferring, onError, loadedFrom: identityLoad.snapshotClickId })
+    snapshots.start()
+  }
   // What the other instances changed while this one loaded the database, and from now on.
   identity.pauseReplicationWhile(() => migration.deferring)
   identity.replication?.start()
-  const { retention, visitorData } = createRetention(config, { storage, writer, clock, identity: identity.engine, metrics, retention: options.retention, onError })
+  const { retention, visitorData } = createRetention(config, { storage, writer, clock, identity: identity.engine, metrics, retention: options.retention, onError, snapshots })
 
   return {
     config, clock, storage, keys, links, domains, writer, metrics, clickEnvironment, geoDatabase, identityLoad, sessions, sourceMonitor, fingerprinting, retention, visitorData,
     identity: identity.engine,
     identityReplication: identity.replication,
+    identitySnapshots: snapshots,
     fingerprintMigration: migration,
     rateLimiter: backend.limiter,
     scanners: clickEnvironment.scanners!,
@@ -153,6 +173,8 @@ export async function createLinkprint(config: Config, options: LinkprintOptions 
       await invalidation?.close()
       await backend.close()
       await writer.close()
+      // Every click is stored: the next start replays none.
+      await snapshots?.stop(true).catch((error: unknown) => onError?.(error))
       await storage.close()
     },
   }

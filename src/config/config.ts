@@ -42,6 +42,8 @@ export interface Config {
   readonly retentionDays: number | undefined
   /** Storage contexts (cookie jars) the identity engine keeps in memory; the least recently seen leave first. */
   readonly identityMaxContexts: number
+  /** How often the identity engine's state is snapshotted, so a restart replays only the clicks after it; 0: never (every start loads the database in full). */
+  readonly identitySnapshotIntervalMs: number
   readonly clickFlushMs: number
   readonly clickQueueMax: number
   readonly clickBatchMax: number
@@ -110,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bridgeAllowed: true,
     retentionDays: optional(env.RETENTION_DAYS) === undefined ? undefined : int(env, 'RETENTION_DAYS', 0, 1),
     identityMaxContexts: int(env, 'IDENTITY_MAX_CONTEXTS', defaultIdentityContexts(getHeapStatistics().heap_size_limit), 1_000),
+    identitySnapshotIntervalMs: int(env, 'IDENTITY_SNAPSHOT_INTERVAL_MS', 5 * 60_000, 0),
     // 50 ms is the most a kill -9 may lose (issue 2); 25 keeps well inside it.
     clickFlushMs: int(env, 'CLICK_FLUSH_MS', 25, 1, 50),
     clickQueueMax: int(env, 'CLICK_QUEUE_MAX', 100_000, 1),

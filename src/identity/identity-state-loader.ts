@@ -3,11 +3,13 @@ import type { StoredContext } from '../storage/identity-storage.js'
 
 /** What the reload reads. */
 type IdentityStorage = Pick<IdentityRepository, 'lastClickId' | 'lastClickTs' | 'firstClickIdFrom' | 'memberships' | 'edges' | 'latestContexts' | 'contextSightings' | 'clickedClusters'>
+/** What replaying the clicks after a snapshot reads. */
+export type IdentityTailStorage = Pick<IdentityRepository, 'contextSightings' | 'clickedClusters' | 'edgesOfKeys'>
 import { hintsOf } from '../decisions/stored-click-signals.js'
 import { parseUserAgent } from '../signals/user-agent.js'
 import { specificModel } from './correlation-rules.js'
 import type { FingerprintEntity } from './fingerprint-entity.js'
-import type { IdentityState } from './identity-state.js'
+import type { IdentityState, StateEdge } from './identity-state.js'
 
 const DAY = 86_400_000
 
@@ -40,6 +42,8 @@ export interface IdentityStateLoad {
   /** Merge evidence given back (provisional merges whose SDK hash proved shared since are not: the engine withdrew them). */
   readonly edges: number
   readonly ms: number
+  /** The click a snapshot the state started from reflected (only the clicks after it were replayed); null: loaded from the database alone. */
+  readonly snapshotClickId: number | null
 }
 
 /**
@@ -70,7 +74,7 @@ export async function loadIdentityState(storage: IdentityStorage, state: Identit
   const started = performance.now()
   const page = options.pageSize ?? 5_000
   const last = options.upToClickId ?? (await storage.lastClickId())
-  const summary = { upToClickId: last, memberships: 0, contexts: 0, sightings: 0, clicked: 0, edges: 0, ms: 0 }
+  const summary = { upToClickId: last, memberships: 0, contexts: 0, sightings: 0, clicked: 0, edges: 0, ms: 0, snapshotClickId: null }
 
   for (let after = ''; ; ) {
     const rows = await storage.memberships(after, page)
@@ -89,20 +93,7 @@ export async function loadIdentityState(storage: IdentityStorage, state: Identit
   const windowStart = await storage.firstClickIdFrom(lastTs - (options.sightingWindowMs ?? 3 * DAY), last)
   const lookbackStart = await storage.firstClickIdFrom(lastTs - (options.lookbackMs ?? 90 * DAY), last)
 
-  // What the engine accumulates per context over its clicks: since when it has had its geo
-  // (the stability rule lets an old answer go after a week) and its last addresses.
-  const history = new Map<string, { geo: string; since: number; addresses: Array<[string, number]> }>()
-  const entityOf = (c: StoredContext): FingerprintEntity => {
-    const geo = JSON.stringify(c.geo)
-    let h = history.get(c.key)
-    if (!h) history.set(c.key, (h = { geo, since: c.lastSeen, addresses: [] }))
-    else if (h.geo !== geo) {
-      h.geo = geo
-      h.since = c.lastSeen
-    }
-    rememberAddress(h.addresses, c.ipHash, c.lastSeen)
-    return toEntity(c, h.since, h.addresses.map(([ip, ts]) => [ip, ts]))
-  }
+  const entityOf = contextHistory(state)
   for (const context of await storage.latestContexts(lookbackStart, windowStart, options.maxContexts ?? 500_000)) {
     state.put(entityOf(context))
     summary.contexts++
@@ -123,6 +114,95 @@ export async function loadIdentityState(storage: IdentityStorage, state: Identit
   }
   summary.edges = await restoreEdges(storage, state, page)
   return { ...summary, ms: performance.now() - started }
+}
+
+/**
+ * The clicks after a snapshot, given back to the state the snapshot restored, so it stands
+ * as the process left it after `upToClickId` — what the full load does for its sighting
+ * window, over the tail only:
+ *
+ * - each click's context is put as it stood then, in id order (the indexes, the crowd
+ *   counts and the SDK-hash bookkeeping learn it by their own code, and withdraw a merge
+ *   whose hash proves shared as they did);
+ * - before a context's first click of the tail, the merge evidence storage holds for it
+ *   and the state does not yet is given back through union(), as the engine united it
+ *   before putting it; evidence resting on a hash already proven shared was withdrawn;
+ * - the (link, cluster) marks of the tail, as the full load marks them.
+ *
+ * Clusters the tail's withdrawals rebuilt are already stored so: they are not handed to
+ * the engine again.
+ */
+export async function replayTail(storage: IdentityTailStorage, state: IdentityState, afterClickId: number, upToClickId: number, pageSize = 5_000): Promise<{ sightings: number; clicked: number; edges: number }> {
+  const summary = { sightings: 0, clicked: 0, edges: 0 }
+  const entityOf = contextHistory(state)
+  const seen = new Set<string>()
+  for (let after = afterClickId; ; ) {
+    const rows = await storage.contextSightings(after, upToClickId, pageSize)
+    const fresh = [...new Set(rows.map((r) => r.key).filter((key) => !seen.has(key)))]
+    const stored = fresh.length > 0 ? await storage.edgesOfKeys(fresh) : new Map<string, StateEdge[]>()
+    for (const sighting of rows) {
+      if (!seen.has(sighting.key)) {
+        seen.add(sighting.key)
+        summary.edges += giveBackEdges(state, sighting.key, stored.get(sighting.key) ?? [])
+      }
+      state.put(entityOf(sighting))
+    }
+    summary.sightings += rows.length
+    if (rows.length < pageSize) break
+    after = rows.at(-1)!.clickId
+  }
+  for (const c of await storage.clickedClusters(afterClickId + 1, upToClickId)) {
+    state.markClicked('browser', state.find('browser', c.browserThen ?? c.browserRoot), c.linkId)
+    state.markClicked('device', state.find('device', c.deviceThen ?? c.deviceRoot), c.linkId)
+    summary.clicked++
+  }
+  state.takeWithdrawn()
+  return summary
+}
+
+/** The stored edges of `key` the state lacks (each counted once per copy), given back through union(); how many. */
+function giveBackEdges(state: IdentityState, key: string, stored: readonly StateEdge[]): number {
+  if (stored.length === 0) return 0
+  const known = [...state.edgesOf(key)]
+  let given = 0
+  for (const e of stored) {
+    const i = known.findIndex((k) => k.other === e.other && k.level === e.level && k.provisionalOn === e.provisionalOn)
+    if (i !== -1) {
+      known.splice(i, 1)
+      continue
+    }
+    if (e.provisionalOn !== null && (state.sdkDeviceAmbiguous(e.provisionalOn) || state.sdkBrowserAmbiguous(e.provisionalOn))) continue
+    state.union(e.level, key, e.other, e.provisionalOn ?? undefined)
+    given++
+  }
+  return given
+}
+
+/**
+ * What the engine accumulates per context over its clicks, which a stored click alone does
+ * not say: since when it has had its geo (the stability rule lets an old answer go after a
+ * week) and its last addresses. Starts from what the state already holds of a context (a
+ * snapshot's), else from its first click replayed.
+ */
+function contextHistory(state: IdentityState): (c: StoredContext) => FingerprintEntity {
+  const history = new Map<string, { geo: string; since: number; addresses: Array<[string, number]> }>()
+  return (c) => {
+    const geo = JSON.stringify(c.geo)
+    let h = history.get(c.key)
+    if (!h) {
+      const known = state.get(c.key)
+      h = known
+        ? { geo: JSON.stringify(known.geo), since: known.geoSince, addresses: (known.addresses ?? []).map(([ip, ts]): [string, number] => [ip, ts]) }
+        : { geo, since: c.lastSeen, addresses: [] }
+      history.set(c.key, h)
+    }
+    if (h.geo !== geo) {
+      h.geo = geo
+      h.since = c.lastSeen
+    }
+    rememberAddress(h.addresses, c.ipHash, c.lastSeen)
+    return toEntity(c, h.since, h.addresses.map(([ip, ts]) => [ip, ts]))
+  }
 }
 
 /**

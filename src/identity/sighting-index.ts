@@ -1,4 +1,5 @@
 import { OldestFirst } from '../signals/oldest-first.js'
+import type { ExportedSightings } from './identity-state-export.js'
 
 /** A storage context seen under an id (an address, a prefix, an SDK hash) at a time. */
 export interface Sighting {
@@ -128,6 +129,53 @@ export class SightingIndex {
       if (entry.dead) continue
       n++
       if (!visit(entry)) return
+    }
+  }
+
+  /**
+   * An erased context's sightings stay in their lists, so the crowd counts read as before,
+   * but name no one: no later visit finds the context through them, and no export holds its key.
+   */
+  forgetKey(key: string): void {
+    const known = this.#byKey.get(key)
+    if (known === undefined) return
+    this.#byKey.delete(key)
+    for (const entry of Array.isArray(known) ? known : [known]) {
+      const entries = entry.list.entries
+      entries[entries.lastIndexOf(entry)] = { key: '', ts: entry.ts, list: entry.list, dead: false }
+    }
+  }
+
+  /** The live sightings of every list, lists and sightings oldest first (identity-state-export.ts). */
+  export(): ExportedSightings {
+    const out: ExportedSightings = { ids: [], counts: [], keys: [], ts: [] }
+    for (const [id, list] of this.#lists) {
+      let n = 0
+      for (const entry of list.entries) {
+        if (entry.dead) continue
+        out.keys.push(entry.key)
+        out.ts.push(entry.ts)
+        n++
+      }
+      out.ids.push(id)
+      out.counts.push(n)
+    }
+    return out
+  }
+
+  /** Fills an empty index from an export: every list reads back as it did. */
+  restore(exported: ExportedSightings): void {
+    let at = 0
+    for (let i = 0; i < exported.ids.length; i++) {
+      const n = exported.counts[i]!
+      const list: List = { entries: new Array<Entry>(n), live: n }
+      for (let j = 0; j < n; j++, at++) {
+        const entry: Entry = { key: exported.keys[at]!, ts: exported.ts[at]!, list, dead: false }
+        list.entries[j] = entry
+        // An erased context's sighting ('') is never looked up by its key.
+        if (entry.key !== '') this.#remember(entry)
+      }
+      this.#lists.set(exported.ids[i]!, list)
     }
   }
 

@@ -61,6 +61,8 @@ export interface FingerprintMigrationOptions {
   /** Clicks per transaction (1 000). */
   readonly chunkSize?: number
   readonly onError?: (error: unknown) => void
+  /** The job's state changed: 'running' once the engine's memory is reset, then how it ended (the identity snapshot follows). */
+  readonly onJob?: (state: MigrationJobState) => void
 }
 
 const IDLE: MigrationJob = { state: 'idle', processed: 0, total: 0, skipped: 0, cursor: 0, version: FINGERPRINT_VERSION, startedAt: null, finishedAt: null, resumes: 0, error: null }
@@ -135,6 +137,7 @@ export class FingerprintMigration {
       await this.#o.fingerprinting.use('legacy')
       await this.#o.storage.identity.resetIdentity(this.#progress(job))
       this.#o.resetState()
+      this.#o.onJob?.('running')
       this.#job = job
       this.#start()
       return this.status()
@@ -270,6 +273,7 @@ export class FingerprintMigration {
     this.#deferring = false
     this.#job = { ...this.#job, state, error, finishedAt: this.#o.clock.now() }
     await this.#o.storage.settings.setSetting(MIGRATION_SETTING, JSON.stringify(this.#job))
+    this.#o.onJob?.(state)
   }
 
   #progress(job: MigrationJob): { key: string; value: string } {

@@ -29,6 +29,8 @@ export interface VisitorDataOptions {
   readonly state: () => IdentityState
   /** Rows per delete statement (5 000). */
   readonly batchSize?: number
+  /** After the erasure: what else held the visitor forgets it (the identity snapshot), before erase() returns. */
+  readonly onErased?: () => Promise<void>
 }
 
 /** Keys per page query, so a wrongly merged giant cluster stays within parameter limits. */
@@ -93,6 +95,7 @@ export class VisitorData {
     await this.#o.writer.flush()
     const deleted = await this.#o.storage.visitors.deleteVisitorData(visitor.contexts, this.#o.batchSize ?? 5_000)
     this.#o.state().erase(visitor.contexts)
+    await this.#o.onErased?.()
     return deleted
   }
 }

@@ -18,6 +18,13 @@ export interface Database {
   account_rollups: AccountRollupsTable
   link_visitors: LinkVisitorsTable
   click_batches: ClickBatchesTable
+  identity_snapshot_parts: IdentitySnapshotPartsTable
+}
+
+/** The identity engine's snapshot, part by part (migration 010; PostgreSQL only). */
+export interface IdentitySnapshotPartsTable {
+  part: number
+  data: Buffer
 }
 
 /** Committed click batches by id (migration 008): a retried PostgreSQL batch is written once. */

@@ -8,6 +8,8 @@ import type {
 /** Clicks per UPDATE (9 parameters each; SQLite allows 32 766 a statement) and contexts per upsert (16 each). */
 const UPDATE_SLICE = 500
 const UPSERT_SLICE = 500
+/** Keys per IN list. */
+const KEY_SLICE = 500
 
 /** A human click the engine resolved (a deferred one, while the migration job runs, is not yet). */
 const RESOLVED = sql`c.is_bot = 0 AND c.fingerprint_id IS NOT NULL AND c.identity_source IS NOT NULL`
@@ -95,6 +97,21 @@ export class IdentityRepository {
       .limit(limit)
       .execute()
     return rows.map((r) => ({ key: r.fingerprint_id, edges: parseEdges(r.edges ?? null) }))
+  }
+
+  /** The merge evidence stored with each of these contexts (those with none are left out). */
+  async edgesOfKeys(keys: readonly string[]): Promise<Map<string, ReturnType<typeof parseEdges>>> {
+    const out = new Map<string, ReturnType<typeof parseEdges>>()
+    for (let i = 0; i < keys.length; i += KEY_SLICE) {
+      const rows = await this.#db
+        .selectFrom('fingerprint_correlations')
+        .select(['fingerprint_id', 'edges'])
+        .where('fingerprint_id', 'in', keys.slice(i, i + KEY_SLICE))
+        .where('edges', 'is not', null)
+        .execute()
+      for (const r of rows) out.set(r.fingerprint_id, parseEdges(r.edges ?? null))
+    }
+    return out
   }
 
   /**

@@ -15,6 +15,13 @@ export function dialectFromUrl(url: string): LinkprintDialect {
   throw new AppError('VALIDATION_FAILED', `DATABASE_URL must start with sqlite: or postgres://, got "${url.replace(/\/\/[^@]*@/, '//***@')}"`)
 }
 
+/** The file of a `sqlite:<path>` DATABASE_URL; null for PostgreSQL and an in-memory SQLite database. */
+export function sqliteFileOf(url: string): string | null {
+  if (!url.startsWith('sqlite:')) return null
+  const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '')
+  return path === '' || path === ':memory:' ? null : path
+}
+
 /** The repositories over the database at `url` (DATABASE_URL); run migrateUp() before use. */
 export function openRepositories(url: string): Repositories {
   return new Repositories(dialectFromUrl(url))

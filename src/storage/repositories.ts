@@ -3,6 +3,7 @@ import { AnalyticsRepository } from './analytics-repository.js'
 import { ClicksRepository } from './clicks-repository.js'
 import type { Database } from './database.js'
 import { DomainsRepository } from './domains-repository.js'
+import { IdentitySnapshotRepository } from './identity-snapshot-repository.js'
 import { IdentityRepository } from './identity-repository.js'
 import { KeysRepository } from './keys-repository.js'
 import type { ClickBatchWriter, LinkprintDialect } from './linkprint-dialect.js'
@@ -40,6 +41,8 @@ export class Repositories {
   readonly visitors: VisitorsRepository
   /** The identity engine's reads and writes beyond clicks: restart reload, migration job, debug API. */
   readonly identity: IdentityRepository
+  /** The identity engine's snapshot where the database keeps it (PostgreSQL; SQLite's is a file beside the database). */
+  readonly identitySnapshot: IdentitySnapshotRepository
   readonly #db: Kysely<Database>
   readonly #migrator: Migrator
   readonly #clickBatchWriter: ClickBatchWriter
@@ -61,6 +64,7 @@ export class Repositories {
     this.retention = new RetentionRepository(db)
     this.visitors = new VisitorsRepository(db)
     this.identity = new IdentityRepository(db)
+    this.identitySnapshot = new IdentitySnapshotRepository(db)
     const ctx = migrationContext(dialect.name)
     const provider: MigrationProvider = {
       getMigrations: async () =>

@@ -19,12 +19,12 @@ for (const dialect of DIALECTS) {
     afterAll(() => db.drop())
 
     it('migrates, rolls back one step, and reports status', async () => {
-      expect((await run(env, 'migrate')).out).toBe('applied 001-initial, 002-identity-engine, 003-sessions, 004-correlation-edges, 005-click-country, 006-link-redirect-mode, 007-domains, 008-click-batches, 009-analytics-rollups, 011-clicks-ts-index')
+      expect((await run(env, 'migrate')).out).toBe('applied 001-initial, 002-identity-engine, 003-sessions, 004-correlation-edges, 005-click-country, 006-link-redirect-mode, 007-domains, 008-click-batches, 009-analytics-rollups, 010-identity-snapshot, 011-clicks-ts-index')
       expect((await run(env, 'migrate')).out).toBe('already up to date')
       expect((await run(env, 'migrate', '--down')).out).toBe('rolled back 011-clicks-ts-index')
-      expect((await run(env, 'migrate', '--status')).out).toBe('applied  001-initial\napplied  002-identity-engine\napplied  003-sessions\napplied  004-correlation-edges\napplied  005-click-country\napplied  006-link-redirect-mode\napplied  007-domains\napplied  008-click-batches\napplied  009-analytics-rollups\npending  011-clicks-ts-index')
+      expect((await run(env, 'migrate', '--status')).out).toBe('applied  001-initial\napplied  002-identity-engine\napplied  003-sessions\napplied  004-correlation-edges\napplied  005-click-country\napplied  006-link-redirect-mode\napplied  007-domains\napplied  008-click-batches\napplied  009-analytics-rollups\napplied  010-identity-snapshot\npending  011-clicks-ts-index')
       const json = await run(env, 'migrate', '--json')
-      expect(JSON.parse(json.out.split('\n').at(-1)!)).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges', '005-click-country', '006-link-redirect-mode', '007-domains', '008-click-batches', '009-analytics-rollups', '011-clicks-ts-index'].map((name) => ({ name, executedAt: expect.any(String) })))
+      expect(JSON.parse(json.out.split('\n').at(-1)!)).toEqual(['001-initial', '002-identity-engine', '003-sessions', '004-correlation-edges', '005-click-country', '006-link-redirect-mode', '007-domains', '008-click-batches', '009-analytics-rollups', '010-identity-snapshot', '011-clicks-ts-index'].map((name) => ({ name, executedAt: expect.any(String) })))
     })
 
     it('adds users and links, lists them and prints stats', async () => {

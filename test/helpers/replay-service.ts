@@ -67,6 +67,20 @@ export function simulatedFiles(options: SimulateOptions, at = 0.5): { all: strin
   return { all: write('all.ndjson', [...links, ...clicks]), first: write('first.ndjson', [...links, ...clicks.slice(0, cut)]), second: write('second.ndjson', [...links, ...clicks.slice(cut)]), clicks: clicks.length }
 }
 
+/** A simulated traffic file cut into consecutive parts at `cuts` (0–1 of the clicks each, ascending); links go in every part. */
+export function simulatedParts(options: SimulateOptions, cuts: readonly number[]): string[] {
+  const sim = simulate(options)
+  const dir = mkdtempSync(join(tmpdir(), 'linkprint-sim-'))
+  const links = sim.links.map((l) => JSON.stringify(l))
+  const clicks = sim.clicks.map((c) => JSON.stringify(c))
+  const bounds = [0, ...cuts.map((at) => Math.floor(clicks.length * at)), clicks.length]
+  return bounds.slice(1).map((end, i) => {
+    const path = join(dir, `part-${i}.ndjson`)
+    writeFileSync(path, `${[...links, ...clicks.slice(bounds[i], end)].join('\n')}\n`)
+    return path
+  })
+}
+
 /**
  * Every human click's final browser and device cluster as storage holds them, in click
  * order, renamed to the order of first appearance: two runs that made the same decisions

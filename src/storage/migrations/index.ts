@@ -9,6 +9,7 @@ import * as m006 from './006-link-redirect-mode.js'
 import * as m007 from './007-domains.js'
 import * as m008 from './008-click-batches.js'
 import * as m009 from './009-analytics-rollups.js'
+import * as m010 from './010-identity-snapshot.js'
 import * as m011 from './011-clicks-ts-index.js'
 
 export interface LinkprintMigration {
@@ -27,6 +28,6 @@ export const MIGRATIONS: Record<string, LinkprintMigration> = {
   '007-domains': m007,
   '008-click-batches': m008,
   '009-analytics-rollups': m009,
-  // 010 is left to the identity snapshot's migration, written beside this one.
+  '010-identity-snapshot': m010,
   '011-clicks-ts-index': m011,
 }
