@@ -197,7 +197,8 @@ export class MemoryIdentityState implements IdentityState, ExportableIdentitySta
     const list = [...keys]
     this.#eraseEntities(list)
     // Their sightings keep counting crowds but name them no more.
-    for (const key of list) for (const index of [this.#byAddress, this.#byPrefix, this.#bySdkDevice, this.#bySdkBrowser]) index.forgetKey(key)
+    const erased = new Set(list)
+    for (const index of [this.#byAddress, this.#byPrefix, this.#bySdkDevice, this.#bySdkBrowser]) index.forgetKeys(erased)
     // What the clusters kept of them goes too, unless a live context's cluster is named after
     // one (its id is stored with that context): nothing names them any more, in memory or in a
     // snapshot taken from now on. A full walk (~0.1 s at 500 000 contexts), once per erasure.
@@ -484,10 +485,11 @@ export class MemoryIdentityState implements IdentityState, ExportableIdentitySta
     const k = emptyKeys()
     const clicked = (c: number | Set<number> | undefined) => (c === undefined ? null : typeof c === 'number' ? c : [...c])
     for (const [key, b] of this.#keys) {
-      k.key.push(key); k.firstSeen.push(b.firstSeen ?? null); k.browserParent.push(b.browserParent ?? null); k.deviceParent.push(b.deviceParent ?? null)
-      k.browserSize.push(b.browserSize ?? null); k.deviceSize.push(b.deviceSize ?? null); k.browserClicked.push(clicked(b.browserClicked)); k.deviceClicked.push(clicked(b.deviceClicked))
+      const m = b.merge
+      k.key.push(key); k.firstSeen.push(b.firstSeen ?? null); k.browserParent.push(m?.browserParent ?? null); k.deviceParent.push(m?.deviceParent ?? null)
+      k.browserSize.push(m?.browserSize ?? null); k.deviceSize.push(m?.deviceSize ?? null); k.browserClicked.push(clicked(b.browserClicked)); k.deviceClicked.push(clicked(b.deviceClicked))
       // An edge is never changed once made, only dropped: the list is copied, its edges shared.
-      k.edges.push(b.edges ? b.edges.slice() : null)
+      k.edges.push(m?.edges ? m.edges.slice() : null)
     }
     const uses = (hashes: Map<string, SdkHashUse>) => [...hashes].map(([hash, u]): [string, ExportedSdkHashUse] => [hash, {
       keys: [...u.keys], recent: u.recent.slice(), prefixes: u.prefixes.slice(), births: u.births.slice(), kind: u.kind && { ...u.kind }, ambiguous: u.ambiguous,
@@ -509,13 +511,17 @@ export class MemoryIdentityState implements IdentityState, ExportableIdentitySta
     for (let i = 0; i < k.key.length; i++) {
       const b = new Bookkeeping()
       b.firstSeen = k.firstSeen[i] ?? undefined
-      b.browserParent = k.browserParent[i] ?? undefined
-      b.deviceParent = k.deviceParent[i] ?? undefined
-      b.browserSize = k.browserSize[i] ?? undefined
-      b.deviceSize = k.deviceSize[i] ?? undefined
       b.browserClicked = clicked(k.browserClicked[i]!)
       b.deviceClicked = clicked(k.deviceClicked[i]!)
-      b.edges = k.edges[i] ?? undefined
+      // The merge facts only for a key that had them, as before the snapshot (most never merge).
+      if (k.browserParent[i] != null || k.deviceParent[i] != null || k.browserSize[i] != null || k.deviceSize[i] != null || k.edges[i] != null) {
+        const m = (b.merge = new Merge())
+        m.browserParent = k.browserParent[i] ?? undefined
+        m.deviceParent = k.deviceParent[i] ?? undefined
+        m.browserSize = k.browserSize[i] ?? undefined
+        m.deviceSize = k.deviceSize[i] ?? undefined
+        m.edges = k.edges[i] ?? undefined
+      }
       if (b.firstSeen !== undefined) this.#remembered++
       this.#keys.set(k.key[i]!, b)
     }

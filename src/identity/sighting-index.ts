@@ -133,25 +133,34 @@ export class SightingIndex {
   }
 
   /**
-   * An erased context's sightings stay in their lists, so the crowd counts read as before,
-   * but name no one: no later visit finds the context through them, and no export holds its key.
+   * Erased contexts' sightings stay in their lists, so the crowd counts read as before, but
+   * name no one: no later visit finds the contexts through them, and no export holds their
+   * keys. One walk over every id (there is no map from a key to its ids: a lone sighting
+   * keeps none), once per erasure.
    */
-  forgetKey(key: string): void {
-    const known = this.#byKey.get(key)
-    if (known === undefined) return
-    this.#byKey.delete(key)
-    for (const entry of Array.isArray(known) ? known : [known]) {
-      const entries = entry.list.entries
-      entries[entries.lastIndexOf(entry)] = { key: '', ts: entry.ts, list: entry.list, dead: false }
+  forgetKeys(keys: ReadonlySet<string>): void {
+    if (keys.size === 0) return
+    for (const [id, slot] of this.#lists) {
+      if (!(slot instanceof List)) {
+        if (keys.has(slot.key)) this.#lists.set(id, new Entry('', slot.ts))
+        continue
+      }
+      const entries = slot.entries
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!
+        if (entry.dead || !keys.has(entry.key)) continue
+        slot.byKey?.delete(entry.key)
+        entries[i] = new Entry('', entry.ts)
+      }
     }
   }
 
-  /** The live sightings of every list, lists and sightings oldest first (identity-state-export.ts). */
+  /** The live sightings of every id, ids and sightings oldest first (identity-state-export.ts). */
   export(): ExportedSightings {
     const out: ExportedSightings = { ids: [], counts: [], keys: [], ts: [] }
-    for (const [id, list] of this.#lists) {
+    for (const [id, slot] of this.#lists) {
       let n = 0
-      for (const entry of list.entries) {
+      for (const entry of slot instanceof List ? slot.entries : [slot]) {
         if (entry.dead) continue
         out.keys.push(entry.key)
         out.ts.push(entry.ts)
@@ -163,19 +172,22 @@ export class SightingIndex {
     return out
   }
 
-  /** Fills an empty index from an export: every list reads back as it did. */
+  /** Fills an empty index from an export: every id reads back as it did (one sighting as it is, several as a list). */
   restore(exported: ExportedSightings): void {
     let at = 0
     for (let i = 0; i < exported.ids.length; i++) {
       const n = exported.counts[i]!
-      const list: List = { entries: new Array<Entry>(n), live: n }
-      for (let j = 0; j < n; j++, at++) {
-        const entry: Entry = { key: exported.keys[at]!, ts: exported.ts[at]!, list, dead: false }
-        list.entries[j] = entry
+      const entries = new Array<Entry>(n)
+      for (let j = 0; j < n; j++, at++) entries[j] = new Entry(exported.keys[at]!, exported.ts[at]!)
+      if (n === 0) continue
+      let slot: Entry | List = entries[0]!
+      if (n > 1) {
+        const list = new List(entries)
         // An erased context's sighting ('') is never looked up by its key.
-        if (entry.key !== '') this.#remember(entry)
+        if (n >= INDEXED_AT) this.#index(list)
+        slot = list
       }
-      this.#lists.set(exported.ids[i]!, list)
+      this.#lists.set(exported.ids[i]!, slot)
     }
   }
 
@@ -191,7 +203,7 @@ export class SightingIndex {
 
   #index(list: List): void {
     const byKey = (list.byKey = new Map())
-    for (const entry of list.entries) if (!entry.dead) remember(byKey, entry)
+    for (const entry of list.entries) if (!entry.dead && entry.key !== '') remember(byKey, entry)
   }
 
   /** Keeps the newest `max` live sightings. */
