@@ -84,6 +84,12 @@ function setClicked(b: Bookkeeping, level: ClusterLevel, clicked: number | Set<n
 export class MemoryIdentityState implements IdentityState, ExportableIdentityState {
   readonly #entities = new Map<string, FingerprintEntity>()
   readonly #oldestEntity = new OldestFirst(this.#entities)
+  /**
+   * The key put last: put again (one browser clicking again and again), it needs no move to
+   * the newest end. A delete and a set of the same key made V8 shrink and regrow the table,
+   * ~6 % of a repeat click's pipeline (profile of bench/redirect.ts --visitors repeat).
+   */
+  #newestKey: string | undefined = undefined
   /** The cluster bookkeeping (union-find per level, clicked links, merge evidence) of every key it remembers. */
   readonly #keys = new Map<string, Bookkeeping>()
   /** Keys whose first sighting is known: what `remembered` counts and the sweep is triggered by. */
@@ -131,12 +137,13 @@ export class MemoryIdentityState implements IdentityState, ExportableIdentitySta
     const addresses = entity.addresses
     if (addresses !== undefined && addresses.length === 1 && addresses[0]![0] === entity.ipHash && addresses[0]![1] === entity.lastSeen) entity.addresses = undefined
     const known = this.#entities.has(entity.key)
-    // Deleted first so that it moves to the newest end (eviction takes the oldest).
+    // Deleted first so that it moves to the newest end (eviction takes the oldest), unless it is there already.
     if (known) {
       if (this.#frozen !== null) this.#freeze(this.#entities.get(entity.key)!)
-      this.#entities.delete(entity.key)
+      if (this.#newestKey !== entity.key) this.#entities.delete(entity.key)
     }
     this.#entities.set(entity.key, entity)
+    this.#newestKey = entity.key
     if (!known) {
       const b = this.#bookkeeping(entity.key)
       if (b.firstSeen === undefined) this.#remembered++

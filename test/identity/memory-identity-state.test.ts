@@ -39,6 +39,19 @@ describe('SDK device hashes shared by a kind of device', () => {
 describe('bounded working state', () => {
   const small = () => engine(new MemoryIdentityState({ maxEntities: 100 }))
 
+  it('a context seen again and again keeps the newest place; the least recently seen still leave first', () => {
+    const state = new MemoryIdentityState({ maxEntities: 3 })
+    for (const key of ['a', 'b', 'c']) state.put(entityOf(key, 1))
+    // c clicks again and again (it is the newest already), then a comes back: b is now the least recently seen.
+    for (let ts = 2; ts < 50; ts++) state.put(entityOf('c', 1, { lastSeen: ts }))
+    state.put(entityOf('a', 1, { lastSeen: 50 }))
+    state.put(entityOf('d', 51))
+    expect(['a', 'b', 'c', 'd'].map((k) => state.get(k) !== undefined)).toEqual([true, false, true, true])
+    expect(state.get('c')?.lastSeen).toBe(49)
+    state.put(entityOf('e', 52))
+    expect(state.get('c')).toBeUndefined()
+  })
+
   it('forgets one-time visitors entirely once they leave, however many come', () => {
     const e = small()
     for (let i = 0; i < 20_000; i++) e.resolve(at(`home-${i}`, { ts: i * 1000, newCookieId: `once-${i}`, sdkDevice: null }))
