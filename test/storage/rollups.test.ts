@@ -287,3 +287,54 @@ for (const dialect of DIALECTS) {
     }, 60_000)
   })
 }
+
+/** A context's stored rows, as a click that creates it or that the engine placed anew writes them. */
+function placed(ts: number, id: string, cluster: string): NonNullable<ClickRecord['fingerprint']> {
+  return {
+    row: {
+      id, device_fingerprint: 'd', browser_fingerprint: 'b', session_fingerprint: 's', primary_fingerprint: 'p', sdk_device_hash: null, sdk_browser_hash: null,
+      browser_name: 'Chrome', os_name: 'Windows', device_type: 'desktop', confidence: 60, correlation_factors: '[]', fingerprint_version: 2, created_at: T0, last_seen: ts,
+    },
+    correlation: { fingerprint_id: id, browser_cluster_id: cluster, device_cluster_id: cluster, correlation_type: null, confidence_score: 60, updated_at: ts, edges: null },
+  }
+}
+
+for (const dialect of DIALECTS) {
+  describe(`a known context absorbed without a merge row on ${dialect}`, () => {
+    // The engine absorbs the younger side of a union by rewriting its correlation row, with no
+    // merge row (resolve-identity.ts). Whether the absorption lands in the batch of the
+    // context's earlier clicks or in a later one must not change any count.
+    const splits = { 'one batch': [6], 'a batch a click': [1, 1, 1, 1, 1, 1], 'the absorption in a later batch': [2, 4] }
+    for (const [name, sizes] of Object.entries(splits)) {
+      it(`counts one device and one browser per link whatever the batches (${name})`, async () => {
+        const fixture = await openTestStorage(dialect, 'absorbed@example.com')
+        try {
+          const { storage, userId } = fixture
+          const link = async (slug: string) => (await storage.links.createLink({ slug, url: 'https://example.org/', userId, createdAt: T0, updatedAt: T0, expiresAt: null, maxClicks: null, redirectStatus: 302, tags: [] })).id
+          const [one, two] = [await link('abs-one'), await link('abs-two')]
+          const click = (linkId: number, ts: number, ctx: string, cluster: string) => clickRecord(linkId, ts, { fingerprint_id: ctx, browser_id: cluster, device_id: cluster, ip_hash: `ip${ts}` })
+          const records: ClickRecord[] = [
+            { ...click(one, T0 + 1_000, 'elder', 'elder'), fingerprint: placed(T0 + 1_000, 'elder', 'elder') },
+            { ...click(one, T0 + 2_000, 'younger', 'younger'), fingerprint: placed(T0 + 2_000, 'younger', 'younger') },
+            click(two, T0 + 3_000, 'younger', 'younger'),
+            // The union: the younger context joins the elder's clusters through its rewritten row.
+            { ...click(one, T0 + 4_000, 'younger', 'elder'), fingerprint: placed(T0 + 4_000, 'younger', 'elder') },
+            click(two, T0 + 5_000, 'elder', 'elder'),
+            click(one, T0 + 6_000, 'elder', 'elder'),
+          ]
+          for (let at = 0, i = 0; at < records.length; at += sizes[i++]!) await storage.clicks.insertClicks(records.slice(at, at + sizes[i]!))
+          const counts = async () => (await storage.analytics.allLinkStats({})).map((s) => [s.linkId, s.clicks, s.browserUniqueClicks, s.deviceUniqueClicks]).sort((a, b) => a[0]! - b[0]!)
+          const view = (await storage.analytics.unifiedClickAnalytics()).map((v) => [v.linkId, v.totalClicks, v.browserUniqueClicks, v.deviceUniqueClicks])
+          expect(view).toEqual([[one, 4, 1, 1], [two, 2, 1, 1]])
+          expect(await counts()).toEqual(view)
+          expect(await storage.analytics.totals({ user: userId }, {})).toMatchObject({ clicks: 6, browserUniqueClicks: 2, deviceUniqueClicks: 2 })
+          // Rollups rebuilt from the clicks say the same.
+          await storage.analytics.rebuildRollups()
+          expect(await counts()).toEqual(view)
+        } finally {
+          await fixture.close()
+        }
+      }, 60_000)
+    }
+  })
+}

@@ -72,7 +72,7 @@ async function writeBatch(db: Kysely<Database>, records: readonly ClickRecord[],
           await trx.updateTable('links').set((eb) => ({ click_count: eb('click_count', '+', n) })).where('id', '=', linkId).execute()
         }
       },
-    })
+    }, latest.map((r) => r.fingerprint!.row.id))
   })
 }
 

@@ -77,6 +77,27 @@ export function affectedByMoves(moves: readonly ClusterMove[], rootsBefore: Read
   return out
 }
 
+/**
+ * A known context the engine absorbed as the younger side of a union moves to the other
+ * cluster through its rewritten correlation row, with no merge row (resolve-identity.ts):
+ * when its stored clusters change, both the cluster it left and the one it joined are
+ * recounted like a merge's. Without this, its earlier clicks kept the flag of the cluster
+ * it left and the one it joined could claim a second — but only when the absorption came
+ * in a later batch than those clicks, so the counts depended on batch boundaries.
+ * `storedBefore` are the rewritten contexts' clusters read before the batch wrote them.
+ */
+export async function addRewrittenContexts(store: RollupStore, storedBefore: ReadonlyMap<string, { browser: string; device: string }>, affected: AffectedClusters): Promise<void> {
+  if (storedBefore.size === 0) return
+  const now = await clustersOf(store, storedBefore.keys())
+  for (const [key, before] of storedBefore) {
+    const after = now.get(key)
+    for (const level of LEVELS) {
+      if (after === undefined || after[level] === before[level]) continue
+      affected[level].add(before[level]).add(after[level])
+    }
+  }
+}
+
 /** The clusters fingerprint_correlations places these contexts in now. */
 export async function clustersOf(store: RollupStore, fingerprintIds: Iterable<string>): Promise<Map<string, { browser: string; device: string }>> {
   const out = new Map<string, { browser: string; device: string }>()
@@ -163,6 +184,7 @@ export async function applyRollupDeltas(store: RollupStore, deltas: RollupDeltas
 /**
  * A batch's rollups, in its writer's transaction: `insert` writes the contexts and merges
  * (before) and the clicks (given them with their flags); the rollups follow from both.
+ * `rewritten` are the contexts whose correlation rows the batch writes.
  */
 export async function writeBatchWithRollups(
   store: RollupStore,
@@ -170,11 +192,14 @@ export async function writeBatchWithRollups(
   clicks: BatchClick[],
   owners: LinkOwners,
   steps: { identity: () => Promise<void> | void; clicks: () => Promise<void> | void },
+  rewritten: readonly string[] = [],
 ): Promise<void> {
   const reassigned = moves.flatMap((m) => (m[0] === 'reassign' ? [m[1]] : []))
   const rootsBefore = await clustersOf(store, reassigned)
+  const storedBefore = await clustersOf(store, rewritten)
   await steps.identity()
   const affected = affectedByMoves(moves, rootsBefore)
+  await addRewrittenContexts(store, storedBefore, affected)
   await flagUniqueClicks(store, clicks, affected)
   await steps.clicks()
   const deltas = new RollupDeltas()

@@ -105,7 +105,7 @@ export async function writeSqliteBatch(inserter: SqliteClickInserter, parts: rea
         })
         for (const p of parts) inserter.clicks(p)
       },
-    })
+    }, parts.flatMap((p) => p.correlations.map((row) => String(row[0]))))
     database.exec('COMMIT')
   } catch (error) {
     if (database.inTransaction) database.exec('ROLLBACK')
