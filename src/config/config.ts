@@ -112,7 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bridgeAllowed: true,
     retentionDays: optional(env.RETENTION_DAYS) === undefined ? undefined : int(env, 'RETENTION_DAYS', 0, 1),
     identityMaxContexts: int(env, 'IDENTITY_MAX_CONTEXTS', defaultIdentityContexts(getHeapStatistics().heap_size_limit), 1_000),
-    identitySnapshotIntervalMs: int(env, 'IDENTITY_SNAPSHOT_INTERVAL_MS', 5 * 60_000, 0),
+    // 0 (off) or at least 10 s: a snapshot of a full state takes seconds to write.
+    identitySnapshotIntervalMs: optional(env.IDENTITY_SNAPSHOT_INTERVAL_MS) === '0' ? 0 : int(env, 'IDENTITY_SNAPSHOT_INTERVAL_MS', 5 * 60_000, 10_000),
     // 50 ms is the most a kill -9 may lose (issue 2); 25 keeps well inside it.
     clickFlushMs: int(env, 'CLICK_FLUSH_MS', 25, 1, 50),
     clickQueueMax: int(env, 'CLICK_QUEUE_MAX', 100_000, 1),

@@ -12,9 +12,10 @@ describe('configuration', () => {
   })
 
   it('refuses a value it cannot use at start, naming the variable, instead of failing at the first click', () => {
-    for (const [name, value] of [['IDENTITY_MAX_CONTEXTS', '12.5'], ['IDENTITY_MAX_CONTEXTS', '10'], ['CLICK_FLUSH_MS', '500'], ['PORT', 'eighty'], ['RETENTION_DAYS', '0']] as const) {
+    for (const [name, value] of [['IDENTITY_MAX_CONTEXTS', '12.5'], ['IDENTITY_MAX_CONTEXTS', '10'], ['CLICK_FLUSH_MS', '500'], ['PORT', 'eighty'], ['RETENTION_DAYS', '0'], ['IDENTITY_SNAPSHOT_INTERVAL_MS', '1'], ['IDENTITY_SNAPSHOT_INTERVAL_MS', '-5']] as const) {
       expect(() => loadConfig({ [name]: value }), `${name}=${value}`).toThrow(name)
     }
     expect(() => loadConfig({ PRIVACY_MODE: 'paranoid' })).toThrow('PRIVACY_MODE')
+    expect([loadConfig({ IDENTITY_SNAPSHOT_INTERVAL_MS: '0' }), loadConfig({ IDENTITY_SNAPSHOT_INTERVAL_MS: '60000' })].map((c) => c.identitySnapshotIntervalMs)).toEqual([0, 60_000])
   })
 })
