@@ -5,6 +5,7 @@ import { deserialize, serialize } from 'node:v8'
 import { CookieJar } from 'tough-cookie'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeSnapshot } from '../../src/identity/snapshot/snapshot-format.js'
+import type { IdentitySnapshotStore } from '../../src/identity/snapshot/snapshot-store.js'
 import type { LinkprintLog } from '../../src/linkprint.js'
 import type { ReplayDecision } from '../../src/replay/replay.js'
 import { partsOf, snapshotStoreOf } from '../helpers/identity-snapshot-store.js'
@@ -52,6 +53,18 @@ for (const dialect of DIALECTS) for (const traffic of TRAFFIC) {
       for (const db of dbs) await db.drop()
     })
 
+    /** A database of the test's own, its snapshot where the service keeps it, and the simulated browsers' cookie jars; the store is closed after `body`. */
+    async function withSnapshotStore(body: (s: { db: TestDatabase; store: IdentitySnapshotStore; file: string | null; jars: Map<string, CookieJar> }) => Promise<void>): Promise<void> {
+      const db = await createTestDatabase(dialect)
+      dbs.push(db)
+      const { store, file, close } = snapshotStoreOf(db.url)
+      try {
+        await body({ db, store, file, jars: new Map() })
+      } finally {
+        await close()
+      }
+    }
+
     it('replaying half a file, restarting and replaying the rest decides as one uninterrupted run (loaded from the database)', async () => {
       const db = await createTestDatabase(dialect)
       dbs.push(db)
@@ -79,41 +92,33 @@ for (const dialect of DIALECTS) for (const traffic of TRAFFIC) {
       }
     }, 120_000)
 
-    it('a snapshot after a third, more clicks, a stop without a shutdown snapshot: the snapshot and the clicks after it decide as one uninterrupted run', async () => {
-      const db = await createTestDatabase(dialect)
-      dbs.push(db)
-      const { store, close } = snapshotStoreOf(db.url)
-      const jars = new Map<string, CookieJar>()
-      try {
-        const first = await openReplayService(db.url)
-        const one = await first.run(thirds[0]!, jars)
-        const written = (await first.linkprint.identitySnapshots!.write())!
-        expect(written.upToClickId).toBeGreaterThan(0)
-        const third = (await store.read())!
-        const two = await first.run(thirds[1]!, jars)
-        await first.close()
-        // As if the process had died after the clicks of the second third: its shutdown snapshot never written.
-        await store.write(partsOf(third))
+    it('a snapshot after a third, more clicks, a stop without a shutdown snapshot: the snapshot and the clicks after it decide as one uninterrupted run', () => withSnapshotStore(async ({ db, store, jars }) => {
+      const first = await openReplayService(db.url)
+      const one = await first.run(thirds[0]!, jars)
+      const written = (await first.linkprint.identitySnapshots!.write())!
+      expect(written.upToClickId).toBeGreaterThan(0)
+      const third = (await store.read())!
+      const two = await first.run(thirds[1]!, jars)
+      await first.close()
+      // As if the process had died after the clicks of the second third: its shutdown snapshot never written.
+      await store.write(partsOf(third))
 
-        const { log, messages } = lines()
-        const second = await openReplayService(db.url, { log })
-        try {
-          const load = second.linkprint.identityLoad
-          expect(load.snapshotClickId).toBe(written.upToClickId)
-          expect(load.upToClickId).toBeGreaterThan(written.upToClickId)
-          expect(load.sightings).toBeGreaterThan(0)
-          expect(messages).toContain('identity state: loaded from its snapshot and the clicks after it')
-          const rest = await second.run(thirds[2]!, jars)
-          expect([...one, ...two, ...rest].map(flags)).toEqual(straight.decisions.map(flags))
-          expect(await second.stats()).toEqual(straight.stats)
-          expect(await clusterPartition(second.linkprint)).toEqual(straight.partition)
-        } finally {
-          await second.close()
-        }
+      const { log, messages } = lines()
+      const second = await openReplayService(db.url, { log })
+      try {
+        const load = second.linkprint.identityLoad
+        expect(load.snapshotClickId).toBe(written.upToClickId)
+        expect(load.upToClickId).toBeGreaterThan(written.upToClickId)
+        expect(load.sightings).toBeGreaterThan(0)
+        expect(messages).toContain('identity state: loaded from its snapshot and the clicks after it')
+        const rest = await second.run(thirds[2]!, jars)
+        expect([...one, ...two, ...rest].map(flags)).toEqual(straight.decisions.map(flags))
+        expect(await second.stats()).toEqual(straight.stats)
+        expect(await clusterPartition(second.linkprint)).toEqual(straight.partition)
       } finally {
-        await close()
+        await second.close()
       }
-    }, 180_000)
+    }), 180_000)
 
     it('with a sighting window shorter than the history, older contexts come back at their last click', async () => {
       const db = await createTestDatabase(dialect)
@@ -151,111 +156,87 @@ for (const dialect of DIALECTS) for (const traffic of TRAFFIC) {
       },
     ]
     for (const { name, reason, damage } of DAMAGE) {
-      it(`a snapshot ${name} is not used: the start loads the database, says why, and decides as one uninterrupted run`, async () => {
-        const db = await createTestDatabase(dialect)
-        dbs.push(db)
-        const { store, close } = snapshotStoreOf(db.url)
-        const jars = new Map<string, CookieJar>()
-        try {
-          const first = await openReplayService(db.url)
-          const before = await first.run(files.first, jars)
-          await first.close()
-          const stored = (await store.read())!
-          expect(stored.length).toBeGreaterThan(3)
-          await store.write(partsOf(damage(stored)))
-
-          const { log, messages } = lines()
-          const second = await openReplayService(db.url, { log })
-          try {
-            expect(second.linkprint.identityLoad.snapshotClickId).toBeNull()
-            expect(messages.filter((m) => m.startsWith('identity state: snapshot not used'))).toHaveLength(1)
-            expect(messages.find((m) => m.startsWith('identity state: snapshot not used'))).toMatch(reason)
-            const after = await second.run(files.second, jars)
-            expect([...before, ...after].map(flags)).toEqual(straight.decisions.map(flags))
-            expect(await second.stats()).toEqual(straight.stats)
-          } finally {
-            await second.close()
-          }
-        } finally {
-          await close()
-        }
-      }, 180_000)
-    }
-
-    it('a write that fails midway (a crash, a full disk) leaves the previous snapshot, which the next start uses', async () => {
-      const db = await createTestDatabase(dialect)
-      dbs.push(db)
-      const { store, file, close } = snapshotStoreOf(db.url)
-      const jars = new Map<string, CookieJar>()
-      try {
+      it(`a snapshot ${name} is not used: the start loads the database, says why, and decides as one uninterrupted run`, () => withSnapshotStore(async ({ db, store, jars }) => {
         const first = await openReplayService(db.url)
-        const one = await first.run(thirds[0]!, jars)
+        const before = await first.run(files.first, jars)
         await first.close()
-        const previous = (await store.read())!
-        async function* dying() {
-          yield previous[0]!
-          throw new Error('the process died here')
-        }
-        await expect(store.write(dying())).rejects.toThrow('the process died here')
-        // A crash leaves its temp file behind; the next write overwrites it, the next start ignores it.
-        if (file !== null) writeFileSync(`${file}.tmp`, 'half a snapshot')
-        expect(await store.read()).toEqual(previous)
+        const stored = (await store.read())!
+        expect(stored.length).toBeGreaterThan(3)
+        await store.write(partsOf(damage(stored)))
 
-        const second = await openReplayService(db.url)
+        const { log, messages } = lines()
+        const second = await openReplayService(db.url, { log })
         try {
-          expect(second.linkprint.identityLoad.snapshotClickId).toBe(second.linkprint.identityLoad.upToClickId)
-          const rest = [...await second.run(thirds[1]!, jars), ...await second.run(thirds[2]!, jars)]
-          expect([...one, ...rest].map(flags)).toEqual(straight.decisions.map(flags))
+          expect(second.linkprint.identityLoad.snapshotClickId).toBeNull()
+          expect(messages.filter((m) => m.startsWith('identity state: snapshot not used'))).toHaveLength(1)
+          expect(messages.find((m) => m.startsWith('identity state: snapshot not used'))).toMatch(reason)
+          const after = await second.run(files.second, jars)
+          expect([...before, ...after].map(flags)).toEqual(straight.decisions.map(flags))
           expect(await second.stats()).toEqual(straight.stats)
         } finally {
           await second.close()
         }
-      } finally {
-        await close()
+      }), 180_000)
+    }
+
+    it('a write that fails midway (a crash, a full disk) leaves the previous snapshot, which the next start uses', () => withSnapshotStore(async ({ db, store, file, jars }) => {
+      const first = await openReplayService(db.url)
+      const one = await first.run(thirds[0]!, jars)
+      await first.close()
+      const previous = (await store.read())!
+      async function* dying() {
+        yield previous[0]!
+        throw new Error('the process died here')
       }
-    }, 180_000)
+      await expect(store.write(dying())).rejects.toThrow('the process died here')
+      // A crash leaves its temp file behind; the next write overwrites it, the next start ignores it.
+      if (file !== null) writeFileSync(`${file}.tmp`, 'half a snapshot')
+      expect(await store.read()).toEqual(previous)
 
-    it('an erased visitor leaves the snapshot at once and does not come back after a restart', async () => {
-      const db = await createTestDatabase(dialect)
-      dbs.push(db)
-      const { store, close } = snapshotStoreOf(db.url)
-      const jars = new Map<string, CookieJar>()
+      const second = await openReplayService(db.url)
       try {
-        const first = await openReplayService(db.url)
-        await first.run(thirds[0]!, jars)
-        await first.linkprint.identitySnapshots!.write()
-        // A visitor with several contexts: a merged one's device cluster.
-        const merged = (await first.linkprint.storage.identity.memberships('', 1))[0]!
-        const visitor = (await first.linkprint.visitorData.find(merged.key, 'device'))!
-        expect(visitor.contexts.length).toBeGreaterThan(1)
-        const named = (parts: readonly Buffer[] | null) => visitor.contexts.filter((key) => (parts ?? []).some((part) => part.includes(key)))
-        expect(named(await store.read())).toEqual(visitor.contexts)
+        expect(second.linkprint.identityLoad.snapshotClickId).toBe(second.linkprint.identityLoad.upToClickId)
+        const rest = [...await second.run(thirds[1]!, jars), ...await second.run(thirds[2]!, jars)]
+        expect([...one, ...rest].map(flags)).toEqual(straight.decisions.map(flags))
+        expect(await second.stats()).toEqual(straight.stats)
+      } finally {
+        await second.close()
+      }
+    }), 180_000)
 
-        await first.linkprint.visitorData.erase(visitor)
-        // Gone when the erasure returns (the stored snapshot is removed), and from the one written next.
-        expect(named(await store.read())).toEqual([])
-        await first.linkprint.identitySnapshots!.write()
-        const rewritten = (await store.read())!
-        expect(decodeSnapshot(rewritten).content.entities.key.length).toBeGreaterThan(0)
-        expect(named(rewritten)).toEqual([])
-        await first.close()
-        expect(named(await store.read())).toEqual([])
+    it('an erased visitor leaves the snapshot at once and does not come back after a restart', () => withSnapshotStore(async ({ db, store, jars }) => {
+      const first = await openReplayService(db.url)
+      await first.run(thirds[0]!, jars)
+      await first.linkprint.identitySnapshots!.write()
+      // A visitor with several contexts: a merged one's device cluster.
+      const merged = (await first.linkprint.storage.identity.memberships('', 1))[0]!
+      const visitor = (await first.linkprint.visitorData.find(merged.key, 'device'))!
+      expect(visitor.contexts.length).toBeGreaterThan(1)
+      const named = (parts: readonly Buffer[] | null) => visitor.contexts.filter((key) => (parts ?? []).some((part) => part.includes(key)))
+      expect(named(await store.read())).toEqual(visitor.contexts)
 
-        const second = await openReplayService(db.url)
-        try {
-          expect(second.linkprint.identityLoad.snapshotClickId).not.toBeNull()
-          const state = second.linkprint.identity.state
-          for (const key of visitor.contexts) {
-            expect(state.get(key)).toBeUndefined()
-            expect(state.find('device', key)).toBe(key)
-          }
-        } finally {
-          await second.close()
+      await first.linkprint.visitorData.erase(visitor)
+      // Gone when the erasure returns (the stored snapshot is removed), and from the one written next.
+      expect(named(await store.read())).toEqual([])
+      await first.linkprint.identitySnapshots!.write()
+      const rewritten = (await store.read())!
+      expect(decodeSnapshot(rewritten).content.entities.key.length).toBeGreaterThan(0)
+      expect(named(rewritten)).toEqual([])
+      await first.close()
+      expect(named(await store.read())).toEqual([])
+
+      const second = await openReplayService(db.url)
+      try {
+        expect(second.linkprint.identityLoad.snapshotClickId).not.toBeNull()
+        const state = second.linkprint.identity.state
+        for (const key of visitor.contexts) {
+          expect(state.get(key)).toBeUndefined()
+          expect(state.find('device', key)).toBe(key)
         }
       } finally {
-        await close()
+        await second.close()
       }
-    }, 180_000)
+    }), 180_000)
   })
 }
 
